@@ -1,0 +1,93 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-lambda-go/cfn"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/datasync"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// DataSyncAPI is the part of *datasync.Client the provider calls.
+type DataSyncAPI interface {
+	CreateLocationS3(context.Context, *datasync.CreateLocationS3Input, ...func(*datasync.Options)) (*datasync.CreateLocationS3Output, error)
+	UpdateLocationS3(context.Context, *datasync.UpdateLocationS3Input, ...func(*datasync.Options)) (*datasync.UpdateLocationS3Output, error)
+	DeleteLocation(context.Context, *datasync.DeleteLocationInput, ...func(*datasync.Options)) (*datasync.DeleteLocationOutput, error)
+	CreateTask(context.Context, *datasync.CreateTaskInput, ...func(*datasync.Options)) (*datasync.CreateTaskOutput, error)
+	UpdateTask(context.Context, *datasync.UpdateTaskInput, ...func(*datasync.Options)) (*datasync.UpdateTaskOutput, error)
+	DeleteTask(context.Context, *datasync.DeleteTaskInput, ...func(*datasync.Options)) (*datasync.DeleteTaskOutput, error)
+	DescribeTask(context.Context, *datasync.DescribeTaskInput, ...func(*datasync.Options)) (*datasync.DescribeTaskOutput, error)
+	ListTasks(context.Context, *datasync.ListTasksInput, ...func(*datasync.Options)) (*datasync.ListTasksOutput, error)
+	StartTaskExecution(context.Context, *datasync.StartTaskExecutionInput, ...func(*datasync.Options)) (*datasync.StartTaskExecutionOutput, error)
+}
+
+// S3API is the part of *s3.Client the provider calls.
+type S3API interface {
+	PutBucketOwnershipControls(context.Context, *s3.PutBucketOwnershipControlsInput, ...func(*s3.Options)) (*s3.PutBucketOwnershipControlsOutput, error)
+	GetBucketPolicy(context.Context, *s3.GetBucketPolicyInput, ...func(*s3.Options)) (*s3.GetBucketPolicyOutput, error)
+	PutBucketPolicy(context.Context, *s3.PutBucketPolicyInput, ...func(*s3.Options)) (*s3.PutBucketPolicyOutput, error)
+	DeleteBucketPolicy(context.Context, *s3.DeleteBucketPolicyInput, ...func(*s3.Options)) (*s3.DeleteBucketPolicyOutput, error)
+}
+
+// LogsAPI is the part of *cloudwatchlogs.Client the provider calls.
+type LogsAPI interface {
+	PutResourcePolicy(context.Context, *cloudwatchlogs.PutResourcePolicyInput, ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.PutResourcePolicyOutput, error)
+	DeleteResourcePolicy(context.Context, *cloudwatchlogs.DeleteResourcePolicyInput, ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.DeleteResourcePolicyOutput, error)
+}
+
+// Handler serves the custom resource types. Clients are made per Region, since a
+// location or task may live in another Region than the Lambda function.
+type Handler struct {
+	DataSync func(region string) DataSyncAPI
+	S3       func(region string) S3API
+	Logs     func(region string) LogsAPI
+	// Retry governs retries of IAM-propagation errors.
+	Retry Backoff
+	// PolicySettle is how long to wait after writing a bucket policy before reading
+	// it back to confirm no concurrent writer dropped our statements.
+	PolicySettle time.Duration
+}
+
+// Result is what a successful operation reports to CloudFormation.
+type Result struct {
+	PhysicalID string
+	Data       map[string]any
+}
+
+// Handle performs one CloudFormation request and returns the physical resource ID
+// and data to report, or an error whose text becomes the failure reason.
+func (h *Handler) Handle(ctx context.Context, event cfn.Event) (Result, error) {
+	switch event.ResourceType {
+	case TypeS3Location:
+		return h.location(ctx, event)
+	case TypeTask:
+		return h.task(ctx, event)
+	case TypeTaskExecution:
+		return h.taskExecution(ctx, event)
+	case TypeOwnershipControls:
+		return h.ownershipControls(ctx, event)
+	case TypeBucketPolicyStatements:
+		return h.bucketPolicyStatements(ctx, event)
+	case TypeLogsResourcePolicy:
+		return h.logsResourcePolicy(ctx, event)
+	}
+	if event.RequestType == cfn.RequestDelete {
+		// Nothing of an unknown type was ever created; let the stack delete.
+		return Result{PhysicalID: event.PhysicalResourceID}, nil
+	}
+	return Result{}, fmt.Errorf("unsupported resource type %q", event.ResourceType)
+}
+
+// props decodes the new (and, on update, old) properties of an event.
+func props[T any](event cfn.Event) (cur, old T, err error) {
+	if err = decodeProps(event.ResourceProperties, &cur); err != nil {
+		return
+	}
+	if event.RequestType == cfn.RequestUpdate {
+		err = decodeProps(event.OldResourceProperties, &old)
+	}
+	return
+}

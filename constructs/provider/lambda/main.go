@@ -1,0 +1,40 @@
+// Command lambda is the custom-resource provider's Lambda function (runtime
+// provided.al2023, arm64). The transfer constructs build it with `go build` at synth
+// time into an executable named bootstrap.
+package main
+
+import (
+	"context"
+	"log"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/datasync"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/s3transfer/cdk-datasync/constructs/provider"
+)
+
+func main() {
+	cfg, err := config.LoadDefaultConfig(context.Background())
+	if err != nil {
+		log.Fatalf("loading AWS configuration: %v", err)
+	}
+	h := &provider.Handler{
+		DataSync: func(region string) provider.DataSyncAPI {
+			return datasync.NewFromConfig(cfg, func(o *datasync.Options) { o.Region = region })
+		},
+		S3: func(region string) provider.S3API {
+			return s3.NewFromConfig(cfg, func(o *s3.Options) { o.Region = region })
+		},
+		Logs: func(region string) provider.LogsAPI {
+			return cloudwatchlogs.NewFromConfig(cfg, func(o *cloudwatchlogs.Options) { o.Region = region })
+		},
+		Retry:        provider.DefaultBackoff,
+		PolicySettle: 3 * time.Second,
+	}
+	f := &provider.Function{Handler: h, Margin: 20 * time.Second, SendAttempts: 3}
+	lambda.Start(f.Invoke)
+}

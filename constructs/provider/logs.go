@@ -1,0 +1,75 @@
+package provider
+
+import (
+	"context"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/cfn"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/datasync"
+)
+
+// logsResourcePolicy keeps the one CloudWatch Logs resource policy that lets DataSync
+// write to BASIC-mode task log groups. CloudWatch Logs allows ten resource policies
+// per account and Region, so every transfer's stack puts the same named policy
+// (PutResourcePolicy is an upsert), and the policy is deleted only when no DataSync
+// task in the Region logs under the prefix any more.
+func (h *Handler) logsResourcePolicy(ctx context.Context, event cfn.Event) (Result, error) {
+	p, _, err := props[LogsResourcePolicyProps](event)
+	if err != nil {
+		return Result{}, err
+	}
+	logs := h.Logs(p.Region)
+	if event.RequestType == cfn.RequestDelete {
+		if event.PhysicalResourceID != p.PolicyName {
+			return Result{PhysicalID: event.PhysicalResourceID}, nil
+		}
+		inUse, err := h.tasksLogUnder(ctx, h.DataSync(p.Region), p.LogGroupPrefix)
+		if err != nil || inUse {
+			return Result{PhysicalID: p.PolicyName}, err
+		}
+		_, err = logs.DeleteResourcePolicy(ctx, &cloudwatchlogs.DeleteResourcePolicyInput{PolicyName: aws.String(p.PolicyName)})
+		if err != nil && !isNotFound(err) {
+			return Result{}, err
+		}
+		return Result{PhysicalID: p.PolicyName}, nil
+	}
+	_, err = retryIAM(ctx, h.Retry, "PutResourcePolicy", func() (*cloudwatchlogs.PutResourcePolicyOutput, error) {
+		return logs.PutResourcePolicy(ctx, &cloudwatchlogs.PutResourcePolicyInput{
+			PolicyName:     aws.String(p.PolicyName),
+			PolicyDocument: aws.String(p.PolicyDocument),
+		})
+	})
+	if err != nil {
+		return Result{}, err
+	}
+	return Result{PhysicalID: p.PolicyName}, nil
+}
+
+// tasksLogUnder reports whether any DataSync task in the client's Region sends its
+// logs to a log group whose name starts with prefix.
+func (h *Handler) tasksLogUnder(ctx context.Context, client DataSyncAPI, prefix string) (bool, error) {
+	var next *string
+	for {
+		page, err := client.ListTasks(ctx, &datasync.ListTasksInput{NextToken: next})
+		if err != nil {
+			return false, err
+		}
+		for _, t := range page.Tasks {
+			out, err := client.DescribeTask(ctx, &datasync.DescribeTaskInput{TaskArn: t.TaskArn})
+			if err != nil {
+				if isNotFound(err) {
+					continue
+				}
+				return false, err
+			}
+			if strings.Contains(aws.ToString(out.CloudWatchLogGroupArn), ":log-group:"+prefix) {
+				return true, nil
+			}
+		}
+		if next = page.NextToken; next == nil {
+			return false, nil
+		}
+	}
+}

@@ -1,0 +1,129 @@
+// Package provider is the CloudFormation custom-resource provider behind the
+// transfer constructs: DataSync S3 locations and tasks created with the
+// location-admin role's own credentials (CloudFormation's native resources would use
+// the deploy role, which the destination bucket policy does not name), ACLs disabled
+// and policy statements merged on buckets the stack does not own, the shared
+// CloudWatch Logs resource policy for DataSync, and the optional first task execution.
+//
+// It is plain Go (aws-sdk-go-v2 and aws-lambda-go's cfn types); the Lambda entry
+// point is the lambda subpackage. The construct side builds resource properties from
+// the structs in this file, so both sides agree on every key.
+package provider
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// Custom resource types served by the provider.
+const (
+	TypeS3Location             = "Custom::DataSyncS3Location"
+	TypeTask                   = "Custom::DataSyncTask"
+	TypeTaskExecution          = "Custom::DataSyncTaskExecution"
+	TypeOwnershipControls      = "Custom::S3OwnershipControls"
+	TypeBucketPolicyStatements = "Custom::S3BucketPolicyStatements"
+	TypeLogsResourcePolicy     = "Custom::DataSyncLogsResourcePolicy"
+)
+
+// LocationProps are the properties of a TypeS3Location resource.
+// Changing Region or S3BucketArn creates a new location.
+type LocationProps struct {
+	// Region is where the location is created: the bucket's Region.
+	Region              string `json:"Region"`
+	S3BucketArn         string `json:"S3BucketArn"`
+	Subdirectory        string `json:"Subdirectory,omitempty"`
+	S3StorageClass      string `json:"S3StorageClass,omitempty"`
+	BucketAccessRoleArn string `json:"BucketAccessRoleArn"`
+	// Name is written to the location's Name tag.
+	Name string `json:"Name,omitempty"`
+}
+
+// TaskProps are the properties of a TypeTask resource. Changing Region, either
+// location or TaskMode creates a new task. Empty strings mean "not set".
+type TaskProps struct {
+	// Region is where the task is created: the destination location's Region.
+	Region                 string `json:"Region"`
+	SourceLocationArn      string `json:"SourceLocationArn"`
+	DestinationLocationArn string `json:"DestinationLocationArn"`
+	Name                   string `json:"Name"`
+	TaskMode               string `json:"TaskMode"`
+	CloudWatchLogGroupArn  string `json:"CloudWatchLogGroupArn,omitempty"`
+	VerifyMode             string `json:"VerifyMode"`
+	OverwriteMode          string `json:"OverwriteMode"`
+	TransferMode           string `json:"TransferMode"`
+	PreserveDeletedFiles   string `json:"PreserveDeletedFiles"`
+	ObjectTags             string `json:"ObjectTags"`
+	LogLevel               string `json:"LogLevel"`
+	// BytesPerSecond is a decimal integer; "-1" or empty means no limit.
+	BytesPerSecond string `json:"BytesPerSecond,omitempty"`
+	// Includes and Excludes are '|'-separated SIMPLE_PATTERN filters.
+	Includes string `json:"Includes,omitempty"`
+	Excludes string `json:"Excludes,omitempty"`
+	Schedule string `json:"Schedule,omitempty"`
+	// Report* configure the task report; empty ReportBucketArn means no report.
+	ReportBucketArn    string `json:"ReportBucketArn,omitempty"`
+	ReportSubdirectory string `json:"ReportSubdirectory,omitempty"`
+	ReportRoleArn      string `json:"ReportRoleArn,omitempty"`
+	ReportLevel        string `json:"ReportLevel,omitempty"`
+}
+
+// TaskExecutionProps are the properties of a TypeTaskExecution resource: one
+// execution is started when the resource is created and whenever TaskArn changes.
+type TaskExecutionProps struct {
+	Region  string `json:"Region"`
+	TaskArn string `json:"TaskArn"`
+}
+
+// OwnershipControlsProps are the properties of a TypeOwnershipControls resource.
+type OwnershipControlsProps struct {
+	Region string `json:"Region"`
+	Bucket string `json:"Bucket"`
+}
+
+// BucketPolicyStatementsProps are the properties of a TypeBucketPolicyStatements
+// resource: Statements is a JSON array of policy statements, each with a Sid. The
+// provider owns exactly those Sids in the bucket's policy.
+type BucketPolicyStatementsProps struct {
+	Region     string `json:"Region"`
+	Bucket     string `json:"Bucket"`
+	Statements string `json:"Statements"`
+}
+
+// LogsResourcePolicyProps are the properties of a TypeLogsResourcePolicy resource:
+// one CloudWatch Logs resource policy per account and Region, shared by every task
+// whose log group starts with LogGroupPrefix.
+type LogsResourcePolicyProps struct {
+	Region         string `json:"Region"`
+	PolicyName     string `json:"PolicyName"`
+	PolicyDocument string `json:"PolicyDocument"`
+	// LogGroupPrefix identifies the tasks that use the policy (e.g. "/aws/datasync/");
+	// the policy is deleted with the last such task.
+	LogGroupPrefix string `json:"LogGroupPrefix"`
+}
+
+// ToProperties turns a props struct into the map CloudFormation resource properties
+// are written from. Values may be CDK token strings; they resolve at synth time.
+func ToProperties(props any) map[string]any {
+	raw, err := json.Marshal(props)
+	if err != nil {
+		panic(fmt.Sprintf("provider: cannot marshal %T: %v", props, err))
+	}
+	out := map[string]any{}
+	if err := json.Unmarshal(raw, &out); err != nil {
+		panic(fmt.Sprintf("provider: cannot unmarshal %T: %v", props, err))
+	}
+	return out
+}
+
+// decodeProps reads CloudFormation resource properties (every scalar a string) into
+// one of the props structs.
+func decodeProps(properties map[string]any, into any) error {
+	raw, err := json.Marshal(properties)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(raw, into); err != nil {
+		return fmt.Errorf("invalid resource properties for %T: %w", into, err)
+	}
+	return nil
+}

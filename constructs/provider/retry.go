@@ -1,0 +1,125 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/smithy-go"
+)
+
+// Backoff is a capped exponential backoff for errors that IAM's eventual consistency
+// causes: a role created seconds ago that DataSync cannot assume yet, a policy that
+// has not reached S3 yet.
+type Backoff struct {
+	Initial time.Duration // first wait
+	Max     time.Duration // cap of one wait
+	Budget  time.Duration // total time spent retrying before giving up
+	// Sleep waits d or until ctx ends; nil means a real timer.
+	Sleep func(ctx context.Context, d time.Duration) error
+}
+
+// DefaultBackoff retries for up to five minutes, waiting 2 s, 4 s, 8 s ... 30 s.
+var DefaultBackoff = Backoff{Initial: 2 * time.Second, Max: 30 * time.Second, Budget: 5 * time.Minute}
+
+func (b Backoff) sleep(ctx context.Context, d time.Duration) error {
+	if b.Sleep != nil {
+		return b.Sleep(ctx, d)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// errBudget ends a backoff loop whose budget is spent.
+var errBudget = errors.New("retry budget spent")
+
+// loop calls attempt until it reports done, waiting between calls with capped
+// exponential backoff. It returns the attempts made, the time spent waiting, and
+// errBudget or the context's error when it stopped before attempt was done.
+func (b Backoff) loop(ctx context.Context, attempt func() (done bool)) (attempts int, spent time.Duration, err error) {
+	wait := b.Initial
+	for attempts = 1; !attempt(); attempts++ {
+		if spent+wait > b.Budget {
+			return attempts, spent, errBudget
+		}
+		if err := b.sleep(ctx, wait); err != nil {
+			return attempts, spent, err
+		}
+		spent += wait
+		wait = min(2*wait, b.Max)
+	}
+	return attempts, spent, nil
+}
+
+// retryIAM calls op until it succeeds, fails with an error that is not an IAM
+// propagation error, or the budget (or ctx) runs out. The last error is returned with
+// the number of attempts, so the CloudFormation reason shows the AWS error text.
+func retryIAM[T any](ctx context.Context, b Backoff, what string, op func() (T, error)) (T, error) {
+	var out T
+	var opErr error
+	attempts, spent, err := b.loop(ctx, func() bool {
+		out, opErr = op()
+		return opErr == nil || !isIAMPropagation(opErr)
+	})
+	switch {
+	case err == errBudget:
+		return out, fmt.Errorf("%s: still failing after %d attempts over %s, longer than IAM takes to propagate: %w", what, attempts, spent, opErr)
+	case err != nil:
+		return out, fmt.Errorf("%s: gave up after %d attempts (%v): %w", what, attempts, err, opErr)
+	}
+	return out, opErr
+}
+
+// isIAMPropagation reports whether err is one IAM's eventual consistency explains.
+// Everything else fails at once.
+func isIAMPropagation(err error) bool {
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) {
+		return false
+	}
+	msg := strings.ToLower(apiErr.ErrorMessage())
+	switch apiErr.ErrorCode() {
+	case "AccessDenied", "AccessDeniedException":
+		// The function's own role or the bucket policy naming it has not propagated.
+		return true
+	case "InvalidRequestException":
+		// DataSync's location access test and role assumption, e.g. "DataSync location
+		// access test failed: could not perform s3:HeadBucket ... Access denied" or
+		// "Unable to assume role".
+		for _, s := range []string{"access test failed", "assume role", "assumerole", "access denied", "not authorized"} {
+			if strings.Contains(msg, s) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// isNotFound reports whether err says the thing to delete is already gone.
+func isNotFound(err error) bool {
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) {
+		return false
+	}
+	switch apiErr.ErrorCode() {
+	case "NoSuchBucket", "NoSuchBucketPolicy", "ResourceNotFoundException", "NotFound":
+		return true
+	case "InvalidRequestException":
+		msg := strings.ToLower(apiErr.ErrorMessage())
+		return strings.Contains(msg, "not found") || strings.Contains(msg, "does not exist")
+	}
+	return false
+}
+
+func isNoSuchBucketPolicy(err error) bool {
+	var apiErr smithy.APIError
+	return errors.As(err, &apiErr) && apiErr.ErrorCode() == "NoSuchBucketPolicy"
+}
