@@ -88,7 +88,9 @@ func (w *world) next() int { w.seq++; return w.seq }
 
 func apiError(code, msg string) error { return &smithy.GenericAPIError{Code: code, Message: msg} }
 
-func invalidRequest(msg string) error { return &dstypes.InvalidRequestException{Message: aws.String(msg)} }
+func invalidRequest(msg string) error {
+	return &dstypes.InvalidRequestException{Message: aws.String(msg)}
+}
 
 var errNotFound = invalidRequest("Request references a resource which does not exist.")
 

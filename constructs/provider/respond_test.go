@@ -1,0 +1,131 @@
+package provider
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/cfn"
+	"github.com/aws/aws-sdk-go-v2/service/datasync"
+)
+
+// cloudFormation is a local HTTP server standing in for the pre-signed S3 URL that
+// CloudFormation gives a custom resource: it records the answers it receives.
+type cloudFormation struct {
+	*httptest.Server
+	answers chan cfn.Response
+}
+
+func newCloudFormation(t *testing.T) *cloudFormation {
+	cf := &cloudFormation{answers: make(chan cfn.Response, 4)}
+	cf.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		var resp cfn.Response
+		if r.Method != http.MethodPut || json.Unmarshal(body, &resp) != nil {
+			http.Error(w, "bad answer", http.StatusBadRequest)
+			return
+		}
+		cf.answers <- resp
+	}))
+	t.Cleanup(cf.Close)
+	return cf
+}
+
+func (cf *cloudFormation) answer(t *testing.T) cfn.Response {
+	t.Helper()
+	select {
+	case r := <-cf.answers:
+		return r
+	case <-time.After(5 * time.Second):
+		t.Fatal("CloudFormation got no answer")
+		return cfn.Response{}
+	}
+}
+
+func TestFunctionAnswersSuccessWithPhysicalIDAndData(t *testing.T) {
+	cf := newCloudFormation(t)
+	f := &Function{Handler: newWorld().handler(), Margin: time.Second}
+	e := event(cfn.RequestCreate, TypeS3Location, "", dstLocation(), nil)
+	e.ResponseURL = cf.URL
+
+	if err := f.Invoke(context.Background(), e); err != nil {
+		t.Fatal(err)
+	}
+	r := cf.answer(t)
+	if r.Status != cfn.StatusSuccess || !strings.HasPrefix(r.PhysicalResourceID, "arn:aws:datasync:us-west-2:") ||
+		r.Data["Arn"] != r.PhysicalResourceID || r.RequestID != e.RequestID || r.LogicalResourceID != e.LogicalResourceID {
+		t.Errorf("answer = %+v", r)
+	}
+}
+
+func TestFunctionAnswersFailureWithAWSErrorText(t *testing.T) {
+	cf := newCloudFormation(t)
+	w := newWorld()
+	w.fail["UpdateLocationS3"] = []error{invalidRequest("Invalid storage class for this bucket")}
+	f := &Function{Handler: w.handler(), Margin: time.Second}
+	e := event(cfn.RequestUpdate, TypeS3Location, "arn:aws:datasync:us-west-2:111111111111:location/loc-00000000000000001", dstLocation(), dstLocation())
+	e.ResponseURL = cf.URL
+
+	_ = f.Invoke(context.Background(), e)
+	r := cf.answer(t)
+	if r.Status != cfn.StatusFailed || !strings.Contains(r.Reason, "Invalid storage class for this bucket") {
+		t.Errorf("answer = %+v", r)
+	}
+	if r.PhysicalResourceID != e.PhysicalResourceID {
+		t.Errorf("a failed update changed the physical ID to %q", r.PhysicalResourceID)
+	}
+}
+
+// panicking is a DataSync client whose every call panics.
+type panicking struct{ DataSyncAPI }
+
+func TestFunctionAnswersWhenTheHandlerPanics(t *testing.T) {
+	cf := newCloudFormation(t)
+	h := newWorld().handler()
+	h.DataSync = func(string) DataSyncAPI { return panicking{} } // nil embedded interface: calls panic
+	f := &Function{Handler: h, Margin: time.Second}
+	e := event(cfn.RequestCreate, TypeS3Location, "", dstLocation(), nil)
+	e.ResponseURL = cf.URL
+
+	_ = f.Invoke(context.Background(), e)
+	r := cf.answer(t)
+	if r.Status != cfn.StatusFailed || !strings.Contains(r.Reason, "panicked") || r.PhysicalResourceID != "create-failed-req-1" {
+		t.Errorf("answer = %+v", r)
+	}
+}
+
+// blockingClient is a DataSync client whose CreateLocationS3 outlives its context,
+// like a call that hangs.
+type blockingClient struct{ DataSyncAPI }
+
+func (blockingClient) CreateLocationS3(ctx context.Context, _ *datasync.CreateLocationS3Input, _ ...func(*datasync.Options)) (*datasync.CreateLocationS3Output, error) {
+	<-ctx.Done()
+	time.Sleep(time.Second)
+	return nil, ctx.Err()
+}
+
+func TestFunctionAnswersBeforeTheLambdaTimeout(t *testing.T) {
+	cf := newCloudFormation(t)
+	h := newWorld().handler()
+	h.DataSync = func(string) DataSyncAPI { return blockingClient{} }
+	f := &Function{Handler: h, Margin: 200 * time.Millisecond}
+	e := event(cfn.RequestCreate, TypeS3Location, "", dstLocation(), nil)
+	e.ResponseURL = cf.URL
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+
+	start := time.Now()
+	_ = f.Invoke(ctx, e)
+	r := cf.answer(t)
+	if r.Status != cfn.StatusFailed || !strings.Contains(r.Reason, "before the Lambda timeout") {
+		t.Errorf("answer = %+v", r)
+	}
+	if d := time.Since(start); d > 450*time.Millisecond {
+		t.Errorf("answered after %s, later than the margin allows", d)
+	}
+}
