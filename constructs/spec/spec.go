@@ -219,6 +219,11 @@ func (t Transfer) RoleArn(roleName string) string {
 // LogGroupName is the BASIC-mode log group: /aws/datasync/<name>.
 func (t Transfer) LogGroupName() string { return "/aws/datasync/" + t.Name }
 
+// KeyAlias is the alias of the KMS key the destination stack creates
+// (CreateKmsKey): alias/datasync/<name>. The bucket-access role's policy matches the
+// key by it, since the key's ID is only known after deployment.
+func (t Transfer) KeyAlias() string { return "alias/datasync/" + t.Name }
+
 // TaskName is the DataSync task's name.
 func (t Transfer) TaskName() string { return t.Name }
 

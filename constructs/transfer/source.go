@@ -1,0 +1,385 @@
+package transfer
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/s3transfer/cdk-datasync/constructs/provider"
+	"github.com/s3transfer/cdk-datasync/constructs/spec"
+)
+
+// LogsResourcePolicyName is the CloudWatch Logs resource policy shared by every
+// BASIC-mode transfer task in an account and Region (CloudWatch Logs allows ten).
+const LogsResourcePolicyName = "datasync-transfers-log-delivery"
+
+// SourceTransferProps configure the source side of a transfer.
+type SourceTransferProps struct {
+	// Transfer describes the transfer; it is validated here. Required.
+	Transfer *spec.Transfer
+}
+
+// SourceTransfer is the source account's part of a transfer: the DataSync
+// bucket-access role, the location-admin role that runs the provider Lambda, the
+// source location (in the source bucket's Region), the destination location and the
+// task (in the destination Region), and the task's logging and notifications.
+type SourceTransfer interface {
+	constructs.Construct
+	// TaskArn is the DataSync task's ARN.
+	TaskArn() *string
+	// SourceLocationArn is the source location's ARN.
+	SourceLocationArn() *string
+	// DestinationLocationArn is the destination location's ARN.
+	DestinationLocationArn() *string
+	// BucketAccessRole is the role DataSync assumes to read and write the buckets,
+	// named datasync-<name>-bucket-access.
+	BucketAccessRole() awsiam.IRole
+	// LocationAdminRole is the provider Lambda's role, which creates the locations and
+	// the task, named datasync-<name>-location-admin.
+	LocationAdminRole() awsiam.IRole
+	// ProviderFunction is the custom-resource Lambda, named datasync-<name>-provider.
+	ProviderFunction() awslambda.IFunction
+	// LogGroup is the BASIC-mode task log group, or nil (ENHANCED tasks log to
+	// /aws/datasync; logLevel OFF logs nowhere).
+	LogGroup() awslogs.ILogGroup
+	// NotificationTopic receives failed task executions, or nil without notifications.
+	NotificationTopic() awssns.ITopic
+}
+
+type sourceTransfer struct {
+	constructs.Construct
+	task, srcLoc, dstLoc awscdk.CustomResource
+	accessRole, admin    awsiam.Role
+	fn                   awslambda.Function
+	logGroup             awslogs.ILogGroup
+	topic                awssns.ITopic
+}
+
+func (s *sourceTransfer) TaskArn() *string                      { return s.task.Ref() }
+func (s *sourceTransfer) SourceLocationArn() *string            { return s.srcLoc.Ref() }
+func (s *sourceTransfer) DestinationLocationArn() *string       { return s.dstLoc.Ref() }
+func (s *sourceTransfer) BucketAccessRole() awsiam.IRole        { return s.accessRole }
+func (s *sourceTransfer) LocationAdminRole() awsiam.IRole       { return s.admin }
+func (s *sourceTransfer) ProviderFunction() awslambda.IFunction { return s.fn }
+func (s *sourceTransfer) LogGroup() awslogs.ILogGroup           { return s.logGroup }
+func (s *sourceTransfer) NotificationTopic() awssns.ITopic      { return s.topic }
+
+// NewSourceTransfer adds the source side of a transfer to scope, which must be in the
+// source account. The stack may be in any Region: each DataSync object is created in
+// the Region where it must live. BASIC-mode logging and notifications are native
+// resources of the task's Region, so they need the stack in the destination Region.
+func NewSourceTransfer(scope constructs.Construct, id string, props *SourceTransferProps) SourceTransfer {
+	if props == nil {
+		props = &SourceTransferProps{}
+	}
+	t := validated(props.Transfer)
+	basicLogging := t.Task.Mode == "BASIC" && t.Task.LogLevel != "OFF"
+	requireDestinationRegion(scope, t, basicLogging, t.Notifications.Email != "")
+
+	s := &sourceTransfer{}
+	constructs.NewConstruct_Override(s, scope, &id)
+	this := s.Construct
+	s.accessRole = newBucketAccessRole(this, t)
+	s.admin = newLocationAdminRole(this, t, s.accessRole, basicLogging)
+	s.fn = newProviderFunction(this, "Provider", s.admin, "datasync-"+t.Name+"-provider", t.Name+" source")
+
+	s.srcLoc = s.location("SourceLocation", provider.LocationProps{
+		Region: t.Source.Region, S3BucketArn: bucketArn(t, t.Source.Bucket), Subdirectory: t.Source.Prefix,
+		Name: t.Name + "-source",
+	})
+	s.dstLoc = s.location("DestinationLocation", provider.LocationProps{
+		Region: t.Destination.Region, S3BucketArn: bucketArn(t, t.Destination.Bucket), Subdirectory: t.Destination.Prefix,
+		S3StorageClass: t.Destination.StorageClass, Name: t.Name + "-destination",
+	})
+
+	taskProps := provider.TaskProps{
+		Region:            t.Destination.Region,
+		SourceLocationArn: *s.srcLoc.Ref(), DestinationLocationArn: *s.dstLoc.Ref(),
+		Name: t.TaskName(), TaskMode: t.Task.Mode,
+		VerifyMode: t.Task.VerifyMode, OverwriteMode: t.Task.OverwriteMode, TransferMode: t.Task.TransferMode,
+		PreserveDeletedFiles: t.Task.PreserveDeletedFiles, ObjectTags: t.Task.ObjectTags, LogLevel: t.Task.LogLevel,
+		BytesPerSecond: strconv.FormatInt(t.Task.BytesPerSecond, 10),
+		Includes:       strings.Join(t.Task.Includes, "|"), Excludes: strings.Join(t.Task.Excludes, "|"),
+		Schedule: t.Task.Schedule,
+	}
+	if r := t.Task.Report; r != nil {
+		taskProps.ReportBucketArn, taskProps.ReportSubdirectory = bucketArn(t, r.Bucket), r.Prefix
+		taskProps.ReportRoleArn, taskProps.ReportLevel = *s.accessRole.RoleArn(), r.Level
+	}
+	var logging []constructs.IDependable
+	if basicLogging {
+		taskProps.CloudWatchLogGroupArn = fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s", t.Partition(), t.Destination.Region, t.Source.Account, t.LogGroupName())
+		logging = s.basicLogging(t)
+	}
+	s.task = awscdk.NewCustomResource(this, jsii.String("Task"), &awscdk.CustomResourceProps{
+		ServiceToken: s.fn.FunctionArn(),
+		ResourceType: jsii.String(provider.TypeTask),
+		Properties:   toProps(taskProps),
+	})
+	s.task.Node().AddDependency(logging...)
+
+	if t.Task.StartOnDeploy {
+		awscdk.NewCustomResource(this, jsii.String("FirstExecution"), &awscdk.CustomResourceProps{
+			ServiceToken: s.fn.FunctionArn(),
+			ResourceType: jsii.String(provider.TypeTaskExecution),
+			Properties:   toProps(provider.TaskExecutionProps{Region: t.Destination.Region, TaskArn: *s.task.Ref()}),
+		})
+	}
+	if t.Notifications.Email != "" {
+		s.topic = newFailureNotifications(this, t, s.task.Ref())
+	}
+	return s
+}
+
+// requireDestinationRegion fails early when a feature needs native resources in the
+// task's Region but the stack is elsewhere.
+func requireDestinationRegion(scope constructs.Construct, t spec.Transfer, basicLogging, notifications bool) {
+	if stackRegionIs(scope, t.Destination.Region) {
+		return
+	}
+	var needs []string
+	if basicLogging {
+		needs = append(needs, "BASIC-mode logging (a log group in the task's Region)")
+	}
+	if notifications {
+		needs = append(needs, "notifications (an EventBridge rule where the task emits its events)")
+	}
+	if len(needs) == 0 {
+		return
+	}
+	region := awscdk.Stack_Of(scope).Region()
+	panic(fmt.Sprintf("transfer %q: %s need(s) the stack in the destination Region %s, but the stack of %s is in %s. "+
+		"Put the source side in a stack in %s (as NewSourceStack does), or use task mode ENHANCED (logs go to /aws/datasync) "+
+		"or task.logLevel OFF, and leave notifications out.",
+		t.Name, strings.Join(needs, " and "), t.Destination.Region, *scope.Node().Path(), *region, t.Destination.Region))
+}
+
+func (s *sourceTransfer) location(id string, p provider.LocationProps) awscdk.CustomResource {
+	p.BucketAccessRoleArn = *s.accessRole.RoleArn()
+	loc := awscdk.NewCustomResource(s, jsii.String(id), &awscdk.CustomResourceProps{
+		ServiceToken: s.fn.FunctionArn(),
+		ResourceType: jsii.String(provider.TypeS3Location),
+		Properties:   toProps(p),
+	})
+	// The location access test assumes the role: its policy must exist first.
+	loc.Node().AddDependency(s.accessRole)
+	return loc
+}
+
+// newBucketAccessRole is the tutorial's "source-datasync-role": trusted by DataSync of
+// this account only, reading the source bucket and writing the destination bucket.
+func newBucketAccessRole(scope constructs.Construct, t spec.Transfer) awsiam.Role {
+	role := awsiam.NewRole(scope, jsii.String("BucketAccessRole"), &awsiam.RoleProps{
+		RoleName:    jsii.String(t.BucketAccessRoleName()),
+		Description: jsii.String(fmt.Sprintf("DataSync reads s3://%s and writes s3://%s (transfer %s)", t.Source.Bucket, t.Destination.Bucket, t.Name)),
+		AssumedBy: awsiam.NewServicePrincipal(jsii.String("datasync.amazonaws.com"), &awsiam.ServicePrincipalOpts{
+			Conditions: &map[string]interface{}{
+				"StringEquals": map[string]interface{}{"aws:SourceAccount": t.Source.Account},
+				"ArnLike":      map[string]interface{}{"aws:SourceArn": fmt.Sprintf("arn:%s:datasync:*:%s:*", t.Partition(), t.Source.Account)},
+			},
+		}),
+	})
+	src, dst := bucketArn(t, t.Source.Bucket), bucketArn(t, t.Destination.Bucket)
+	allow := func(actions []string, resources ...string) {
+		role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions: jsii.Strings(actions...), Resources: jsii.Strings(resources...),
+		}))
+	}
+	bucketLevel := func(actions []string) []string {
+		return filterActions(actions, func(a string) bool { return strings.Contains(a, "Bucket") })
+	}
+	objectLevel := func(actions []string) []string {
+		return filterActions(actions, func(a string) bool { return !strings.Contains(a, "Bucket") })
+	}
+	allow(bucketLevel(SourceBucketActions), src)
+	allow(objectLevel(SourceBucketActions), src+"/*")
+	allow(bucketLevel(DestinationBucketActions), dst)
+	allow(objectLevel(DestinationBucketActions), dst+"/*")
+	findings := []string{"Resource::" + src + "/*", "Resource::" + dst + "/*"}
+	if t.Source.KmsKeyArn != "" {
+		allow([]string{"kms:Decrypt", "kms:DescribeKey"}, t.Source.KmsKeyArn)
+	}
+	switch {
+	case t.Destination.KmsKeyArn != "":
+		allow(DestinationKeyActions, t.Destination.KmsKeyArn)
+	case t.Destination.CreateKmsKey:
+		// The destination stack's key has a generated ID; it carries this alias.
+		keys := fmt.Sprintf("arn:%s:kms:%s:%s:key/*", t.Partition(), t.Destination.Region, t.Destination.Account)
+		role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions:   jsii.Strings(DestinationKeyActions...),
+			Resources: jsii.Strings(keys),
+			Conditions: &map[string]interface{}{
+				"ForAnyValue:StringEquals": map[string]interface{}{"kms:ResourceAliases": t.KeyAlias()},
+			},
+		}))
+		findings = append(findings, "Resource::"+keys)
+	}
+	if r := t.Task.Report; r != nil {
+		reports := bucketArn(t, r.Bucket) + "/" + strings.TrimSuffix(r.Prefix, "/")
+		if r.Prefix == "" {
+			reports = bucketArn(t, r.Bucket)
+		}
+		allow([]string{"s3:PutObject"}, reports+"/*")
+		findings = append(findings, "Resource::"+reports+"/*")
+	}
+	suppress(role.Node().FindChild(jsii.String("DefaultPolicy")), "AwsSolutions-IAM5",
+		"DataSync transfers every object of the two buckets (and writes task reports under their prefix); "+
+			"object ARNs are only known as bucket/*. A created destination key is matched by its alias.",
+		findings...)
+	return role
+}
+
+func filterActions(actions []string, keep func(string) bool) []string {
+	var out []string
+	for _, a := range actions {
+		if keep(a) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// newLocationAdminRole is the tutorial's "source-user-role", as the provider Lambda's
+// execution role: it creates the locations and the task with its own credentials,
+// which the destination bucket policy names.
+func newLocationAdminRole(scope constructs.Construct, t spec.Transfer, accessRole awsiam.Role, basicLogging bool) awsiam.Role {
+	role := awsiam.NewRole(scope, jsii.String("LocationAdminRole"), &awsiam.RoleProps{
+		RoleName:    jsii.String(t.LocationAdminRoleName()),
+		Description: jsii.String(fmt.Sprintf("Creates the DataSync locations and task of transfer %s", t.Name)),
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+	})
+	p, acct := t.Partition(), t.Source.Account
+	locations := func(region string) string { return fmt.Sprintf("arn:%s:datasync:%s:%s:location/*", p, region, acct) }
+	tasks := fmt.Sprintf("arn:%s:datasync:%s:%s:task/*", p, t.Destination.Region, acct)
+	allLocations := []string{locations(t.Source.Region)}
+	if t.CrossRegion() {
+		allLocations = append(allLocations, locations(t.Destination.Region))
+	}
+	add := func(actions []string, resources []string, conditions map[string]interface{}) {
+		props := &awsiam.PolicyStatementProps{Actions: jsii.Strings(actions...), Resources: jsii.Strings(resources...)}
+		if conditions != nil {
+			props.Conditions = &conditions
+		}
+		role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(props))
+	}
+	// The location access test lists both buckets as this role.
+	add([]string{"s3:ListBucket"}, []string{bucketArn(t, t.Source.Bucket), bucketArn(t, t.Destination.Bucket)}, nil)
+	add([]string{"iam:PassRole"}, []string{*accessRole.RoleArn()},
+		map[string]interface{}{"StringEquals": map[string]interface{}{"iam:PassedToService": "datasync.amazonaws.com"}})
+	// CreateLocationS3 has no resource type to scope to (Service Authorization Reference).
+	add([]string{"datasync:CreateLocationS3"}, []string{"*"}, nil)
+	add([]string{"datasync:UpdateLocationS3", "datasync:DeleteLocation", "datasync:TagResource"}, allLocations, nil)
+	add([]string{"datasync:CreateTask"}, append([]string{tasks}, allLocations...), nil)
+	add([]string{"datasync:UpdateTask", "datasync:DeleteTask", "datasync:DescribeTask", "datasync:StartTaskExecution", "datasync:TagResource"},
+		[]string{tasks}, nil)
+	findings := append([]string{"Resource::*", "Resource::" + tasks}, prefixAll("Resource::", allLocations)...)
+	if t.Task.Mode == "ENHANCED" {
+		// CreateTask in ENHANCED mode creates DataSync's service-linked role once per account.
+		add([]string{"iam:CreateServiceLinkedRole"},
+			[]string{fmt.Sprintf("arn:%s:iam::%s:role/aws-service-role/datasync.amazonaws.com/AWSServiceRoleForDataSync", p, acct)},
+			map[string]interface{}{"StringEquals": map[string]interface{}{"iam:AWSServiceName": "datasync.amazonaws.com"}})
+	}
+	if basicLogging {
+		// Resource policies have no ARN; ListTasks has no resource type. The provider
+		// deletes the shared policy only when no task logs under /aws/datasync/ any more.
+		add([]string{"logs:PutResourcePolicy", "logs:DeleteResourcePolicy", "datasync:ListTasks"}, []string{"*"}, nil)
+	}
+	suppress(role.Node().FindChild(jsii.String("DefaultPolicy")), "AwsSolutions-IAM5",
+		"DataSync location and task IDs are generated, so their ARNs are scoped to this account and the Regions of the transfer; "+
+			"datasync:CreateLocationS3, datasync:ListTasks and the CloudWatch Logs resource-policy actions support no resource-level permissions.",
+		findings...)
+	return role
+}
+
+func prefixAll(prefix string, list []string) []string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = prefix + s
+	}
+	return out
+}
+
+// basicLogging creates the task's log group and the shared resource policy that lets
+// DataSync write to it. It returns what the task must wait for.
+func (s *sourceTransfer) basicLogging(t spec.Transfer) []constructs.IDependable {
+	logGroup := awslogs.NewLogGroup(s, jsii.String("TaskLogs"), &awslogs.LogGroupProps{
+		LogGroupName: jsii.String(t.LogGroupName()),
+		Retention:    retentionDays[t.Task.LogRetentionDays],
+		// Deleted with the stack so that a redeploy can create it again.
+		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+	})
+	s.logGroup = logGroup
+	p, region, acct := t.Partition(), t.Destination.Region, t.Source.Account
+	doc, _ := json.Marshal(map[string]any{
+		"Version": "2012-10-17",
+		"Statement": []any{map[string]any{
+			"Sid":       "DataSyncLogsToCloudWatchLogs",
+			"Effect":    "Allow",
+			"Principal": map[string]any{"Service": "datasync.amazonaws.com"},
+			"Action":    []string{"logs:PutLogEvents", "logs:CreateLogStream"},
+			"Resource":  fmt.Sprintf("arn:%s:logs:%s:%s:log-group:/aws/datasync/*:*", p, region, acct),
+			"Condition": map[string]any{
+				"ArnLike":      map[string]any{"aws:SourceArn": fmt.Sprintf("arn:%s:datasync:%s:%s:task/*", p, region, acct)},
+				"StringEquals": map[string]any{"aws:SourceAccount": acct},
+			},
+		}},
+	})
+	policy := awscdk.NewCustomResource(s, jsii.String("LogsResourcePolicy"), &awscdk.CustomResourceProps{
+		ServiceToken: s.fn.FunctionArn(),
+		ResourceType: jsii.String(provider.TypeLogsResourcePolicy),
+		Properties: toProps(provider.LogsResourcePolicyProps{
+			Region: region, PolicyName: LogsResourcePolicyName, PolicyDocument: string(doc), LogGroupPrefix: "/aws/datasync/",
+		}),
+	})
+	return []constructs.IDependable{logGroup, policy}
+}
+
+// newFailureNotifications mails every execution of the task that ends in ERROR.
+func newFailureNotifications(scope constructs.Construct, t spec.Transfer, taskArn *string) awssns.ITopic {
+	topic := awssns.NewTopic(scope, jsii.String("FailureTopic"), &awssns.TopicProps{
+		DisplayName: jsii.String("DataSync " + t.Name),
+		EnforceSSL:  jsii.Bool(true),
+	})
+	topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(t.Notifications.Email), nil))
+	suppress(topic, "AwsSolutions-SNS2", "The topic carries only task and execution ARNs and states, no transferred data; "+
+		"an AWS-managed key would block EventBridge, and a customer-managed key per transfer costs more than the notices are worth.")
+	awsevents.NewRule(scope, jsii.String("FailedExecutions"), &awsevents.RuleProps{
+		Description: jsii.String(fmt.Sprintf("Failed executions of DataSync transfer %s", t.Name)),
+		EventPattern: &awsevents.EventPattern{
+			Source:     jsii.Strings("aws.datasync"),
+			DetailType: jsii.Strings("DataSync Task Execution State Change"),
+			Resources:  awsevents.Match_Prefix(jsii.String(*taskArn + "/execution/")),
+			Detail:     &map[string]interface{}{"State": []string{"ERROR"}},
+		},
+		Targets: &[]awsevents.IRuleTarget{awseventstargets.NewSnsTopic(topic, &awseventstargets.SnsTopicProps{
+			Message: awsevents.RuleTargetInput_FromText(jsii.String(fmt.Sprintf(
+				"DataSync transfer %s (s3://%s -> s3://%s): execution %s ended in ERROR. See the task's logs and the DataSync console.",
+				t.Name, t.Source.Bucket, t.Destination.Bucket, *awsevents.EventField_FromPath(jsii.String("$.resources[0]"))))),
+		})},
+	})
+	return topic
+}
+
+// retentionDays maps spec.LogRetentionDaysAllowed to the CDK's names for them.
+var retentionDays = map[int]awslogs.RetentionDays{
+	1: awslogs.RetentionDays_ONE_DAY, 3: awslogs.RetentionDays_THREE_DAYS, 5: awslogs.RetentionDays_FIVE_DAYS,
+	7: awslogs.RetentionDays_ONE_WEEK, 14: awslogs.RetentionDays_TWO_WEEKS, 30: awslogs.RetentionDays_ONE_MONTH,
+	60: awslogs.RetentionDays_TWO_MONTHS, 90: awslogs.RetentionDays_THREE_MONTHS, 120: awslogs.RetentionDays_FOUR_MONTHS,
+	150: awslogs.RetentionDays_FIVE_MONTHS, 180: awslogs.RetentionDays_SIX_MONTHS, 365: awslogs.RetentionDays_ONE_YEAR,
+	400: awslogs.RetentionDays_THIRTEEN_MONTHS, 545: awslogs.RetentionDays_EIGHTEEN_MONTHS, 731: awslogs.RetentionDays_TWO_YEARS,
+	1096: awslogs.RetentionDays_THREE_YEARS, 1827: awslogs.RetentionDays_FIVE_YEARS, 2192: awslogs.RetentionDays_SIX_YEARS,
+	2557: awslogs.RetentionDays_SEVEN_YEARS, 2922: awslogs.RetentionDays_EIGHT_YEARS, 3288: awslogs.RetentionDays_NINE_YEARS,
+	3653: awslogs.RetentionDays_TEN_YEARS,
+}

@@ -1,0 +1,169 @@
+package transfer
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/s3transfer/cdk-datasync/constructs/spec"
+)
+
+// DestinationStackName and SourceStackName are the stack names of a transfer:
+// <name>-destination and <name>-source.
+func DestinationStackName(t spec.Transfer) string { return t.Name + "-destination" }
+
+// SourceStackName is the source account's stack of a transfer: <name>-source.
+func SourceStackName(t spec.Transfer) string { return t.Name + "-source" }
+
+// DestinationStackProps configure a DestinationStack.
+type DestinationStackProps struct {
+	awscdk.StackProps
+	// Transfer describes the transfer. Required.
+	Transfer *spec.Transfer
+}
+
+// DestinationStack is the destination account's stack of one transfer, in the
+// destination bucket's Region.
+type DestinationStack interface {
+	awscdk.Stack
+	// Access is the destination side of the transfer.
+	Access() DestinationAccess
+}
+
+type destinationStack struct {
+	awscdk.Stack
+	access DestinationAccess
+}
+
+func (s *destinationStack) Access() DestinationAccess { return s.access }
+
+// NewDestinationStack creates the destination account's stack. Its environment is
+// the destination account and Region unless props.Env says otherwise; its name is
+// <name>-destination unless props.StackName says otherwise.
+func NewDestinationStack(scope constructs.Construct, id string, props *DestinationStackProps) DestinationStack {
+	t := validated(props.Transfer)
+	sp := props.StackProps
+	if sp.Env == nil {
+		sp.Env = &awscdk.Environment{Account: jsii.String(t.Destination.Account), Region: jsii.String(t.Destination.Region)}
+	}
+	if sp.StackName == nil {
+		sp.StackName = jsii.String(DestinationStackName(t))
+	}
+	if sp.Description == nil {
+		sp.Description = jsii.String(fmt.Sprintf("DataSync transfer %s: destination bucket s3://%s access for account %s", t.Name, t.Destination.Bucket, t.Source.Account))
+	}
+	s := &destinationStack{}
+	awscdk.NewStack_Override(s, scope, &id, &sp)
+	stack := s.Stack
+	s.access = NewDestinationAccess(stack, "Access", &DestinationAccessProps{Transfer: props.Transfer})
+
+	awscdk.NewCfnOutput(stack, jsii.String("DestinationBucketName"), &awscdk.CfnOutputProps{
+		Description: jsii.String("The bucket DataSync writes to"),
+		Value:       s.access.Bucket().BucketName(),
+	})
+	if stmt := s.access.RequiredKeyPolicyStatement(); stmt != nil {
+		awscdk.NewCfnOutput(stack, jsii.String("RequiredKeyPolicyStatement"), &awscdk.CfnOutputProps{
+			Description: jsii.String("Add this statement to the key policy of " + t.Destination.KmsKeyArn + " (the stack does not own the key)"),
+			Value:       stack.ToJsonString(stmt.ToStatementJson(), nil),
+		})
+	}
+	return s
+}
+
+// SourceStackProps configure a SourceStack.
+type SourceStackProps struct {
+	awscdk.StackProps
+	// Transfer describes the transfer. Required.
+	Transfer *spec.Transfer
+}
+
+// SourceStack is the source account's stack of one transfer. It lives in the
+// destination Region: the task must be created where the destination location is,
+// or its executions fail with a network connection error (the tutorial's second
+// troubleshooting entry).
+type SourceStack interface {
+	awscdk.Stack
+	// Transfer is the source side of the transfer.
+	Transfer() SourceTransfer
+}
+
+type sourceStack struct {
+	awscdk.Stack
+	transfer SourceTransfer
+}
+
+func (s *sourceStack) Transfer() SourceTransfer { return s.transfer }
+
+// NewSourceStack creates the source account's stack. Its environment is the source
+// account and the destination Region unless props.Env says otherwise; its name is
+// <name>-source unless props.StackName says otherwise. Outputs: the task ARN, the
+// command that starts an execution, and the console link to the task.
+func NewSourceStack(scope constructs.Construct, id string, props *SourceStackProps) SourceStack {
+	t := validated(props.Transfer)
+	sp := props.StackProps
+	if sp.Env == nil {
+		sp.Env = &awscdk.Environment{Account: jsii.String(t.Source.Account), Region: jsii.String(t.Destination.Region)}
+	}
+	if sp.StackName == nil {
+		sp.StackName = jsii.String(SourceStackName(t))
+	}
+	if sp.Description == nil {
+		sp.Description = jsii.String(fmt.Sprintf("DataSync transfer %s: s3://%s (%s) to s3://%s (account %s, %s)",
+			t.Name, t.Source.Bucket, t.Source.Region, t.Destination.Bucket, t.Destination.Account, t.Destination.Region))
+	}
+	s := &sourceStack{}
+	awscdk.NewStack_Override(s, scope, &id, &sp)
+	stack := s.Stack
+	s.transfer = NewSourceTransfer(stack, "Transfer", &SourceTransferProps{Transfer: props.Transfer})
+
+	taskArn := s.transfer.TaskArn()
+	output := func(id, description string, value *string) {
+		awscdk.NewCfnOutput(stack, jsii.String(id), &awscdk.CfnOutputProps{Description: jsii.String(description), Value: value})
+	}
+	output("TaskArn", "The DataSync task", taskArn)
+	output("SourceLocationArn", "The DataSync location of the source bucket", s.transfer.SourceLocationArn())
+	output("DestinationLocationArn", "The DataSync location of the destination bucket", s.transfer.DestinationLocationArn())
+	output("StartTaskExecutionCommand", "Starts one transfer run (in the source account)",
+		awscdk.Fn_Join(jsii.String(""), jsii.Strings("aws datasync start-task-execution --task-arn ", *taskArn, " --region "+t.Destination.Region)))
+	taskID := awscdk.Fn_Select(jsii.Number(1), awscdk.Fn_Split(jsii.String("/"), taskArn, nil))
+	output("TaskConsoleUrl", "The task in the DataSync console",
+		awscdk.Fn_Join(jsii.String(""), jsii.Strings(consoleURL(t)+"#/tasks/", *taskID)))
+	return s
+}
+
+// consoleURL is the DataSync console of the destination Region.
+func consoleURL(t spec.Transfer) string {
+	host := "console.aws.amazon.com"
+	switch t.Partition() {
+	case "aws-cn":
+		host = "console.amazonaws.cn"
+	case "aws-us-gov":
+		host = "console.amazonaws-us-gov.com"
+	}
+	region := t.Destination.Region
+	if !strings.HasPrefix(t.Partition(), "aws-iso") {
+		host = region + "." + host
+	}
+	return fmt.Sprintf("https://%s/datasync/home?region=%s", host, region)
+}
+
+// TransferStacks are the two stacks of one transfer.
+type TransferStacks struct {
+	Destination DestinationStack
+	Source      SourceStack
+}
+
+// NewTransferStacks adds both stacks of a transfer to scope (an App or a Stage), with
+// construct IDs and stack names <name>-destination and <name>-source, and makes the
+// source stack depend on the destination stack: the destination location's access
+// test needs the bucket policy in place.
+func NewTransferStacks(scope constructs.Construct, t *spec.Transfer) TransferStacks {
+	v := validated(t)
+	dst := NewDestinationStack(scope, DestinationStackName(v), &DestinationStackProps{Transfer: t})
+	src := NewSourceStack(scope, SourceStackName(v), &SourceStackProps{Transfer: t})
+	src.AddStackDependency(dst, jsii.String("the destination bucket policy must name the source roles before the destination location is created"))
+	return TransferStacks{Destination: dst, Source: src}
+}
