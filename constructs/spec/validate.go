@@ -95,6 +95,12 @@ func (t Transfer) Validate() error {
 	return c.errs.Err()
 }
 
+// KnownRegion reports whether aws-cdk-lib's regioninfo knows the Region.
+func KnownRegion(region string) bool {
+	_, ok := knownRegions[region]
+	return ok
+}
+
 // validateEndpoint checks one side's account, Region, bucket and prefix and returns
 // the Region's facts when the Region is usable.
 func validateEndpoint(c *collector, side, account, region, bucket, prefix string) *regionFacts {

@@ -1,0 +1,53 @@
+// Command app is the CDK app: it reads the transfers from the YAML file named by the
+// CDK context key "config" (npx cdk synth -c config=transfers.yaml), or uses the
+// example embedded in the binary, and synthesizes per transfer a <name>-destination
+// stack (destination account) and a <name>-source stack (source account), both in
+// the destination Region; with a pipeline: block, one CDK pipeline stack instead.
+package main
+
+import (
+	_ "embed"
+	"fmt"
+	"os"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/s3transfer/cdk-datasync/app/config"
+	"github.com/s3transfer/cdk-datasync/constructs/transfer"
+)
+
+//go:embed example.yaml
+var example []byte
+
+func main() {
+	app := awscdk.NewApp(nil)
+	cfg, err := loadConfig(app)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		jsii.Close()
+		os.Exit(1)
+	}
+	build(app, cfg)
+	app.Synth(nil)
+	jsii.Close()
+}
+
+// loadConfig reads the file named by the "config" context key, or the example.
+func loadConfig(app awscdk.App) (*config.Config, error) {
+	if path, ok := app.Node().TryGetContext(jsii.String("config")).(string); ok && path != "" {
+		return config.Load(path)
+	}
+	return config.Parse(example, "embedded example config (app/example.yaml)")
+}
+
+// build adds the stacks of every transfer to app, or the pipeline that deploys them.
+func build(app awscdk.App, cfg *config.Config) {
+	if cfg.Pipeline != nil {
+		newPipelineStack(app, cfg)
+		return
+	}
+	for i := range cfg.Transfers {
+		transfer.NewTransferStacks(app, &cfg.Transfers[i])
+	}
+}
