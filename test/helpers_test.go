@@ -4,6 +4,7 @@ package test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"testing"
 
@@ -68,4 +69,109 @@ func must[T any](v T, err error) T {
 		panic(err)
 	}
 	return v
+}
+
+// tmpl is a synthesized template as plain JSON, for assertions that need to look
+// inside properties (policy documents, JSON strings).
+type tmpl map[string]any
+
+func toJSON(stack awscdk.Stack) tmpl {
+	raw, err := json.Marshal(templateOf(stack).ToJSON())
+	if err != nil {
+		panic(err)
+	}
+	var out tmpl
+	if err := json.Unmarshal(raw, &out); err != nil {
+		panic(err)
+	}
+	return out
+}
+
+// resources returns the resources of a type, by logical ID.
+func (t tmpl) resources(typ string) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	for id, r := range t["Resources"].(map[string]any) {
+		res := r.(map[string]any)
+		if res["Type"] == typ {
+			out[id] = res
+		}
+	}
+	return out
+}
+
+// one returns the properties of the only resource of a type.
+func (t tmpl) one(tt *testing.T, typ string) map[string]any {
+	tt.Helper()
+	rs := t.resources(typ)
+	if len(rs) != 1 {
+		tt.Fatalf("want exactly one %s, got %d", typ, len(rs))
+	}
+	for _, r := range rs {
+		props, _ := r["Properties"].(map[string]any)
+		return props
+	}
+	return nil
+}
+
+// policyStatements returns every statement of every AWS::IAM::Policy.
+func (t tmpl) policyStatements() []map[string]any {
+	var out []map[string]any
+	for _, r := range t.resources("AWS::IAM::Policy") {
+		doc := r["Properties"].(map[string]any)["PolicyDocument"].(map[string]any)
+		for _, s := range doc["Statement"].([]any) {
+			out = append(out, s.(map[string]any))
+		}
+	}
+	return out
+}
+
+// strs reads a policy element that may be a string or a list of strings.
+func strs(v any) []string {
+	switch v := v.(type) {
+	case string:
+		return []string{v}
+	case []any:
+		var out []string
+		for _, x := range v {
+			if s, ok := x.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// grants returns the resources of statements that allow action.
+func (t tmpl) grants(action string) []string {
+	var out []string
+	for _, s := range t.policyStatements() {
+		if s["Effect"] == "Allow" && contains(strs(s["Action"]), action) {
+			out = append(out, strs(s["Resource"])...)
+		}
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// expectPanic runs f and returns the panic message, failing when f does not panic.
+func expectPanic(t *testing.T, f func()) (msg string) {
+	t.Helper()
+	defer func() {
+		r := recover()
+		if r == nil {
+			t.Fatal("want a panic, got none")
+		}
+		msg = fmt.Sprint(r)
+	}()
+	f()
+	return ""
 }

@@ -101,6 +101,23 @@ func KnownRegion(region string) bool {
 	return ok
 }
 
+// RegionFacts returns the partition and opt-in status validation uses for a Region
+// (the table generated from aws-cdk-lib's regioninfo), and whether it is known.
+func RegionFacts(region string) (partition string, optIn, known bool) {
+	f, ok := knownRegions[region]
+	return f.Partition, f.OptIn, ok
+}
+
+// KnownRegions lists the Regions of the generated table.
+func KnownRegions() []string {
+	out := make([]string, 0, len(knownRegions))
+	for r := range knownRegions {
+		out = append(out, r)
+	}
+	slices.Sort(out)
+	return out
+}
+
 // validateEndpoint checks one side's account, Region, bucket and prefix and returns
 // the Region's facts when the Region is usable.
 func validateEndpoint(c *collector, side, account, region, bucket, prefix string) *regionFacts {

@@ -16,6 +16,7 @@
 package transfer
 
 import (
+	"encoding/json"
 	"fmt"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -70,21 +71,63 @@ func bucketArn(t spec.Transfer, bucket string) string {
 	return fmt.Sprintf("arn:%s:s3:::%s", t.Partition(), bucket)
 }
 
-// sourceRolePrincipal is how the destination account names a role of the source
-// account: the account as principal, narrowed to the exact role ARN by condition.
-// Unlike a role-ARN principal, it can be written before the role exists and keeps
-// working when the role is re-created (DESIGN.md, "Principals").
-func sourceRoleStatement(t spec.Transfer, sid, roleName string, actions, resources []string) awsiam.PolicyStatement {
+// roleStatement is a policy statement in a resource policy of the destination
+// account that names a role of the source account: the account as principal,
+// narrowed to the exact role ARN by condition. Unlike a role-ARN principal it can be
+// written before the role exists and keeps working when the role is re-created
+// (DESIGN.md, "Principals"). It renders both as a CDK statement and as plain JSON for
+// the provider, from the one value.
+type roleStatement struct {
+	Sid       string
+	Account   string // the source account
+	Partition string
+	RoleArn   string
+	Actions   []string
+	Resources []string
+}
+
+func sourceRoleStatement(t spec.Transfer, sid, roleName string, actions, resources []string) roleStatement {
+	return roleStatement{
+		Sid: t.StatementSid(sid), Account: t.Source.Account, Partition: t.Partition(),
+		RoleArn: t.RoleArn(roleName), Actions: actions, Resources: resources,
+	}
+}
+
+func (s roleStatement) condition() map[string]interface{} {
+	return map[string]interface{}{"ArnEquals": map[string]interface{}{"aws:PrincipalArn": s.RoleArn}}
+}
+
+// cdk returns the statement for a policy the app owns.
+func (s roleStatement) cdk() awsiam.PolicyStatement {
+	cond := s.condition()
 	return awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String(t.StatementSid(sid)),
+		Sid:        jsii.String(s.Sid),
 		Effect:     awsiam.Effect_ALLOW,
-		Principals: &[]awsiam.IPrincipal{awsiam.NewAccountPrincipal(jsii.String(t.Source.Account))},
-		Actions:    jsii.Strings(actions...),
-		Resources:  jsii.Strings(resources...),
-		Conditions: &map[string]interface{}{
-			"ArnEquals": map[string]interface{}{"aws:PrincipalArn": t.RoleArn(roleName)},
-		},
+		Principals: &[]awsiam.IPrincipal{awsiam.NewAccountPrincipal(jsii.String(s.Account))},
+		Actions:    jsii.Strings(s.Actions...),
+		Resources:  jsii.Strings(s.Resources...),
+		Conditions: &cond,
 	})
+}
+
+// MarshalJSON renders the statement as IAM policy JSON.
+func (s roleStatement) MarshalJSON() ([]byte, error) {
+	return json.Marshal(map[string]interface{}{
+		"Sid":       s.Sid,
+		"Effect":    "Allow",
+		"Principal": map[string]string{"AWS": fmt.Sprintf("arn:%s:iam::%s:root", s.Partition, s.Account)},
+		"Action":    s.Actions,
+		"Resource":  s.Resources,
+		"Condition": s.condition(),
+	})
+}
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
 }
 
 // suppress records a cdk-nag suppression on one construct (and its children), with

@@ -45,27 +45,27 @@ type DestinationAccess interface {
 	Bucket() awss3.IBucket
 	// EncryptionKey is the bucket's KMS key, or nil.
 	EncryptionKey() awskms.IKey
-	// BucketPolicyStatements are this transfer's statements in the bucket policy.
-	BucketPolicyStatements() []awsiam.PolicyStatement
-	// RequiredKeyPolicyStatement is the statement the owner of a KMS key this app does
-	// not define must add to its key policy, or nil when nothing is to be added.
-	RequiredKeyPolicyStatement() awsiam.PolicyStatement
+	// BucketPolicyStatements are this transfer's statements in the bucket policy, as
+	// IAM policy JSON.
+	BucketPolicyStatements() string
+	// RequiredKeyPolicyStatement is the statement (IAM policy JSON) the owner of a KMS
+	// key this app does not define must add to its key policy, or "" when nothing is to
+	// be added.
+	RequiredKeyPolicyStatement() string
 }
 
 type destinationAccess struct {
 	constructs.Construct
 	bucket      awss3.IBucket
 	key         awskms.IKey
-	statements  []awsiam.PolicyStatement
-	keyStmtTodo awsiam.PolicyStatement
+	statements  []roleStatement
+	keyStmtTodo string
 }
 
-func (d *destinationAccess) Bucket() awss3.IBucket                            { return d.bucket }
-func (d *destinationAccess) EncryptionKey() awskms.IKey                       { return d.key }
-func (d *destinationAccess) BucketPolicyStatements() []awsiam.PolicyStatement { return d.statements }
-func (d *destinationAccess) RequiredKeyPolicyStatement() awsiam.PolicyStatement {
-	return d.keyStmtTodo
-}
+func (d *destinationAccess) Bucket() awss3.IBucket              { return d.bucket }
+func (d *destinationAccess) EncryptionKey() awskms.IKey         { return d.key }
+func (d *destinationAccess) BucketPolicyStatements() string     { return mustJSON(d.statements) }
+func (d *destinationAccess) RequiredKeyPolicyStatement() string { return d.keyStmtTodo }
 
 // NewDestinationAccess adds the destination side of a transfer to scope, which must
 // be in the destination account.
@@ -117,7 +117,7 @@ func NewDestinationAccess(scope constructs.Construct, id string, props *Destinat
 	}
 
 	arn := bucketArn(t, t.Destination.Bucket)
-	d.statements = []awsiam.PolicyStatement{
+	d.statements = []roleStatement{
 		sourceRoleStatement(t, sidBucketAccess, t.BucketAccessRoleName(), DestinationBucketActions, []string{arn, arn + "/*"}),
 		// The location access test runs s3:HeadBucket as the caller of
 		// CreateLocationS3, which needs s3:ListBucket (hashicorp/terraform-provider-aws#21974).
@@ -125,7 +125,7 @@ func NewDestinationAccess(scope constructs.Construct, id string, props *Destinat
 	}
 	if owned {
 		for _, s := range d.statements {
-			d.bucket.AddToResourcePolicy(s)
+			d.bucket.AddToResourcePolicy(s.cdk())
 		}
 	} else {
 		newExistingBucketAccess(this, t, d.statements)
@@ -134,9 +134,9 @@ func NewDestinationAccess(scope constructs.Construct, id string, props *Destinat
 	if d.key != nil {
 		keyStmt := sourceRoleStatement(t, sidKeyAccess, t.BucketAccessRoleName(), DestinationKeyActions, []string{"*"})
 		if *awscdk.Resource_IsOwnedResource(d.key) {
-			d.key.AddToResourcePolicy(keyStmt, jsii.Bool(false))
+			d.key.AddToResourcePolicy(keyStmt.cdk(), jsii.Bool(false))
 		} else {
-			d.keyStmtTodo = keyStmt
+			d.keyStmtTodo = mustJSON(keyStmt)
 		}
 	}
 	return d
@@ -177,11 +177,14 @@ func enforceOwnedBucket(b awss3.IBucket, t spec.Transfer) {
 	if !ok {
 		panic(fmt.Sprintf("transfer %q: Bucket is owned by the app but has no AWS::S3::Bucket resource", t.Name))
 	}
-	name := cfn.BucketName()
-	if name == nil || (!*awscdk.Token_IsUnresolved(name) && *name != t.Destination.Bucket) {
+	// BucketName is a token even when unset; resolved, it is nil, the name, or a
+	// reference (e.g. to a parameter) that cannot be checked here.
+	resolved := awscdk.Stack_Of(b).Resolve(cfn.BucketName())
+	name, literal := resolved.(string)
+	if resolved == nil || (literal && name != t.Destination.Bucket) {
 		got := "no bucketName"
-		if name != nil {
-			got = fmt.Sprintf("bucketName %q", *name)
+		if literal {
+			got = fmt.Sprintf("bucketName %q", name)
 		}
 		panic(fmt.Sprintf("transfer %q: Bucket has %s but destination.bucket is %q: the source account's stack names the bucket by "+
 			"destination.bucket, so give the bucket that physical name", t.Name, got, t.Destination.Bucket))
@@ -195,8 +198,7 @@ func enforceOwnedBucket(b awss3.IBucket, t spec.Transfer) {
 // of, a bucket the stack does not own, through the provider. An
 // AWS::S3::BucketPolicy would replace the whole policy and drop other teams'
 // statements.
-func newExistingBucketAccess(scope constructs.Construct, t spec.Transfer, statements []awsiam.PolicyStatement) {
-	stack := awscdk.Stack_Of(scope)
+func newExistingBucketAccess(scope constructs.Construct, t spec.Transfer, statements []roleStatement) {
 	arn := bucketArn(t, t.Destination.Bucket)
 	role := awsiam.NewRole(scope, jsii.String("ProviderRole"), &awsiam.RoleProps{
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
@@ -215,16 +217,12 @@ func newExistingBucketAccess(scope constructs.Construct, t spec.Transfer, statem
 			Region: t.Destination.Region, Bucket: t.Destination.Bucket,
 		}),
 	})
-	stmtJSON := make([]interface{}, len(statements))
-	for i, s := range statements {
-		stmtJSON[i] = s.ToStatementJson()
-	}
 	policy := awscdk.NewCustomResource(scope, jsii.String("BucketPolicyStatements"), &awscdk.CustomResourceProps{
 		ServiceToken: fn.FunctionArn(),
 		ResourceType: jsii.String(provider.TypeBucketPolicyStatements),
 		Properties: toProps(provider.BucketPolicyStatementsProps{
 			Region: t.Destination.Region, Bucket: t.Destination.Bucket,
-			Statements: *stack.ToJsonString(stmtJSON, nil),
+			Statements: mustJSON(statements),
 		}),
 	})
 	policy.Node().AddDependency(ownership)

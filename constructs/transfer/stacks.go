@@ -64,10 +64,10 @@ func NewDestinationStack(scope constructs.Construct, id string, props *Destinati
 		Description: jsii.String("The bucket DataSync writes to"),
 		Value:       s.access.Bucket().BucketName(),
 	})
-	if stmt := s.access.RequiredKeyPolicyStatement(); stmt != nil {
+	if stmt := s.access.RequiredKeyPolicyStatement(); stmt != "" {
 		awscdk.NewCfnOutput(stack, jsii.String("RequiredKeyPolicyStatement"), &awscdk.CfnOutputProps{
 			Description: jsii.String("Add this statement to the key policy of " + t.Destination.KmsKeyArn + " (the stack does not own the key)"),
-			Value:       stack.ToJsonString(stmt.ToStatementJson(), nil),
+			Value:       jsii.String(stmt),
 		})
 	}
 	return s
