@@ -353,8 +353,6 @@ func newFailureNotifications(scope constructs.Construct, t spec.Transfer, taskAr
 		EnforceSSL:  jsii.Bool(true),
 	})
 	topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(t.Notifications.Email), nil))
-	suppress(topic, "AwsSolutions-SNS2", "The topic carries only task and execution ARNs and states, no transferred data; "+
-		"an AWS-managed key would block EventBridge, and a customer-managed key per transfer costs more than the notices are worth.")
 	awsevents.NewRule(scope, jsii.String("FailedExecutions"), &awsevents.RuleProps{
 		Description: jsii.String(fmt.Sprintf("Failed executions of DataSync transfer %s", t.Name)),
 		EventPattern: &awsevents.EventPattern{
