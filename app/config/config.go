@@ -74,7 +74,7 @@ func Parse(data []byte, name string) (*Config, error) {
 		return nil, &Error{File: name, Problems: []string{"expected one YAML document with a transfers: list"}}
 	}
 	root := file.Docs[0].Body
-	c := &checker{lines: map[string]int{}}
+	c := &checker{lines: map[string]int{}, undecoded: map[int]bool{}}
 	c.walk(root, reflect.TypeOf(Config{}), "")
 
 	cfg := &Config{}
@@ -83,7 +83,9 @@ func Parse(data []byte, name string) (*Config, error) {
 			switch kv.Key.String() {
 			case "pipeline":
 				cfg.Pipeline = &Pipeline{}
-				c.decode(kv.Value, cfg.Pipeline)
+				if !c.decode(kv.Value, cfg.Pipeline) {
+					c.undecoded[-1] = true
+				}
 			case "transfers":
 				seq, ok := kv.Value.(*ast.SequenceNode)
 				if !ok {
@@ -91,14 +93,14 @@ func Parse(data []byte, name string) (*Config, error) {
 				}
 				cfg.Transfers = make([]spec.Transfer, len(seq.Values))
 				for i, item := range seq.Values {
-					c.decode(item, &cfg.Transfers[i])
+					if !c.decode(item, &cfg.Transfers[i]) {
+						c.undecoded[i] = true
+					}
 				}
 			}
 		}
 	}
-	if len(c.problems) == 0 {
-		c.validate(cfg)
-	}
+	c.validate(cfg)
 	if len(c.problems) > 0 {
 		return nil, &Error{File: name, Problems: c.problems}
 	}
@@ -106,8 +108,9 @@ func Parse(data []byte, name string) (*Config, error) {
 }
 
 type checker struct {
-	problems []string
-	lines    map[string]int // path -> line of its value
+	problems  []string
+	lines     map[string]int // path -> line of its value
+	undecoded map[int]bool   // transfers with a type error: not validated further
 }
 
 func (c *checker) add(line int, format string, args ...any) {
@@ -193,11 +196,14 @@ func orRoot(path string) string {
 	return path
 }
 
-// decode reads node into v, recording a type error (with its position) as a problem.
-func (c *checker) decode(node ast.Node, v any) {
+// decode reads node into v, recording a type error (with its position) as a
+// problem. Keys unknown to v are ignored here; walk reports them.
+func (c *checker) decode(node ast.Node, v any) bool {
 	if err := yaml.NodeToValue(node, v); err != nil {
 		c.add(0, "%s", yaml.FormatError(err, false, true))
+		return false
 	}
+	return true
 }
 
 var (
@@ -215,6 +221,9 @@ func (c *checker) validate(cfg *Config) {
 	firstUse := map[string]int{}
 	for i, t := range cfg.Transfers {
 		prefix := fmt.Sprintf("transfers[%d]", i)
+		if c.undecoded[i] {
+			continue
+		}
 		if err := t.Validate(); err != nil {
 			for _, fe := range err.(spec.Errors).Prefixed(prefix) {
 				c.add(c.lineOf(fe.Path), "%s", fe.Error())
@@ -226,7 +235,7 @@ func (c *checker) validate(cfg *Config) {
 			firstUse[t.Name] = i
 		}
 	}
-	if p := cfg.Pipeline; p != nil {
+	if p := cfg.Pipeline; p != nil && !c.undecoded[-1] {
 		check := func(key, value string, ok bool, problem string) {
 			if !ok {
 				c.add(c.lines["pipeline."+key], "pipeline.%s: %q %s", key, value, problem)

@@ -1,0 +1,153 @@
+package test
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+)
+
+var (
+	appBuild    sync.Once
+	appBinary   string
+	appBuildErr error
+)
+
+// runApp runs the app as the CDK CLI does (context in CDK_CONTEXT_JSON, output
+// directory in CDK_OUTDIR) and returns its output directory, stderr and error.
+func runApp(t *testing.T, context map[string]any) (outdir, stderr string, err error) {
+	t.Helper()
+	appBuild.Do(func() {
+		dir, _ := os.MkdirTemp("", "datasync-app")
+		appBinary = filepath.Join(dir, "app")
+		out, err := exec.Command("go", "build", "-o", appBinary, "../app").CombinedOutput()
+		if err != nil {
+			appBuildErr = &buildError{string(out)}
+		}
+	})
+	if appBuildErr != nil {
+		t.Fatal(appBuildErr)
+	}
+	ctx := cdkContext(t)
+	for k, v := range context {
+		ctx[k] = v
+	}
+	if _, set := context["aws:cdk:bundling-stacks"]; !set {
+		ctx["aws:cdk:bundling-stacks"] = []string{}
+	}
+	raw, _ := json.Marshal(ctx)
+	outdir = t.TempDir()
+	cmd := exec.Command(appBinary)
+	cmd.Dir = ".."
+	cmd.Env = append(os.Environ(), "CDK_CONTEXT_JSON="+string(raw), "CDK_OUTDIR="+outdir, "CDK_VALIDATION=false")
+	var errBuf bytes.Buffer
+	cmd.Stderr = &errBuf
+	err = cmd.Run()
+	return outdir, errBuf.String(), err
+}
+
+type buildError struct{ out string }
+
+func (e *buildError) Error() string { return "building the app: " + e.out }
+
+type manifest struct {
+	Artifacts map[string]struct {
+		Type         string
+		Environment  string
+		Dependencies []string
+		Properties   struct{ StackName string }
+	}
+}
+
+func readManifest(t *testing.T, outdir string) manifest {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(outdir, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m manifest
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestAppSynthesizesTheEmbeddedExample(t *testing.T) {
+	outdir, stderr, err := runApp(t, nil)
+	if err != nil {
+		t.Fatalf("app failed: %v\n%s", err, stderr)
+	}
+	m := readManifest(t, outdir)
+	want := map[string]string{
+		"media-archive-destination":      "aws://222222222222/us-west-2",
+		"media-archive-source":           "aws://111111111111/us-west-2",
+		"logs-consolidation-destination": "aws://222222222222/eu-west-1",
+		"logs-consolidation-source":      "aws://333333333333/eu-west-1",
+	}
+	for id, env := range want {
+		a, ok := m.Artifacts[id]
+		if !ok || a.Environment != env || (a.Properties.StackName != "" && a.Properties.StackName != id) {
+			t.Errorf("stack %s: %+v, want environment %s", id, a, env)
+		}
+	}
+	for _, name := range []string{"media-archive", "logs-consolidation"} {
+		deps := m.Artifacts[name+"-source"].Dependencies
+		if !contains(deps, name+"-destination") {
+			t.Errorf("%s-source depends on %v", name, deps)
+		}
+	}
+}
+
+func TestAppReadsTheConfigFileNamedByContext(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "transfers.yaml")
+	os.WriteFile(cfg, []byte(`
+transfers:
+  - name: team-a
+    source: {account: "111111111111", region: us-east-1, bucket: team-a-data}
+    destination: {account: "999999999999", region: us-east-1, bucket: shared-landing, prefix: team-a}
+  - name: team-b
+    source: {account: "444444444444", region: eu-west-1, bucket: team-b-data}
+    destination: {account: "999999999999", region: us-east-1, bucket: shared-landing, prefix: team-b}
+`), 0o644)
+	outdir, stderr, err := runApp(t, map[string]any{"config": cfg})
+	if err != nil {
+		t.Fatalf("app failed: %v\n%s", err, stderr)
+	}
+	m := readManifest(t, outdir)
+	if len(m.Artifacts) < 4 || m.Artifacts["team-b-source"].Environment != "aws://444444444444/us-east-1" {
+		t.Errorf("artifacts = %+v", m.Artifacts)
+	}
+}
+
+func TestAppRejectsABadConfigBeforeWritingAnything(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "bad.yaml")
+	os.WriteFile(cfg, []byte(`
+transfers:
+  - name: ok-one
+    source: {account: "111111111111", region: us-east-1, bucket: acme-a}
+    destination: {account: "222222222222", region: us-west-2, bucket: acme-b}
+  - name: ok-one
+    source: {account: "111111111111", region: us-east-1, bucket: acme-c}
+    destination: {account: "222222222222", region: us-west-2, bucket: Acme-D, storageClas: GLACIER}
+`), 0o644)
+	outdir, stderr, err := runApp(t, map[string]any{"config": cfg})
+	if err == nil {
+		t.Fatal("the app accepted a bad config")
+	}
+	for _, want := range []string{
+		`line 8: transfers[1].destination.storageClas: unknown key "storageClas"`,
+		`line 8: transfers[1].destination.bucket: "Acme-D" is not a valid S3 bucket name`,
+		`line 6: transfers[1].name: "ok-one" is already the name of transfers[0]`,
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if templates, _ := filepath.Glob(filepath.Join(outdir, "*.template.json")); len(templates) != 0 {
+		t.Errorf("templates written for a bad config: %v", templates)
+	}
+}
