@@ -158,7 +158,10 @@ func (p TaskProps) settings() (taskSettings, error) {
 		PreserveDeletedFiles: dstypes.PreserveDeletedFiles(p.PreserveDeletedFiles),
 		ObjectTags:           dstypes.ObjectTags(p.ObjectTags),
 		LogLevel:             dstypes.LogLevel(p.LogLevel),
-		BytesPerSecond:       aws.Int64(bps),
+	}
+	// ENHANCED tasks take no bandwidth limit at all; BASIC tasks get -1 to clear one.
+	if p.TaskMode != string(dstypes.TaskModeEnhanced) {
+		s.options.BytesPerSecond = aws.Int64(bps)
 	}
 	if p.Schedule != "" {
 		s.schedule = &dstypes.TaskSchedule{ScheduleExpression: aws.String(p.Schedule)}

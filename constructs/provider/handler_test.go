@@ -192,16 +192,33 @@ func TestTaskCreateInDestinationRegionWithSettings(t *testing.T) {
 	switch {
 	case in.TaskMode != dstypes.TaskModeEnhanced,
 		o.VerifyMode != "ONLY_FILES_TRANSFERRED", o.OverwriteMode != "ALWAYS", o.TransferMode != "CHANGED",
-		o.PreserveDeletedFiles != "PRESERVE", o.ObjectTags != "PRESERVE", o.LogLevel != "TRANSFER", aws.ToInt64(o.BytesPerSecond) != -1,
+		o.PreserveDeletedFiles != "PRESERVE", o.ObjectTags != "PRESERVE", o.LogLevel != "TRANSFER", o.BytesPerSecond != nil,
 		aws.ToString(in.Includes[0].Value) != "/photos*", aws.ToString(in.Excludes[0].Value) != "*.tmp|*/.cache",
 		in.Excludes[0].FilterType != dstypes.FilterTypeSimplePattern,
 		aws.ToString(in.Schedule.ScheduleExpression) != "rate(1 day)", in.CloudWatchLogGroupArn != nil,
 		aws.ToString(in.TaskReportConfig.Destination.S3.Subdirectory) != "datasync", in.TaskReportConfig.ReportLevel != "ERRORS_ONLY":
 		t.Errorf("CreateTask input = %+v, options %+v", in, o)
 	}
-	// S3 is not POSIX: those options stay unset.
+	// ENHANCED takes no bandwidth limit; S3 is not POSIX: those options stay unset.
 	if o.PosixPermissions != "" || o.Uid != "" || o.Gid != "" || o.Mtime != "" {
 		t.Errorf("POSIX options set: %+v", o)
+	}
+}
+
+func TestBasicTaskBandwidthLimitIsSetAndCleared(t *testing.T) {
+	w := newWorld()
+	h := w.handler()
+	old := taskFixture(t, w, h)
+	old.TaskMode, old.BytesPerSecond = "BASIC", "1048576"
+	arn := mustHandle(t, h, event(cfn.RequestCreate, TypeTask, "", old, nil)).PhysicalID
+	if got := aws.ToInt64(w.tasks[arn].in.Options.BytesPerSecond); got != 1048576 {
+		t.Fatalf("BytesPerSecond = %d", got)
+	}
+	p := old
+	p.BytesPerSecond = "-1"
+	mustHandle(t, h, event(cfn.RequestUpdate, TypeTask, arn, p, old))
+	if got := aws.ToInt64(w.tasks[arn].update.Options.BytesPerSecond); got != -1 {
+		t.Errorf("limit not cleared: BytesPerSecond = %d", got)
 	}
 }
 
