@@ -9,6 +9,8 @@ import (
 	_ "embed"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
@@ -22,29 +24,39 @@ var example []byte
 
 func main() {
 	app := awscdk.NewApp(nil)
-	cfg, err := loadConfig(app)
+	path, cfg, err := loadConfig(app)
+	if err == nil && cfg.Pipeline != nil && !isRepoRelative(path) {
+		err = fmt.Errorf("%s: pipeline mode needs the config file inside the repository, named by a relative path "+
+			"(e.g. -c config=transfers.yaml): the pipeline's synth step runs `make synth CONFIG=<that path>` on its own checkout", path)
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		jsii.Close()
 		os.Exit(1)
 	}
-	build(app, cfg)
+	build(app, cfg, path)
 	app.Synth(nil)
 	jsii.Close()
 }
 
 // loadConfig reads the file named by the "config" context key, or the example.
-func loadConfig(app awscdk.App) (*config.Config, error) {
+func loadConfig(app awscdk.App) (string, *config.Config, error) {
 	if path, ok := app.Node().TryGetContext(jsii.String("config")).(string); ok && path != "" {
-		return config.Load(path)
+		cfg, err := config.Load(path)
+		return path, cfg, err
 	}
-	return config.Parse(example, "embedded example config (app/example.yaml)")
+	cfg, err := config.Parse(example, "embedded example config (app/example.yaml)")
+	return "", cfg, err
+}
+
+func isRepoRelative(path string) bool {
+	return path != "" && !filepath.IsAbs(path) && !strings.HasPrefix(filepath.Clean(path), "..")
 }
 
 // build adds the stacks of every transfer to app, or the pipeline that deploys them.
-func build(app awscdk.App, cfg *config.Config) {
+func build(app awscdk.App, cfg *config.Config, path string) {
 	if cfg.Pipeline != nil {
-		newPipelineStack(app, cfg)
+		newPipelineStack(app, cfg, path)
 		return
 	}
 	for i := range cfg.Transfers {
