@@ -1,0 +1,97 @@
+package transfer_test
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/pipelines"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/s3transfer/cdk-datasync/constructs/spec"
+	"github.com/s3transfer/cdk-datasync/constructs/transfer"
+)
+
+// mediaArchive is the transfer the examples set up.
+func mediaArchive() spec.Transfer {
+	return spec.Transfer{
+		Name:        "media-archive",
+		Source:      spec.Source{Account: "111111111111", Region: "us-east-1", Bucket: "acme-media-src"},
+		Destination: spec.Destination{Account: "222222222222", Region: "us-west-2", Bucket: "acme-media-dst"},
+	}
+}
+
+// The destination side added to a stack that already defines the destination bucket:
+// its ACLs are disabled and the transfer's statements join the bucket's own policy.
+func ExampleNewDestinationAccess_ownedBucket() {
+	app := awscdk.NewApp(nil)
+	stack := awscdk.NewStack(app, jsii.String("DataLake"), &awscdk.StackProps{
+		Env: &awscdk.Environment{Account: jsii.String("222222222222"), Region: jsii.String("us-west-2")},
+	})
+	bucket := awss3.NewBucket(stack, jsii.String("Landing"), &awss3.BucketProps{
+		BucketName: jsii.String("acme-media-dst"), // must be the transfer's destination.bucket
+		EnforceSSL: jsii.Bool(true),
+	})
+
+	t := mediaArchive()
+	transfer.NewDestinationAccess(stack, "MediaArchiveAccess", &transfer.DestinationAccessProps{
+		Transfer: &t,
+		Bucket:   bucket,
+	})
+	app.Synth(nil)
+}
+
+// The destination side added to a stack that knows an existing bucket only by name:
+// the provider disables ACLs and merges the statements into the bucket's policy,
+// keeping every statement that is not the transfer's.
+func ExampleNewDestinationAccess_bucketByName() {
+	app := awscdk.NewApp(nil)
+	stack := awscdk.NewStack(app, jsii.String("SharedBuckets"), &awscdk.StackProps{
+		Env: &awscdk.Environment{Account: jsii.String("222222222222"), Region: jsii.String("us-west-2")},
+	})
+	bucket := awss3.Bucket_FromBucketName(stack, jsii.String("Landing"), jsii.String("acme-media-dst"))
+
+	t := mediaArchive()
+	transfer.NewDestinationAccess(stack, "MediaArchiveAccess", &transfer.DestinationAccessProps{
+		Transfer: &t,
+		Bucket:   bucket,
+	})
+	app.Synth(nil)
+}
+
+// The source side added to an existing stack in another Region than the destination:
+// the task and the destination location are still created in us-west-2. ENHANCED
+// tasks log to /aws/datasync by themselves; BASIC-mode logging and notifications
+// need native resources in the task's Region, so for them the construct stops with
+// an error that says so (use NewSourceStack, or a stack in the destination Region).
+func ExampleNewSourceTransfer_otherRegion() {
+	app := awscdk.NewApp(nil)
+	stack := awscdk.NewStack(app, jsii.String("PlatformEu"), &awscdk.StackProps{
+		Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-central-1")},
+	})
+
+	t := mediaArchive()
+	src := transfer.NewSourceTransfer(stack, "MediaArchive", &transfer.SourceTransferProps{Transfer: &t})
+	awscdk.NewCfnOutput(stack, jsii.String("MediaArchiveTask"), &awscdk.CfnOutputProps{Value: src.TaskArn()})
+	app.Synth(nil)
+}
+
+// Both stacks of a transfer as a stage of your own CDK pipeline: the pipeline deploys
+// the destination stack, then the source stack, each into its own account.
+func ExampleNewTransferStage() {
+	app := awscdk.NewApp(nil)
+	stack := awscdk.NewStack(app, jsii.String("Delivery"), &awscdk.StackProps{
+		Env: &awscdk.Environment{Account: jsii.String("999999999999"), Region: jsii.String("eu-west-1")},
+	})
+	pipeline := pipelines.NewCodePipeline(stack, jsii.String("Pipeline"), &pipelines.CodePipelineProps{
+		CrossAccountKeys: jsii.Bool(true),
+		Synth: pipelines.NewShellStep(jsii.String("Synth"), &pipelines.ShellStepProps{
+			Input: pipelines.CodePipelineSource_Connection(jsii.String("acme/platform"), jsii.String("main"),
+				&pipelines.ConnectionSourceOptions{ConnectionArn: jsii.String(
+					"arn:aws:codeconnections:eu-west-1:999999999999:connection/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee")}),
+			Commands: jsii.Strings("make synth"),
+		}),
+	})
+
+	t := mediaArchive()
+	pipeline.AddStage(transfer.NewTransferStage(app, "MediaArchive", &transfer.TransferStageProps{Transfer: &t}), nil)
+	app.Synth(nil)
+}
