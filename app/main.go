@@ -14,6 +14,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/s3transfer/cdk-datasync/app/config"
 	"github.com/s3transfer/cdk-datasync/constructs/transfer"
@@ -35,6 +36,10 @@ func main() {
 		os.Exit(1)
 	}
 	build(app, cfg, path)
+	if nag, _ := app.Node().TryGetContext(jsii.String("nag")).(string); nag == "true" {
+		// -c nag=true: cdk-nag's AwsSolutions pack; unsuppressed errors fail the synth.
+		awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
+	}
 	app.Synth(nil)
 	jsii.Close()
 }
