@@ -7,23 +7,15 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
 	"github.com/aws/jsii-runtime-go"
-
-	"github.com/s3transfer/cdk-datasync/constructs/provider"
 )
 
 // providerMainPackage is the import path of the provider's Lambda main package.
 const providerMainPackage = "github.com/s3transfer/cdk-datasync/constructs/provider/lambda"
-
-// Referenced so that every module that imports this package also resolves the
-// provider's dependencies (go build of the Lambda package then needs no new go.sum
-// entries in a user's module).
-var _ = provider.TypeTask
 
 // goBundler builds the provider Lambda with the local Go toolchain: Linux, arm64,
 // static (CGO off), stripped, reproducible (-trimpath, no VCS stamp), named
@@ -46,16 +38,15 @@ func (b *goBundler) TryBundle(outputDir *string, _ *awscdk.BundlingOptions) *boo
 	return jsii.Bool(true)
 }
 
-var (
-	bundlerOnce sync.Once
-	bundler     awscdk.ILocalBundling
-)
+// bundler is one object for every function, so CDK stages the asset (and runs go
+// build) once per synth. This package imports the provider package, so a module that
+// imports it already resolves every dependency the Lambda build needs.
+var bundler awscdk.ILocalBundling = &goBundler{pkg: providerMainPackage}
 
 // providerCode returns the Lambda code of the provider: an asset built at synth time
 // by goBundler and hashed by its output, so the hash changes exactly when the binary
 // does. Identical assets are bundled once per synth and stored once in cdk.out.
 func providerCode() awslambda.Code {
-	bundlerOnce.Do(func() { bundler = &goBundler{pkg: providerMainPackage} })
 	return awslambda.Code_FromAsset(jsii.String(providerSourceDir()), &awss3assets.AssetOptions{
 		AssetHashType: awscdk.AssetHashType_OUTPUT,
 		Bundling: &awscdk.BundlingOptions{

@@ -35,25 +35,25 @@ const (
 	sidKeyAccess     = "KeyAccess"
 )
 
-// DestinationBucketActions are the ten S3 actions the tutorial's bucket policy grants
+// destinationBucketActions are the ten S3 actions the tutorial's bucket policy grants
 // the DataSync bucket-access role on the destination bucket and its objects.
-var DestinationBucketActions = []string{
+var destinationBucketActions = []string{
 	"s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads",
 	"s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:ListMultipartUploadParts",
 	"s3:PutObject", "s3:GetObjectTagging", "s3:PutObjectTagging",
 }
 
-// SourceBucketActions are what DataSync needs to read the source bucket: list, read,
+// sourceBucketActions are what DataSync needs to read the source bucket: list, read,
 // tagging and versions.
-var SourceBucketActions = []string{
+var sourceBucketActions = []string{
 	"s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads",
 	"s3:GetObject", "s3:GetObjectTagging", "s3:GetObjectVersion", "s3:GetObjectVersionTagging",
 	"s3:ListMultipartUploadParts",
 }
 
-// DestinationKeyActions let the bucket-access role write SSE-KMS objects; the source
+// destinationKeyActions let the bucket-access role write SSE-KMS objects; the source
 // key needs only kms:Decrypt and kms:DescribeKey.
-var DestinationKeyActions = []string{"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"}
+var destinationKeyActions = []string{"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"}
 
 // validated returns the transfer with defaults applied, or panics with every problem
 // (the way CDK constructs report invalid props).

@@ -118,7 +118,7 @@ func NewDestinationAccess(scope constructs.Construct, id string, props *Destinat
 
 	arn := bucketArn(t, t.Destination.Bucket)
 	d.statements = []roleStatement{
-		sourceRoleStatement(t, sidBucketAccess, t.BucketAccessRoleName(), DestinationBucketActions, []string{arn, arn + "/*"}),
+		sourceRoleStatement(t, sidBucketAccess, t.BucketAccessRoleName(), destinationBucketActions, []string{arn, arn + "/*"}),
 		// The location access test runs s3:HeadBucket as the caller of
 		// CreateLocationS3, which needs s3:ListBucket (hashicorp/terraform-provider-aws#21974).
 		sourceRoleStatement(t, sidLocationAdmin, t.LocationAdminRoleName(), []string{"s3:ListBucket"}, []string{arn}),
@@ -132,7 +132,7 @@ func NewDestinationAccess(scope constructs.Construct, id string, props *Destinat
 	}
 
 	if d.key != nil {
-		keyStmt := sourceRoleStatement(t, sidKeyAccess, t.BucketAccessRoleName(), DestinationKeyActions, []string{"*"})
+		keyStmt := sourceRoleStatement(t, sidKeyAccess, t.BucketAccessRoleName(), destinationKeyActions, []string{"*"})
 		if *awscdk.Resource_IsOwnedResource(d.key) {
 			d.key.AddToResourcePolicy(keyStmt.cdk(), jsii.Bool(false))
 		} else {

@@ -203,22 +203,22 @@ func newBucketAccessRole(scope constructs.Construct, t spec.Transfer) awsiam.Rol
 	objectLevel := func(actions []string) []string {
 		return filterActions(actions, func(a string) bool { return !strings.Contains(a, "Bucket") })
 	}
-	allow(bucketLevel(SourceBucketActions), src)
-	allow(objectLevel(SourceBucketActions), src+"/*")
-	allow(bucketLevel(DestinationBucketActions), dst)
-	allow(objectLevel(DestinationBucketActions), dst+"/*")
+	allow(bucketLevel(sourceBucketActions), src)
+	allow(objectLevel(sourceBucketActions), src+"/*")
+	allow(bucketLevel(destinationBucketActions), dst)
+	allow(objectLevel(destinationBucketActions), dst+"/*")
 	findings := []string{"Resource::" + src + "/*", "Resource::" + dst + "/*"}
 	if t.Source.KmsKeyArn != "" {
 		allow([]string{"kms:Decrypt", "kms:DescribeKey"}, t.Source.KmsKeyArn)
 	}
 	switch {
 	case t.Destination.KmsKeyArn != "":
-		allow(DestinationKeyActions, t.Destination.KmsKeyArn)
+		allow(destinationKeyActions, t.Destination.KmsKeyArn)
 	case t.Destination.CreateKmsKey:
 		// The destination stack's key has a generated ID; it carries this alias.
 		keys := fmt.Sprintf("arn:%s:kms:%s:%s:key/*", t.Partition(), t.Destination.Region, t.Destination.Account)
 		role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Actions:   jsii.Strings(DestinationKeyActions...),
+			Actions:   jsii.Strings(destinationKeyActions...),
 			Resources: jsii.Strings(keys),
 			Conditions: &map[string]interface{}{
 				"ForAnyValue:StringEquals": map[string]interface{}{"kms:ResourceAliases": t.KeyAlias()},

@@ -45,16 +45,8 @@ func (s *destinationStack) Access() DestinationAccess { return s.access }
 // <name>-destination unless props.StackName says otherwise.
 func NewDestinationStack(scope constructs.Construct, id string, props *DestinationStackProps) DestinationStack {
 	t := validated(props.Transfer)
-	sp := props.StackProps
-	if sp.Env == nil {
-		sp.Env = &awscdk.Environment{Account: jsii.String(t.Destination.Account), Region: jsii.String(t.Destination.Region)}
-	}
-	if sp.StackName == nil {
-		sp.StackName = jsii.String(DestinationStackName(t))
-	}
-	if sp.Description == nil {
-		sp.Description = jsii.String(fmt.Sprintf("DataSync transfer %s: destination bucket s3://%s access for account %s", t.Name, t.Destination.Bucket, t.Source.Account))
-	}
+	sp := withDefaults(props.StackProps, t.Destination.Account, t.Destination.Region, DestinationStackName(t),
+		fmt.Sprintf("DataSync transfer %s: destination bucket s3://%s access for account %s", t.Name, t.Destination.Bucket, t.Source.Account))
 	s := &destinationStack{}
 	awscdk.NewStack_Override(s, scope, &id, &sp)
 	stack := s.Stack
@@ -103,17 +95,9 @@ func (s *sourceStack) Transfer() SourceTransfer { return s.transfer }
 // command that starts an execution, and the console link to the task.
 func NewSourceStack(scope constructs.Construct, id string, props *SourceStackProps) SourceStack {
 	t := validated(props.Transfer)
-	sp := props.StackProps
-	if sp.Env == nil {
-		sp.Env = &awscdk.Environment{Account: jsii.String(t.Source.Account), Region: jsii.String(t.Destination.Region)}
-	}
-	if sp.StackName == nil {
-		sp.StackName = jsii.String(SourceStackName(t))
-	}
-	if sp.Description == nil {
-		sp.Description = jsii.String(fmt.Sprintf("DataSync transfer %s: s3://%s (%s) to s3://%s (account %s, %s)",
+	sp := withDefaults(props.StackProps, t.Source.Account, t.Destination.Region, SourceStackName(t),
+		fmt.Sprintf("DataSync transfer %s: s3://%s (%s) to s3://%s (account %s, %s)",
 			t.Name, t.Source.Bucket, t.Source.Region, t.Destination.Bucket, t.Destination.Account, t.Destination.Region))
-	}
 	s := &sourceStack{}
 	awscdk.NewStack_Override(s, scope, &id, &sp)
 	stack := s.Stack
@@ -132,6 +116,21 @@ func NewSourceStack(scope constructs.Construct, id string, props *SourceStackPro
 	output("TaskConsoleUrl", "The task in the DataSync console",
 		awscdk.Fn_Join(jsii.String(""), jsii.Strings(consoleURL(t)+"#/tasks/", *taskID)))
 	return s
+}
+
+// withDefaults returns a copy of sp with the environment, stack name and description
+// filled in where the caller left them out.
+func withDefaults(sp awscdk.StackProps, account, region, name, description string) awscdk.StackProps {
+	if sp.Env == nil {
+		sp.Env = &awscdk.Environment{Account: jsii.String(account), Region: jsii.String(region)}
+	}
+	if sp.StackName == nil {
+		sp.StackName = jsii.String(name)
+	}
+	if sp.Description == nil {
+		sp.Description = jsii.String(description)
+	}
+	return sp
 }
 
 // consoleURL is the DataSync console of the destination Region.
