@@ -4,6 +4,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"reflect"
@@ -224,8 +225,9 @@ func (c *checker) validate(cfg *Config) {
 		if c.undecoded[i] {
 			continue
 		}
-		if err := t.Validate(); err != nil {
-			for _, fe := range err.(spec.Errors).Prefixed(prefix) {
+		var errs spec.Errors
+		if err := t.Validate(); errors.As(err, &errs) {
+			for _, fe := range errs.Prefixed(prefix) {
 				c.add(c.lineOf(fe.Path), "%s", fe.Error())
 			}
 		}
