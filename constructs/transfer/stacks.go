@@ -44,6 +44,9 @@ func (s *destinationStack) Access() DestinationAccess { return s.access }
 // the destination account and Region unless props.Env says otherwise; its name is
 // <name>-destination unless props.StackName says otherwise.
 func NewDestinationStack(scope constructs.Construct, id string, props *DestinationStackProps) DestinationStack {
+	if props == nil {
+		props = &DestinationStackProps{}
+	}
 	t := validated(props.Transfer)
 	sp := withDefaults(props.StackProps, t.Destination.Account, t.Destination.Region, DestinationStackName(t),
 		fmt.Sprintf("DataSync transfer %s: destination bucket s3://%s access for account %s", t.Name, t.Destination.Bucket, t.Source.Account))
@@ -94,6 +97,9 @@ func (s *sourceStack) Transfer() SourceTransfer { return s.transfer }
 // <name>-source unless props.StackName says otherwise. Outputs: the task ARN, the
 // command that starts an execution, and the console link to the task.
 func NewSourceStack(scope constructs.Construct, id string, props *SourceStackProps) SourceStack {
+	if props == nil {
+		props = &SourceStackProps{}
+	}
 	t := validated(props.Transfer)
 	sp := withDefaults(props.StackProps, t.Source.Account, t.Destination.Region, SourceStackName(t),
 		fmt.Sprintf("DataSync transfer %s: s3://%s (%s) to s3://%s (account %s, %s)",

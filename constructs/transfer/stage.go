@@ -33,6 +33,10 @@ func (s *transferStage) Stacks() TransferStacks { return s.stacks }
 // NewTransferStage creates a stage holding the transfer's destination and source
 // stacks (see NewTransferStacks).
 func NewTransferStage(scope constructs.Construct, id string, props *TransferStageProps) TransferStage {
+	if props == nil {
+		props = &TransferStageProps{}
+	}
+	validated(props.Transfer)
 	s := &transferStage{}
 	awscdk.NewStage_Override(s, scope, &id, &props.StageProps)
 	s.stacks = NewTransferStacks(s, props.Transfer)
