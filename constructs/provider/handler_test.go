@@ -302,8 +302,13 @@ func TestOwnershipControlsEnforcedAndLeftOnDelete(t *testing.T) {
 	if w.ownership["acme-dst"] != "BucketOwnerEnforced" {
 		t.Fatalf("ownership = %q", w.ownership["acme-dst"])
 	}
+	w.ownership["acme-dst"] = "ObjectWriter" // someone turned ACLs back on; the next update fixes it
+	mustHandle(t, h, event(cfn.RequestUpdate, TypeOwnershipControls, res.PhysicalID, p, p))
+	if w.ownership["acme-dst"] != "BucketOwnerEnforced" {
+		t.Fatalf("update left ownership %q", w.ownership["acme-dst"])
+	}
 	mustHandle(t, h, event(cfn.RequestDelete, TypeOwnershipControls, res.PhysicalID, p, nil))
-	if w.ownership["acme-dst"] != "BucketOwnerEnforced" || w.count("PutBucketOwnershipControls") != 1 {
+	if w.ownership["acme-dst"] != "BucketOwnerEnforced" || w.count("PutBucketOwnershipControls") != 2 {
 		t.Errorf("delete changed ownership controls: %v", w.calls)
 	}
 }
