@@ -15,6 +15,9 @@ var (
 	appBuild    sync.Once
 	appBinary   string
 	appBuildErr error
+	// appRuns keeps successful runs by context, so tests that read the same output
+	// share one synth (they only read it).
+	appRuns = map[string]string{}
 )
 
 // runApp runs the app as the CDK CLI does (context in CDK_CONTEXT_JSON, output
@@ -40,13 +43,19 @@ func runApp(t *testing.T, context map[string]any) (outdir, stderr string, err er
 		ctx["aws:cdk:bundling-stacks"] = []string{}
 	}
 	raw, _ := json.Marshal(ctx)
-	outdir = t.TempDir()
+	if dir, ok := appRuns[string(raw)]; ok {
+		return dir, "", nil
+	}
+	outdir, _ = os.MkdirTemp("", "datasync-app-out")
 	cmd := exec.Command(appBinary)
 	cmd.Dir = ".."
 	cmd.Env = append(os.Environ(), "CDK_CONTEXT_JSON="+string(raw), "CDK_OUTDIR="+outdir, "CDK_VALIDATION=false")
 	var errBuf bytes.Buffer
 	cmd.Stderr = &errBuf
 	err = cmd.Run()
+	if err == nil {
+		appRuns[string(raw)] = outdir
+	}
 	return outdir, errBuf.String(), err
 }
 
