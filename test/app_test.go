@@ -160,3 +160,15 @@ transfers:
 		t.Errorf("templates written for a bad config: %v", templates)
 	}
 }
+
+// TestMain removes the app binary and the shared outputs after the tests.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	for _, dir := range appRuns {
+		os.RemoveAll(dir)
+	}
+	if appBinary != "" {
+		os.RemoveAll(filepath.Dir(appBinary))
+	}
+	os.Exit(code)
+}
