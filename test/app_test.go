@@ -18,6 +18,7 @@ var (
 	// appRuns keeps successful runs by context, so tests that read the same output
 	// share one synth (they only read it).
 	appRuns = map[string]string{}
+	appDirs []string // every output directory, removed by TestMain
 )
 
 // runApp runs the app as the CDK CLI does (context in CDK_CONTEXT_JSON, output
@@ -47,6 +48,7 @@ func runApp(t *testing.T, context map[string]any) (outdir, stderr string, err er
 		return dir, "", nil
 	}
 	outdir, _ = os.MkdirTemp("", "datasync-app-out")
+	appDirs = append(appDirs, outdir)
 	cmd := exec.Command(appBinary)
 	cmd.Dir = ".."
 	cmd.Env = append(os.Environ(), "CDK_CONTEXT_JSON="+string(raw), "CDK_OUTDIR="+outdir, "CDK_VALIDATION=false")
@@ -164,7 +166,7 @@ transfers:
 // TestMain removes the app binary and the shared outputs after the tests.
 func TestMain(m *testing.M) {
 	code := m.Run()
-	for _, dir := range appRuns {
+	for _, dir := range appDirs {
 		os.RemoveAll(dir)
 	}
 	if appBinary != "" {
