@@ -56,18 +56,9 @@ func sidOf(s Statement) string {
 // It returns nil when no statement is left (the caller deletes the policy). Merging
 // the result again with the same arguments returns it unchanged.
 func MergePolicy(current []byte, ours []Statement, remove []string) ([]byte, error) {
-	doc := map[string]json.RawMessage{}
-	var existing []Statement
-	if len(bytes.TrimSpace(current)) > 0 {
-		if err := json.Unmarshal(current, &doc); err != nil {
-			return nil, fmt.Errorf("current bucket policy is not a JSON object: %w", err)
-		}
-		if raw, ok := doc["Statement"]; ok {
-			var err error
-			if existing, err = statementList(raw); err != nil {
-				return nil, err
-			}
-		}
+	doc, existing, err := parsePolicy(current)
+	if err != nil {
+		return nil, err
 	}
 	oursBySid := map[string]Statement{}
 	for _, s := range ours {
@@ -113,6 +104,24 @@ func MergePolicy(current []byte, ours []Statement, remove []string) ([]byte, err
 	return json.Marshal(doc)
 }
 
+// parsePolicy splits a bucket policy (nil or empty: none) into its top-level keys
+// and its statements.
+func parsePolicy(policy []byte) (map[string]json.RawMessage, []Statement, error) {
+	doc := map[string]json.RawMessage{}
+	if len(bytes.TrimSpace(policy)) == 0 {
+		return doc, nil, nil
+	}
+	if err := json.Unmarshal(policy, &doc); err != nil {
+		return nil, nil, fmt.Errorf("current bucket policy is not a JSON object: %w", err)
+	}
+	raw, ok := doc["Statement"]
+	if !ok {
+		return doc, nil, nil
+	}
+	stmts, err := statementList(raw)
+	return doc, stmts, err
+}
+
 // statementList reads a policy's Statement element, which IAM allows to be a single
 // object or an array.
 func statementList(raw json.RawMessage) ([]Statement, error) {
@@ -131,11 +140,7 @@ func statementList(raw json.RawMessage) ([]Statement, error) {
 // reformat a stored policy, so presence is checked by Sid: a concurrent writer that
 // read the policy before ours landed drops whole statements, it does not edit them.
 func hasSids(policy []byte, sids []string) bool {
-	doc := map[string]json.RawMessage{}
-	if json.Unmarshal(policy, &doc) != nil {
-		return false
-	}
-	existing, err := statementList(doc["Statement"])
+	_, existing, err := parsePolicy(policy)
 	if err != nil {
 		return false
 	}

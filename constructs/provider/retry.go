@@ -78,15 +78,21 @@ func retryIAM[T any](ctx context.Context, b Backoff, what string, op func() (T, 
 	return out, opErr
 }
 
+// awsErrorOf returns the AWS error code and lower-cased message of err ("" when err
+// is not an AWS API error).
+func awsErrorOf(err error) (code, msg string) {
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) {
+		return "", ""
+	}
+	return apiErr.ErrorCode(), strings.ToLower(apiErr.ErrorMessage())
+}
+
 // isIAMPropagation reports whether err is one IAM's eventual consistency explains.
 // Everything else fails at once.
 func isIAMPropagation(err error) bool {
-	var apiErr smithy.APIError
-	if !errors.As(err, &apiErr) {
-		return false
-	}
-	msg := strings.ToLower(apiErr.ErrorMessage())
-	switch apiErr.ErrorCode() {
+	code, msg := awsErrorOf(err)
+	switch code {
 	case "AccessDenied", "AccessDeniedException":
 		// The function's own role or the bucket policy naming it has not propagated.
 		return true
@@ -105,21 +111,16 @@ func isIAMPropagation(err error) bool {
 
 // isNotFound reports whether err says the thing to delete is already gone.
 func isNotFound(err error) bool {
-	var apiErr smithy.APIError
-	if !errors.As(err, &apiErr) {
-		return false
-	}
-	switch apiErr.ErrorCode() {
+	switch code, msg := awsErrorOf(err); code {
 	case "NoSuchBucket", "NoSuchBucketPolicy", "ResourceNotFoundException", "NotFound":
 		return true
 	case "InvalidRequestException":
-		msg := strings.ToLower(apiErr.ErrorMessage())
 		return strings.Contains(msg, "not found") || strings.Contains(msg, "does not exist")
 	}
 	return false
 }
 
 func isNoSuchBucketPolicy(err error) bool {
-	var apiErr smithy.APIError
-	return errors.As(err, &apiErr) && apiErr.ErrorCode() == "NoSuchBucketPolicy"
+	code, _ := awsErrorOf(err)
+	return code == "NoSuchBucketPolicy"
 }

@@ -192,11 +192,7 @@ func newBucketAccessRole(scope constructs.Construct, t spec.Transfer) awsiam.Rol
 		}),
 	})
 	src, dst := bucketArn(t, t.Source.Bucket), bucketArn(t, t.Destination.Bucket)
-	allow := func(actions []string, resources ...string) {
-		role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Actions: jsii.Strings(actions...), Resources: jsii.Strings(resources...),
-		}))
-	}
+	allow := func(actions []string, resources ...string) { grant(role, actions, resources, nil) }
 	bucketLevel := func(actions []string) []string {
 		return filterActions(actions, func(a string) bool { return strings.Contains(a, "Bucket") })
 	}
@@ -217,13 +213,9 @@ func newBucketAccessRole(scope constructs.Construct, t spec.Transfer) awsiam.Rol
 	case t.Destination.CreateKmsKey:
 		// The destination stack's key has a generated ID; it carries this alias.
 		keys := fmt.Sprintf("arn:%s:kms:%s:%s:key/*", t.Partition(), t.Destination.Region, t.Destination.Account)
-		role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Actions:   jsii.Strings(destinationKeyActions...),
-			Resources: jsii.Strings(keys),
-			Conditions: &map[string]interface{}{
-				"ForAnyValue:StringEquals": map[string]interface{}{"kms:ResourceAliases": t.KeyAlias()},
-			},
-		}))
+		grant(role, destinationKeyActions, []string{keys}, map[string]interface{}{
+			"ForAnyValue:StringEquals": map[string]interface{}{"kms:ResourceAliases": t.KeyAlias()},
+		})
 		findings = append(findings, "Resource::"+keys)
 	}
 	if r := t.Task.Report; r != nil {
@@ -239,6 +231,15 @@ func newBucketAccessRole(scope constructs.Construct, t spec.Transfer) awsiam.Rol
 			"object ARNs are only known as bucket/*. A created destination key is matched by its alias.",
 		findings...)
 	return role
+}
+
+// grant adds an Allow statement to the role's default policy.
+func grant(role awsiam.Role, actions, resources []string, conditions map[string]interface{}) {
+	props := &awsiam.PolicyStatementProps{Actions: jsii.Strings(actions...), Resources: jsii.Strings(resources...)}
+	if conditions != nil {
+		props.Conditions = &conditions
+	}
+	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(props))
 }
 
 func filterActions(actions []string, keep func(string) bool) []string {
@@ -267,12 +268,8 @@ func newLocationAdminRole(scope constructs.Construct, t spec.Transfer, accessRol
 	if t.CrossRegion() {
 		allLocations = append(allLocations, locations(t.Destination.Region))
 	}
-	add := func(actions []string, resources []string, conditions map[string]interface{}) {
-		props := &awsiam.PolicyStatementProps{Actions: jsii.Strings(actions...), Resources: jsii.Strings(resources...)}
-		if conditions != nil {
-			props.Conditions = &conditions
-		}
-		role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(props))
+	add := func(actions, resources []string, conditions map[string]interface{}) {
+		grant(role, actions, resources, conditions)
 	}
 	// The location access test lists both buckets as this role.
 	add([]string{"s3:ListBucket"}, []string{bucketArn(t, t.Source.Bucket), bucketArn(t, t.Destination.Bucket)}, nil)
