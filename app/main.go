@@ -1,8 +1,9 @@
 // Command app is the CDK app: it reads the transfers from the YAML file named by the
 // CDK context key "config" (npx cdk synth -c config=transfers.yaml), or uses the
-// example embedded in the binary, and synthesizes per transfer a <name>-destination
-// stack (destination account) and a <name>-source stack (source account), both in
-// the destination Region; with a pipeline: block, one CDK pipeline stack instead.
+// example embedded in the binary, and synthesizes per destination bucket a
+// <bucket>-destination stack (destination account and Region) and per transfer a
+// <name>-source stack (source account, destination Region); with a pipeline: block,
+// one CDK pipeline stack that deploys them instead.
 package main
 
 import (
@@ -17,6 +18,7 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/s3transfer/cdk-datasync/app/config"
+	"github.com/s3transfer/cdk-datasync/constructs/spec"
 	"github.com/s3transfer/cdk-datasync/constructs/transfer"
 )
 
@@ -35,13 +37,22 @@ func main() {
 		jsii.Close()
 		os.Exit(1)
 	}
+	for _, w := range spec.QuotaWarnings(cfg.Transfers) {
+		fmt.Fprintln(os.Stderr, "warning: "+w)
+	}
 	build(app, cfg, path)
 	if nag, _ := app.Node().TryGetContext(jsii.String("nag")).(string); nag == "true" {
 		// -c nag=true: cdk-nag's AwsSolutions pack; unsuppressed errors fail the synth.
 		awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 	}
-	app.Synth(nil)
+	dir := *app.Synth(nil).Directory()
 	jsii.Close()
+	// Quotas that only the synthesized templates show: the CLI deploys nothing when
+	// the app fails.
+	if err := checkAssembly(dir); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 }
 
 // loadConfig reads the file named by the "config" context key, or the example.
@@ -64,7 +75,5 @@ func build(app awscdk.App, cfg *config.Config, path string) {
 		newPipelineStack(app, cfg, path)
 		return
 	}
-	for i := range cfg.Transfers {
-		transfer.NewTransferStacks(app, &cfg.Transfers[i])
-	}
+	transfer.NewStacks(app, cfg.Transfers)
 }

@@ -17,10 +17,10 @@ const GoVersion = "1.26.8"
 // CliVersion is the aws-cdk CLI the pipeline uses (package.json's).
 const CliVersion = "2.1148.1"
 
-// newPipelineStack adds one self-mutating CDK pipeline in the pipeline account,
-// with one stage per transfer. Each stage holds the transfer's two stacks; the
-// pipeline deploys the destination stack before the source stack (the source stack
-// depends on it), each into its own account with the account's bootstrap roles.
+// newPipelineStack adds one self-mutating CDK pipeline in the pipeline account. It
+// deploys every destination stack in one wave, then every source stack in a later
+// wave (transfer.AddToPipeline; waves of at most 25 stacks stay inside CodePipeline's
+// 50 actions per stage), each into its own account with the account's bootstrap roles.
 func newPipelineStack(app awscdk.App, cfg *config.Config, configPath string) pipelines.CodePipeline {
 	p := cfg.Pipeline
 	name := p.Name
@@ -53,9 +53,6 @@ func newPipelineStack(app awscdk.App, cfg *config.Config, configPath string) pip
 			PrimaryOutputDirectory: jsii.String("cdk.out"),
 		}),
 	})
-	for i := range cfg.Transfers {
-		t := &cfg.Transfers[i]
-		pipeline.AddStage(transfer.NewTransferStage(app, t.Name, &transfer.TransferStageProps{Transfer: t}), nil)
-	}
+	transfer.AddToPipeline(pipeline, app, cfg.Transfers)
 	return pipeline
 }

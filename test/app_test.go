@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -94,10 +95,10 @@ func TestAppSynthesizesTheEmbeddedExample(t *testing.T) {
 	}
 	m := readManifest(t, outdir)
 	want := map[string]string{
-		"media-archive-destination":      "aws://222222222222/us-west-2",
-		"media-archive-source":           "aws://111111111111/us-west-2",
-		"logs-consolidation-destination": "aws://222222222222/eu-west-1",
-		"logs-consolidation-source":      "aws://333333333333/eu-west-1",
+		"acme-media-dst-destination":         "aws://222222222222/us-west-2",
+		"media-archive-source":               "aws://111111111111/us-west-2",
+		"acme-logs-consolidated-destination": "aws://222222222222/eu-west-1",
+		"logs-consolidation-source":          "aws://333333333333/eu-west-1",
 	}
 	for id, env := range want {
 		a, ok := m.Artifacts[id]
@@ -105,10 +106,9 @@ func TestAppSynthesizesTheEmbeddedExample(t *testing.T) {
 			t.Errorf("stack %s: %+v, want environment %s", id, a, env)
 		}
 	}
-	for _, name := range []string{"media-archive", "logs-consolidation"} {
-		deps := m.Artifacts[name+"-source"].Dependencies
-		if !contains(deps, name+"-destination") {
-			t.Errorf("%s-source depends on %v", name, deps)
+	for src, dst := range map[string]string{"media-archive-source": "acme-media-dst-destination", "logs-consolidation-source": "acme-logs-consolidated-destination"} {
+		if deps := m.Artifacts[src].Dependencies; !contains(deps, dst) {
+			t.Errorf("%s depends on %v, want %s", src, deps, dst)
 		}
 	}
 }
@@ -129,8 +129,18 @@ transfers:
 		t.Fatalf("app failed: %v\n%s", err, stderr)
 	}
 	m := readManifest(t, outdir)
-	if len(m.Artifacts) < 4 || m.Artifacts["team-b-source"].Environment != "aws://444444444444/us-east-1" {
-		t.Errorf("artifacts = %+v", m.Artifacts)
+	var stacks []string
+	for id, a := range m.Artifacts {
+		if a.Type == "aws:cloudformation:stack" {
+			stacks = append(stacks, id)
+		}
+	}
+	sort.Strings(stacks)
+	// One destination stack owns the shared bucket's statements for both transfers.
+	if strings.Join(stacks, " ") != "shared-landing-destination team-a-source team-b-source" ||
+		m.Artifacts["team-b-source"].Environment != "aws://444444444444/us-east-1" ||
+		!contains(m.Artifacts["team-b-source"].Dependencies, "shared-landing-destination") {
+		t.Errorf("stacks = %v, artifacts = %+v", stacks, m.Artifacts)
 	}
 }
 

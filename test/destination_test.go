@@ -56,41 +56,41 @@ func TestExistingBucketGetsOwnershipAndMergedStatementsNeverABucketPolicy(t *tes
 	}
 
 	stmts := mergedStatements(t, tm)
-	access := stmts["DataSyncBucketAccessTransfermediaXarchive"]
-	admin := stmts["DataSyncLocationAdminTransfermediaXarchive"]
-	if access == nil || admin == nil || len(stmts) != 2 {
+	bucket, objects := stmts[spec.SidBucket], stmts[spec.SidPrefix+"1"]
+	if bucket == nil || objects == nil || len(stmts) != 2 {
 		t.Fatalf("statements = %v", stmts)
 	}
-	actions := strs(access["Action"])
+	// Together the tutorial's ten actions: bucket-level on the bucket, object-level
+	// on the transfer's prefix only.
+	actions := append(strs(bucket["Action"]), strs(objects["Action"])...)
 	sort.Strings(actions)
 	if strings.Join(actions, " ") != strings.Join(tutorialActions, " ") {
-		t.Errorf("bucket-access actions = %v, want the tutorial's ten", actions)
+		t.Errorf("actions = %v, want the tutorial's ten", actions)
 	}
-	if got := strs(access["Resource"]); !contains(got, "arn:aws:s3:::acme-media-dst") || !contains(got, "arn:aws:s3:::acme-media-dst/*") {
-		t.Errorf("bucket-access resources = %v", got)
+	if got := strs(bucket["Resource"]); len(got) != 1 || got[0] != "arn:aws:s3:::acme-media-dst" {
+		t.Errorf("bucket-level resources = %v", got)
 	}
-	if got := strs(admin["Action"]); len(got) != 1 || got[0] != "s3:ListBucket" {
-		t.Errorf("location-admin actions = %v", got)
+	if got := strs(objects["Resource"]); len(got) != 1 || got[0] != "arn:aws:s3:::acme-media-dst/archive/photos/*" {
+		t.Errorf("object-level resources = %v, want the transfer's prefix", got)
 	}
-	// Principal: the source account, narrowed to the exact role by aws:PrincipalArn.
+	// Principal: the source account, narrowed to the exact roles by aws:PrincipalArn.
 	for sid, s := range stmts {
-		principal := s["Principal"].(map[string]any)["AWS"]
-		if principal != "arn:aws:iam::111111111111:root" {
+		if principal := s["Principal"].(map[string]any)["AWS"]; principal != "arn:aws:iam::111111111111:root" {
 			t.Errorf("%s principal = %v", sid, principal)
 		}
 	}
-	wantRole := map[string]string{
-		"DataSyncBucketAccessTransfermediaXarchive":  "arn:aws:iam::111111111111:role/datasync-media-archive-bucket-access",
-		"DataSyncLocationAdminTransfermediaXarchive": "arn:aws:iam::111111111111:role/datasync-media-archive-location-admin",
+	roles := func(s map[string]any) []string {
+		return strs(s["Condition"].(map[string]any)["ArnEquals"].(map[string]any)["aws:PrincipalArn"])
 	}
-	for sid, role := range wantRole {
-		cond := stmts[sid]["Condition"].(map[string]any)["ArnEquals"].(map[string]any)["aws:PrincipalArn"]
-		if cond != role {
-			t.Errorf("%s aws:PrincipalArn = %v, want %s", sid, cond, role)
-		}
+	access, admin := "arn:aws:iam::111111111111:role/datasync-media-archive-bucket-access", "arn:aws:iam::111111111111:role/datasync-media-archive-location-admin"
+	if got := roles(bucket); len(got) != 2 || !contains(got, access) || !contains(got, admin) {
+		t.Errorf("bucket-level roles = %v", got)
+	}
+	if got := roles(objects); len(got) != 1 || got[0] != access {
+		t.Errorf("object-level roles = %v: only the bucket-access role writes", got)
 	}
 	// The destination provider may touch exactly this bucket's ownership and policy.
-	for _, a := range []string{"s3:PutBucketOwnershipControls", "s3:GetBucketPolicy", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy"} {
+	for _, a := range []string{"s3:GetBucketOwnershipControls", "s3:GetBucketAcl", "s3:PutBucketOwnershipControls", "s3:GetBucketPolicy", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy"} {
 		if got := tm.grants(a); len(got) != 1 || got[0] != "arn:aws:s3:::acme-media-dst" {
 			t.Errorf("%s granted on %v", a, got)
 		}
@@ -135,7 +135,7 @@ func TestNewBucketIsLockedDownAndRetained(t *testing.T) {
 			tlsDenied = true
 		}
 	}
-	if !contains(sids, tr.StatementSid("BucketAccess")) || !contains(sids, tr.StatementSid("LocationAdmin")) || !tlsDenied {
+	if !contains(sids, spec.SidBucket) || !contains(sids, spec.SidPrefix+"1") || !tlsDenied {
 		t.Errorf("bucket policy = %v", toString(policy))
 	}
 }
@@ -155,7 +155,7 @@ func TestCreatedKeyLetsTheDataSyncRoleIn(t *testing.T) {
 		"DeletionPolicy": "Retain",
 		"Properties":     assertions.Match_ObjectLike(&map[string]interface{}{"EnableKeyRotation": true}),
 	})
-	template.HasResourceProperties(jsii.String("AWS::KMS::Alias"), map[string]interface{}{"AliasName": "alias/datasync/logs-consolidation"})
+	template.HasResourceProperties(jsii.String("AWS::KMS::Alias"), map[string]interface{}{"AliasName": "alias/datasync/acme-logs-dst"})
 	template.HasResourceProperties(jsii.String("AWS::S3::Bucket"), map[string]interface{}{
 		"BucketEncryption": map[string]interface{}{"ServerSideEncryptionConfiguration": []interface{}{map[string]interface{}{
 			"BucketKeyEnabled": true,
@@ -165,7 +165,7 @@ func TestCreatedKeyLetsTheDataSyncRoleIn(t *testing.T) {
 		}}},
 	})
 	keyPolicy := toString(tm.one(t, "AWS::KMS::Key")["KeyPolicy"])
-	for _, want := range []string{tr.StatementSid("KeyAccess"), "kms:GenerateDataKey", "kms:Decrypt", "arn:aws:iam::111111111111:root", "datasync-logs-consolidation-bucket-access"} {
+	for _, want := range []string{spec.SidKeyAccess, "kms:GenerateDataKey", "kms:Decrypt", "arn:aws:iam::111111111111:root", "datasync-logs-consolidation-bucket-access"} {
 		if !strings.Contains(keyPolicy, want) {
 			t.Errorf("key policy lacks %q: %s", want, keyPolicy)
 		}
@@ -192,15 +192,56 @@ func TestKeyTheStackDoesNotOwnIsDocumentedAsAnOutput(t *testing.T) {
 	_ = stack
 }
 
-func TestSeveralTransfersShareOneDestinationBucket(t *testing.T) {
-	a, b := crossRegion(), crossRegion()
-	b.Name, b.Destination.Prefix = "media-archive-2", "archive/other"
-	_, ta := destinationStack(t, a)
-	_, tb := destinationStack(t, b)
-	for sid := range mergedStatements(t, ta) {
-		if mergedStatements(t, tb)[sid] != nil {
-			t.Errorf("Sid %s is used by both transfers: one would overwrite the other", sid)
+func TestTransfersIntoOneBucketShareOneDestinationStackAndOneStatementsResource(t *testing.T) {
+	a, b, other := crossRegion(), crossRegion(), sameRegion()
+	b.Name, b.Source.Account, b.Destination.Prefix = "media-archive-2", "333333333333", "archive/other"
+	app := newApp(t, false)
+	stacks := transfer.NewStacks(app, []spec.Transfer{a, other, b})
+
+	if len(stacks.Destinations) != 2 || len(stacks.Sources) != 3 {
+		t.Fatalf("%d destination and %d source stacks, want 2 and 3", len(stacks.Destinations), len(stacks.Sources))
+	}
+	shared := stacks.Destinations[0]
+	if *shared.StackName() != "acme-media-dst-destination" {
+		t.Errorf("shared bucket's stack is %s", *shared.StackName())
+	}
+	tm := toJSON(shared)
+	if n := len(tm.resources("Custom::S3BucketPolicyStatements")); n != 1 {
+		t.Fatalf("%d statements resources for one bucket: concurrent writers could drop each other's statements", n)
+	}
+	stmts := mergedStatements(t, tm)
+	if len(stmts) != 3 || !strings.Contains(toString(stmts[spec.SidBucket]), "datasync-media-archive-2-location-admin") ||
+		!strings.Contains(toString(stmts[spec.SidBucket]["Principal"]), "333333333333") {
+		t.Errorf("statements = %v", toString(stmts))
+	}
+	for i, want := range []string{"acme-media-dst-destination", "acme-logs-dst-destination", "acme-media-dst-destination"} {
+		deps := *stacks.Sources[i].Dependencies()
+		if len(deps) != 1 || *deps[0].StackName() != want {
+			t.Errorf("%s depends on %v, want %s", *stacks.Sources[i].StackName(), deps, want)
 		}
+	}
+	// The size computed at synth time is the size of what the provider writes.
+	doc := spec.PolicyDocument([]spec.Statement{})
+	raw := tm.one(t, "Custom::S3BucketPolicyStatements")["Statements"].(string)
+	size := len(doc) - len("[]") + len(raw) // the statements inside {"Version":...,"Statement":[...]}
+	if got := shared.Access().BucketPolicyBytes(); got != size || size > spec.MaxBucketPolicyBytes-spec.ForeignPolicyReserveBytes {
+		t.Errorf("BucketPolicyBytes = %d, the statements make a %d-byte policy", got, size)
+	}
+}
+
+func TestTransfersThatDisagreeAboutABucketAreRejectedNamingBoth(t *testing.T) {
+	a, b := crossRegion(), crossRegion()
+	b.Name, b.Destination.CreateBucket = "media-archive-2", true
+	app := newApp(t, false)
+	msg := expectPanic(t, func() { transfer.NewStacks(app, []spec.Transfer{a, b}) })
+	if !strings.Contains(msg, `transfers[1].destination.createBucket: true disagrees with transfers[0] ("media-archive")`) {
+		t.Errorf("panic = %s", msg)
+	}
+	msg = expectPanic(t, func() {
+		transfer.NewDestinationAccess(awscdk.NewStack(app, jsii.String("S"), nil), "A", &transfer.DestinationAccessProps{Transfers: []spec.Transfer{crossRegion(), sameRegion()}})
+	})
+	if !strings.Contains(msg, "must write to one bucket, these write to 2: acme-media-dst, acme-logs-dst") {
+		t.Errorf("panic = %s", msg)
 	}
 }
 
@@ -218,8 +259,8 @@ func TestEmbeddedOwnedBucketGetsACLsDisabledAndStatements(t *testing.T) {
 		"OwnershipControls": map[string]interface{}{"Rules": []interface{}{map[string]interface{}{"ObjectOwnership": "BucketOwnerEnforced"}}},
 	})
 	policy := toString(tm.one(t, "AWS::S3::BucketPolicy"))
-	for _, sid := range []string{"BucketAccess", "LocationAdmin", "DenyInsecureTransport"} {
-		if !strings.Contains(policy, tr.StatementSid(sid)) {
+	for _, sid := range []string{spec.SidBucket, spec.SidPrefix + "1", spec.SidDenyInsecureTransport} {
+		if !strings.Contains(policy, sid) {
 			t.Errorf("bucket policy lacks %s", sid)
 		}
 	}
@@ -236,7 +277,7 @@ func TestEmbeddedOwnedBucketMustCarryTheTransfersBucketName(t *testing.T) {
 	msg := expectPanic(t, func() {
 		transfer.NewDestinationAccess(stack, "MediaArchive", &transfer.DestinationAccessProps{Transfer: &tr, Bucket: bucket})
 	})
-	if !strings.Contains(msg, `destination.bucket is "acme-media-dst"`) {
+	if !strings.Contains(msg, `has no bucketName but destination.bucket is "acme-media-dst"`) {
 		t.Errorf("panic = %s", msg)
 	}
 }

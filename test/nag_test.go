@@ -21,6 +21,7 @@ func TestCdkNagAwsSolutionsFindsNothingUnsuppressed(t *testing.T) {
 	kitchenSink := crossRegion()
 	kitchenSink.Name = "everything"
 	kitchenSink.Source.KmsKeyArn = "arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+	kitchenSink.Destination.Bucket = "acme-everything-dst"
 	kitchenSink.Destination.KmsKeyArn = "arn:aws:kms:us-west-2:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 	kitchenSink.Task = spec.Task{
 		Includes: []string{"/photos*"}, Excludes: []string{"*.tmp"}, Schedule: "cron(0 3 * * ? *)",
@@ -33,11 +34,18 @@ func TestCdkNagAwsSolutionsFindsNothingUnsuppressed(t *testing.T) {
 	basicNewBucket.Destination.CreateBucket, basicNewBucket.Destination.CreateKmsKey = true, true
 	basicNewBucket.Task.Mode, basicNewBucket.Task.LogLevel = "BASIC", "TRANSFER"
 
+	// A second transfer into a created bucket: one destination stack for both.
+	secondIntoNewBucket := basicNewBucket
+	secondIntoNewBucket.Name, secondIntoNewBucket.Destination.Prefix = "more-logs", "more"
+
 	app := newApp(t, false)
 	var stacks []awscdk.Stack
-	for _, tr := range []spec.Transfer{crossRegion(), kitchenSink, basicNewBucket} {
-		s := transfer.NewTransferStacks(app, &tr)
-		stacks = append(stacks, s.Destination, s.Source)
+	all := transfer.NewStacks(app, []spec.Transfer{crossRegion(), kitchenSink, basicNewBucket, secondIntoNewBucket})
+	for _, s := range all.Destinations {
+		stacks = append(stacks, s)
+	}
+	for _, s := range all.Sources {
+		stacks = append(stacks, s)
 	}
 	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 	// cdk-nag errors fail synthesis; report that as a test failure (the findings are

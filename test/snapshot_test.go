@@ -14,15 +14,17 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden templates under test/testdata/snapshots")
 
-// TestSnapshotTemplates compares the app's templates for the embedded example and a
-// cross-Region existing-bucket case with the committed golden files. Asset hashes
+// TestSnapshotTemplates compares the app's templates for the embedded example, a
+// cross-Region existing-bucket case and shared buckets (created and existing, fed by
+// several transfers) with the committed golden files. Asset hashes
 // (which depend on the Go toolchain that builds the provider) and CDK's version
 // metadata are normalised. Regenerate after an intended change with
 // `go test ./test -run Snapshot -update` (or `make snapshots`).
 func TestSnapshotTemplates(t *testing.T) {
 	cases := map[string]map[string]any{
-		"example":      nil,
-		"cross-region": {"config": "test/testdata/cross-region.yaml"},
+		"example":        nil,
+		"cross-region":   {"config": "test/testdata/cross-region.yaml"},
+		"shared-buckets": {"config": "test/testdata/shared-buckets.yaml"},
 	}
 	for name, context := range cases {
 		t.Run(name, func(t *testing.T) {

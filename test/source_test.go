@@ -64,20 +64,42 @@ func TestRolesHaveDocumentedNamesTrustAndLeastPrivilege(t *testing.T) {
 		"RoleName": "datasync-media-archive-location-admin",
 	})
 
-	// Bucket-access role: read the source, the tutorial's actions on the destination.
-	for _, a := range []string{"s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectTagging"} {
-		if !contains(tm.grants(a), "arn:aws:s3:::acme-media-src/*") {
-			t.Errorf("%s not granted on the source objects", a)
+	// Bucket-access role: read the source prefix, the tutorial's actions on the
+	// destination prefix; bucket-level actions on the buckets.
+	for _, a := range []string{"s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectVersionTagging", "s3:GetObjectTagging"} {
+		if got := tm.grants(a); !contains(got, "arn:aws:s3:::acme-media-src/photos/*") || contains(got, "arn:aws:s3:::acme-media-src/*") {
+			t.Errorf("%s granted on %v: want the source prefix's objects", a, got)
 		}
 	}
 	for _, a := range []string{"s3:PutObject", "s3:DeleteObject", "s3:PutObjectTagging", "s3:AbortMultipartUpload"} {
-		if got := tm.grants(a); !contains(got, "arn:aws:s3:::acme-media-dst/*") || contains(got, "arn:aws:s3:::acme-media-src/*") {
-			t.Errorf("%s granted on %v: want the destination objects only", a, got)
+		if got := tm.grants(a); len(got) != 1 || got[0] != "arn:aws:s3:::acme-media-dst/archive/photos/*" {
+			t.Errorf("%s granted on %v: want the destination prefix's objects only", a, got)
+		}
+	}
+	for _, a := range []string{"s3:GetBucketLocation", "s3:ListBucketMultipartUploads"} {
+		if got := tm.grants(a); !contains(got, "arn:aws:s3:::acme-media-src") || !contains(got, "arn:aws:s3:::acme-media-dst") {
+			t.Errorf("%s granted on %v: want both buckets", a, got)
 		}
 	}
 	// Location-admin role: list both buckets, pass only the bucket-access role, only to DataSync.
 	if got := tm.grants("s3:ListBucket"); !contains(got, "arn:aws:s3:::acme-media-src") || !contains(got, "arn:aws:s3:::acme-media-dst") {
 		t.Errorf("s3:ListBucket granted on %v", got)
+	}
+	// Every S3 grant is pinned to the account that owns the bucket.
+	for _, s := range tm.policyStatements() {
+		resources := strings.Join(strs(s["Resource"]), " ")
+		want := ""
+		switch {
+		case strings.Contains(resources, "acme-media-src"):
+			want = `{"StringEquals":{"aws:ResourceAccount":"111111111111"}}`
+		case strings.Contains(resources, "acme-media-dst"):
+			want = `{"StringEquals":{"aws:ResourceAccount":"222222222222"}}`
+		default:
+			continue
+		}
+		if got := toString(s["Condition"]); got != want {
+			t.Errorf("statement on %s has condition %s, want %s", resources, got, want)
+		}
 	}
 	for _, s := range tm.policyStatements() {
 		actions := strs(s["Action"])
@@ -184,7 +206,7 @@ func TestKMSKeysAreGrantedToTheBucketAccessRole(t *testing.T) {
 	found := false
 	for _, s := range tm2.policyStatements() {
 		if contains(strs(s["Action"]), "kms:GenerateDataKey") {
-			found = strings.Contains(toString(s["Condition"]), "alias/datasync/logs-consolidation")
+			found = strings.Contains(toString(s["Condition"]), "alias/datasync/acme-logs-dst")
 		}
 	}
 	if !found {
@@ -238,14 +260,14 @@ func TestTransferStacksNamesEnvironmentsAndOrder(t *testing.T) {
 	app := newApp(t, false)
 	tr := crossRegion()
 	stacks := transfer.NewTransferStacks(app, &tr)
-	if *stacks.Destination.StackName() != "media-archive-destination" || *stacks.Source.StackName() != "media-archive-source" {
+	if *stacks.Destination.StackName() != "acme-media-dst-destination" || *stacks.Source.StackName() != "media-archive-source" {
 		t.Errorf("stack names %s, %s", *stacks.Destination.StackName(), *stacks.Source.StackName())
 	}
 	if *stacks.Destination.Account() != "222222222222" || *stacks.Destination.Region() != "us-west-2" {
 		t.Errorf("destination env %s/%s", *stacks.Destination.Account(), *stacks.Destination.Region())
 	}
 	deps := *stacks.Source.Dependencies()
-	if len(deps) != 1 || *deps[0].StackName() != "media-archive-destination" {
+	if len(deps) != 1 || *deps[0].StackName() != "acme-media-dst-destination" {
 		t.Errorf("source stack depends on %v", deps)
 	}
 	// Both stacks derive the role names from the transfer; nothing crosses accounts as an export.

@@ -9,6 +9,7 @@ import (
 	"os"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -219,22 +220,24 @@ func (c *checker) validate(cfg *Config) {
 	if len(cfg.Transfers) == 0 {
 		c.add(c.lines["transfers"], "transfers: no transfers: list at least one")
 	}
-	firstUse := map[string]int{}
 	for i, t := range cfg.Transfers {
-		prefix := fmt.Sprintf("transfers[%d]", i)
 		if c.undecoded[i] {
 			continue
 		}
 		var errs spec.Errors
 		if err := t.Validate(); errors.As(err, &errs) {
-			for _, fe := range errs.Prefixed(prefix) {
+			for _, fe := range errs.Prefixed(fmt.Sprintf("transfers[%d]", i)) {
 				c.add(c.lineOf(fe.Path), "%s", fe.Error())
 			}
 		}
-		if j, dup := firstUse[t.Name]; dup && t.Name != "" {
-			c.add(c.lines[prefix+".name"], "%s.name: %q is already the name of transfers[%d]: names must be unique (they name the stacks and roles)", prefix, t.Name, j)
-		} else {
-			firstUse[t.Name] = i
+	}
+	// Transfers deployed together: unique names, buckets they agree about, policy sizes.
+	var setErrs spec.Errors
+	if errors.As(spec.ValidateSet(cfg.Transfers), &setErrs) {
+		for _, fe := range setErrs {
+			if !c.undecoded[transferIndex(fe.Path)] {
+				c.add(c.lineOf(fe.Path), "%s", fe.Error())
+			}
 		}
 	}
 	if p := cfg.Pipeline; p != nil && !c.undecoded[-1] {
@@ -251,7 +254,25 @@ func (c *checker) validate(cfg *Config) {
 		check("branch", p.Branch, strings.TrimSpace(p.Branch) != "", "is empty: name the branch to deploy from")
 		check("name", p.Name, p.Name == "" || pipelineNameRe.MatchString(p.Name),
 			"is not a pipeline name (letters, digits and hyphens, starting with a letter, at most 100)")
+		name := p.Name
+		if name == "" {
+			name = DefaultPipelineName
+		}
+		for i, t := range cfg.Transfers {
+			if stacks := []string{t.Name + "-source", spec.DestinationStackName(t.Destination.Bucket)}; slices.Contains(stacks, name) {
+				c.add(c.lines["pipeline.name"], "pipeline.name: %q is also the name of a stack of transfers[%d] (%q): name the pipeline differently", name, i, t.Name)
+			}
+		}
 	}
+}
+
+// transferIndex is i of a path transfers[i]...
+func transferIndex(path string) int {
+	var i int
+	if _, err := fmt.Sscanf(path, "transfers[%d]", &i); err != nil {
+		return -2
+	}
+	return i
 }
 
 // lineOf finds the line of a path, or of its closest parent that has one.

@@ -10,7 +10,6 @@ package spec
 
 import (
 	"fmt"
-	"strings"
 
 	dstypes "github.com/aws/aws-sdk-go-v2/service/datasync/types"
 )
@@ -216,21 +215,16 @@ func (t Transfer) RoleArn(roleName string) string {
 	return fmt.Sprintf("arn:%s:iam::%s:role/%s", t.Partition(), t.Source.Account, roleName)
 }
 
+// ProviderFunctionName is the source stack's custom-resource Lambda:
+// datasync-<name>-provider.
+func (t Transfer) ProviderFunctionName() string { return "datasync-" + t.Name + "-provider" }
+
 // LogGroupName is the BASIC-mode log group: /aws/datasync/<name>.
 func (t Transfer) LogGroupName() string { return "/aws/datasync/" + t.Name }
 
-// KeyAlias is the alias of the KMS key the destination stack creates
-// (CreateKmsKey): alias/datasync/<name>. The bucket-access role's policy matches the
-// key by it, since the key's ID is only known after deployment.
-func (t Transfer) KeyAlias() string { return "alias/datasync/" + t.Name }
+// KeyAlias is the alias of the KMS key the destination stack creates for the
+// destination bucket (CreateKmsKey): see DestinationKeyAlias.
+func (t Transfer) KeyAlias() string { return DestinationKeyAlias(t.Destination.Bucket) }
 
 // TaskName is the DataSync task's name.
 func (t Transfer) TaskName() string { return t.Name }
-
-// StatementSid returns the Sid of one of this transfer's policy statements:
-// DataSync<role>Transfer<name>, with each hyphen of the name written as "X". Names are
-// lowercase, so the mapping is one-to-one: Sids of different transfers never collide,
-// and the provider recognises its own statements by Sid alone.
-func (t Transfer) StatementSid(role string) string {
-	return "DataSync" + role + "Transfer" + strings.ReplaceAll(t.Name, "-", "X")
-}

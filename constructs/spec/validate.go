@@ -36,6 +36,7 @@ var (
 )
 
 const (
+	maxResourceName = 64     // IAM role names and Lambda function names
 	maxSubdirectory = 4096   // S3Subdirectory max length
 	maxFilterValue  = 102400 // FilterValue max length
 	maxSchedule     = 256    // ScheduleExpressionCron max length
@@ -50,6 +51,13 @@ func (t Transfer) Validate() error {
 
 	if !nameRe.MatchString(t.Name) {
 		c.add("name", t.Name, "is not a valid transfer name: use 1-32 characters, lowercase letters, digits and hyphens, starting with a letter")
+	}
+	for _, n := range []struct {
+		what, name string
+	}{{"IAM role name", t.BucketAccessRoleName()}, {"IAM role name", t.LocationAdminRoleName()}, {"Lambda function name", t.ProviderFunctionName()}} {
+		if len(n.name) > maxResourceName {
+			c.add("name", t.Name, "makes the %s %q %d characters long, over AWS's limit of %d", n.what, n.name, len(n.name), maxResourceName)
+		}
 	}
 
 	srcRegion := validateEndpoint(c, "source", t.Source.Account, t.Source.Region, t.Source.Bucket, t.Source.Prefix)

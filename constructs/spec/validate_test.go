@@ -275,18 +275,3 @@ func TestWithDefaultsDoesNotMutateAndFillsDefaults(t *testing.T) {
 		t.Errorf("report level %q, storage class %q", d.Task.Report.Level, d.Destination.StorageClass)
 	}
 }
-
-func TestStatementSidsAreDistinctPerTransfer(t *testing.T) {
-	names := []string{"a-b", "ab", "a--b", "a-bx", "ax-b", "axb"}
-	seen := map[string]string{}
-	for _, n := range names {
-		sid := Transfer{Name: n}.StatementSid("BucketAccess")
-		if other, dup := seen[sid]; dup {
-			t.Fatalf("transfers %q and %q share Sid %q", n, other, sid)
-		}
-		seen[sid] = n
-	}
-	if got := (Transfer{Name: "media-archive"}).StatementSid("LocationAdmin"); got != "DataSyncLocationAdminTransfermediaXarchive" {
-		t.Errorf("Sid = %q", got)
-	}
-}

@@ -1,59 +1,34 @@
-// Package transfer holds the CDK constructs that set up a cross-account S3-to-S3
-// AWS DataSync transfer, as the AWS tutorial "Transferring data from Amazon S3 to
-// Amazon S3 across AWS accounts" does by hand:
+// Package transfer holds the CDK constructs that set up cross-account S3-to-S3 AWS
+// DataSync transfers, as the AWS tutorial "Transferring data from Amazon S3 to Amazon
+// S3 across AWS accounts" does by hand:
 //
-//   - DestinationAccess, in the destination account: ACLs disabled on the destination
-//     bucket and the bucket-policy statements that let the source account's two roles
-//     in (or the bucket itself, created and retained);
+//   - DestinationAccess, in the destination account: ACLs disabled on one destination
+//     bucket and this project's bucket-policy statements for every transfer into it
+//     (or the bucket itself, created and retained), owned by one resource;
 //   - SourceTransfer, in the source account: the DataSync bucket-access role, the
 //     location-admin role, both DataSync locations and the task (each in the Region
 //     where it must live), logging, notifications;
-//   - DestinationStack, SourceStack and NewTransferStacks, which place them as the
-//     app does (both stacks in the destination Region, source after destination);
-//   - TransferStage, both stacks of one transfer for CDK Pipelines.
+//   - DestinationStack, SourceStack, NewStacks and NewTransferStacks, which place them
+//     as the app does (a <bucket>-destination stack per destination bucket, a
+//     <name>-source stack per transfer in the destination Region, source after
+//     destination);
+//   - TransferStage and AddToPipeline, for CDK Pipelines.
 //
-// Every construct takes a spec.Transfer, validated when the construct is created.
+// Every construct takes spec.Transfer values, validated when the construct is created.
 package transfer
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/s3transfer/cdk-datasync/constructs/spec"
 )
-
-// Sid roles of the destination bucket-policy statements (see spec.StatementSid).
-const (
-	sidBucketAccess  = "BucketAccess"
-	sidLocationAdmin = "LocationAdmin"
-	sidKeyAccess     = "KeyAccess"
-)
-
-// destinationBucketActions are the ten S3 actions the tutorial's bucket policy grants
-// the DataSync bucket-access role on the destination bucket and its objects.
-var destinationBucketActions = []string{
-	"s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads",
-	"s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:ListMultipartUploadParts",
-	"s3:PutObject", "s3:GetObjectTagging", "s3:PutObjectTagging",
-}
-
-// sourceBucketActions are what DataSync needs to read the source bucket: list, read,
-// tagging and versions.
-var sourceBucketActions = []string{
-	"s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads",
-	"s3:GetObject", "s3:GetObjectTagging", "s3:GetObjectVersion", "s3:GetObjectVersionTagging",
-	"s3:ListMultipartUploadParts",
-}
-
-// destinationKeyActions let the bucket-access role write SSE-KMS objects; the source
-// key needs only kms:Decrypt and kms:DescribeKey.
-var destinationKeyActions = []string{"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"}
 
 // validated returns the transfer with defaults applied, or panics with every problem
 // (the way CDK constructs report invalid props).
@@ -67,59 +42,33 @@ func validated(t *spec.Transfer) spec.Transfer {
 	return t.WithDefaults()
 }
 
-func bucketArn(t spec.Transfer, bucket string) string {
-	return fmt.Sprintf("arn:%s:s3:::%s", t.Partition(), bucket)
-}
-
-// roleStatement is a policy statement in a resource policy of the destination
-// account that names a role of the source account: the account as principal,
-// narrowed to the exact role ARN by condition. Unlike a role-ARN principal it can be
-// written before the role exists and keeps working when the role is re-created
-// (DESIGN.md, "Principals"). It renders both as a CDK statement and as plain JSON for
-// the provider, from the one value.
-type roleStatement struct {
-	Sid       string
-	Account   string // the source account
-	Partition string
-	RoleArn   string
-	Actions   []string
-	Resources []string
-}
-
-func sourceRoleStatement(t spec.Transfer, sid, roleName string, actions, resources []string) roleStatement {
-	return roleStatement{
-		Sid: t.StatementSid(sid), Account: t.Source.Account, Partition: t.Partition(),
-		RoleArn: t.RoleArn(roleName), Actions: actions, Resources: resources,
+// validatedSet checks transfers deployed together, each on its own and as a set
+// (spec.ValidateSet), and panics with every problem. A single transfer's problems
+// keep their plain field paths; several are reported as transfers[i].<field>.
+func validatedSet(ts []spec.Transfer) {
+	var all spec.Errors
+	for i, t := range ts {
+		var errs spec.Errors
+		if errors.As(t.Validate(), &errs) {
+			if len(ts) > 1 {
+				errs = errs.Prefixed(fmt.Sprintf("transfers[%d]", i))
+			}
+			all = append(all, errs...)
+		}
 	}
-}
-
-func (s roleStatement) condition() map[string]interface{} {
-	return map[string]interface{}{"ArnEquals": map[string]interface{}{"aws:PrincipalArn": s.RoleArn}}
-}
-
-// cdk returns the statement for a policy the app owns.
-func (s roleStatement) cdk() awsiam.PolicyStatement {
-	cond := s.condition()
-	return awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String(s.Sid),
-		Effect:     awsiam.Effect_ALLOW,
-		Principals: &[]awsiam.IPrincipal{awsiam.NewAccountPrincipal(jsii.String(s.Account))},
-		Actions:    jsii.Strings(s.Actions...),
-		Resources:  jsii.Strings(s.Resources...),
-		Conditions: &cond,
-	})
-}
-
-// MarshalJSON renders the statement as IAM policy JSON.
-func (s roleStatement) MarshalJSON() ([]byte, error) {
-	return json.Marshal(map[string]interface{}{
-		"Sid":       s.Sid,
-		"Effect":    "Allow",
-		"Principal": map[string]string{"AWS": fmt.Sprintf("arn:%s:iam::%s:root", s.Partition, s.Account)},
-		"Action":    s.Actions,
-		"Resource":  s.Resources,
-		"Condition": s.condition(),
-	})
+	if len(all) == 0 {
+		var errs spec.Errors
+		if errors.As(spec.ValidateSet(ts), &errs) {
+			all = errs
+		}
+	}
+	if len(all) > 0 {
+		what := fmt.Sprintf("transfer %q is", ts[0].Name)
+		if len(ts) > 1 {
+			what = fmt.Sprintf("the %d transfers are", len(ts))
+		}
+		panic(fmt.Sprintf("%s invalid:\n%v", what, all))
+	}
 }
 
 func mustJSON(v any) string {

@@ -1,7 +1,9 @@
 package transfer
 
 import (
+	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -14,30 +16,39 @@ import (
 	"github.com/s3transfer/cdk-datasync/constructs/spec"
 )
 
-// DestinationAccessProps configure the destination side of a transfer.
+// DestinationAccessProps configure the destination side of the transfers into one
+// bucket.
 type DestinationAccessProps struct {
-	// Transfer describes the transfer; it is validated here. Required.
+	// Transfer is the one transfer into the bucket; it is validated here. Give either
+	// Transfer or Transfers.
 	Transfer *spec.Transfer
+	// Transfers are every transfer into the bucket: they name the same destination
+	// bucket and agree on its settings (account, Region, createBucket, createKmsKey,
+	// kmsKeyArn); each is validated here. One DestinationAccess must hold all of them,
+	// since its one resource owns this project's statements in the bucket's policy.
+	// Give either Transfer or Transfers.
+	Transfers []spec.Transfer
 	// Bucket is the destination bucket, when the stack already has it: a bucket this
-	// app defines (its bucketName must be Transfer.Destination.Bucket; its ACLs are
-	// disabled and our statements go into its policy) or an imported one.
-	// Default: a new bucket when Transfer.Destination.CreateBucket is true, otherwise
-	// the existing bucket Transfer.Destination.Bucket imported by name.
+	// app defines (its bucketName must be the transfers' destination.bucket; its ACLs
+	// are disabled and our statements go into its policy) or an imported one.
+	// Default: a new bucket when destination.createBucket is true, otherwise the
+	// existing bucket destination.bucket imported by name.
 	Bucket awss3.IBucket
 	// EncryptionKey is the destination bucket's KMS key. A key this app defines gets a
-	// key-policy statement for the bucket-access role; for any other key the statement
+	// key-policy statement for the bucket-access roles; for any other key the statement
 	// is exposed by RequiredKeyPolicyStatement for its owner to add.
-	// Default: a new key when Transfer.Destination.CreateKmsKey is true, otherwise the
-	// key Transfer.Destination.KmsKeyArn, otherwise none.
+	// Default: a new key when destination.createKmsKey is true, otherwise the key
+	// destination.kmsKeyArn, otherwise none.
 	EncryptionKey awskms.IKey
 	// RemovalPolicy applies to the bucket and key this construct creates.
 	// Default: RETAIN (data is never deleted with the stack).
 	RemovalPolicy awscdk.RemovalPolicy
 }
 
-// DestinationAccess is the destination account's part of a transfer: the bucket with
-// ACLs disabled and a policy that lets the source account's bucket-access role (the
-// tutorial's ten S3 actions) and location-admin role (s3:ListBucket, for the location
+// DestinationAccess is the destination account's part of the transfers into one
+// bucket: the bucket with ACLs disabled and a policy that lets each source account's
+// bucket-access role (the tutorial's ten S3 actions, objects limited to the
+// transfer's prefix) and location-admin role (listing the bucket, for the location
 // access test) in.
 type DestinationAccess interface {
 	constructs.Construct
@@ -45,9 +56,13 @@ type DestinationAccess interface {
 	Bucket() awss3.IBucket
 	// EncryptionKey is the bucket's KMS key, or nil.
 	EncryptionKey() awskms.IKey
-	// BucketPolicyStatements are this transfer's statements in the bucket policy, as
-	// IAM policy JSON.
+	// BucketPolicyStatements are this project's statements in the bucket policy, as a
+	// JSON array of IAM policy statements.
 	BucketPolicyStatements() string
+	// BucketPolicyBytes is the size of a policy holding only BucketPolicyStatements
+	// (and the TLS deny of a bucket the construct creates), checked at synth time
+	// against BucketPolicyBudget.
+	BucketPolicyBytes() int
 	// RequiredKeyPolicyStatement is the statement (IAM policy JSON) the owner of a KMS
 	// key this app does not define must add to its key policy, or "" when nothing is to
 	// be added.
@@ -58,23 +73,26 @@ type destinationAccess struct {
 	constructs.Construct
 	bucket      awss3.IBucket
 	key         awskms.IKey
-	statements  []roleStatement
+	statements  []spec.Statement
+	policyBytes int
 	keyStmtTodo string
 }
 
 func (d *destinationAccess) Bucket() awss3.IBucket              { return d.bucket }
 func (d *destinationAccess) EncryptionKey() awskms.IKey         { return d.key }
 func (d *destinationAccess) BucketPolicyStatements() string     { return mustJSON(d.statements) }
+func (d *destinationAccess) BucketPolicyBytes() int             { return d.policyBytes }
 func (d *destinationAccess) RequiredKeyPolicyStatement() string { return d.keyStmtTodo }
 
-// NewDestinationAccess adds the destination side of a transfer to scope, which must
-// be in the destination account.
+// NewDestinationAccess adds the destination side of the transfers into one bucket to
+// scope, which must be in the destination account.
 func NewDestinationAccess(scope constructs.Construct, id string, props *DestinationAccessProps) DestinationAccess {
 	if props == nil {
 		props = &DestinationAccessProps{}
 	}
-	t := validated(props.Transfer)
-	d := &destinationAccess{}
+	b := destinationBucket(props.Transfer, props.Transfers)
+	d := &destinationAccess{statements: b.BucketPolicyStatements()}
+	d.policyBytes = len(spec.PolicyDocument(b.OwnedPolicyStatements()))
 	constructs.NewConstruct_Override(d, scope, &id)
 	this := d.Construct
 	removal := props.RemovalPolicy
@@ -85,15 +103,15 @@ func NewDestinationAccess(scope constructs.Construct, id string, props *Destinat
 	d.key = props.EncryptionKey
 	switch {
 	case d.key != nil:
-	case t.Destination.CreateKmsKey:
+	case b.CreateKmsKey:
 		d.key = awskms.NewKey(this, jsii.String("Key"), &awskms.KeyProps{
-			Description:       jsii.String(fmt.Sprintf("Encrypts s3://%s (DataSync transfer %s)", t.Destination.Bucket, t.Name)),
+			Description:       jsii.String(fmt.Sprintf("Encrypts s3://%s (DataSync transfers into it)", b.Name)),
 			EnableKeyRotation: jsii.Bool(true),
-			Alias:             jsii.String(t.KeyAlias()),
+			Alias:             jsii.String(b.KeyAlias()),
 			RemovalPolicy:     removal,
 		})
-	case t.Destination.KmsKeyArn != "":
-		d.key = awskms.Key_FromKeyArn(this, jsii.String("ImportedKey"), jsii.String(t.Destination.KmsKeyArn))
+	case b.KmsKeyArn != "":
+		d.key = awskms.Key_FromKeyArn(this, jsii.String("ImportedKey"), jsii.String(b.KmsKeyArn))
 	}
 
 	owned := false
@@ -102,39 +120,32 @@ func NewDestinationAccess(scope constructs.Construct, id string, props *Destinat
 	case d.bucket != nil:
 		owned = *awscdk.Resource_IsOwnedResource(d.bucket)
 		if owned {
-			enforceOwnedBucket(d.bucket, t)
-			d.bucket.AddToResourcePolicy(denyInsecureTransport(t))
+			enforceOwnedBucket(d.bucket, b.Name)
+			d.bucket.AddToResourcePolicy(cdkStatement(b.DenyInsecureTransportStatement()))
 		}
-	case t.Destination.CreateBucket:
-		d.bucket = newDestinationBucket(this, t, d.key, removal)
+	case b.Create:
+		d.bucket = newDestinationBucket(this, b, d.key, removal)
 		owned = true
 	default:
 		d.bucket = awss3.Bucket_FromBucketAttributes(this, jsii.String("Bucket"), &awss3.BucketAttributes{
-			BucketName: jsii.String(t.Destination.Bucket),
-			Account:    jsii.String(t.Destination.Account),
-			Region:     jsii.String(t.Destination.Region),
+			BucketName: jsii.String(b.Name),
+			Account:    jsii.String(b.Account),
+			Region:     jsii.String(b.Region),
 		})
 	}
 
-	arn := bucketArn(t, t.Destination.Bucket)
-	d.statements = []roleStatement{
-		sourceRoleStatement(t, sidBucketAccess, t.BucketAccessRoleName(), destinationBucketActions, []string{arn, arn + "/*"}),
-		// The location access test runs s3:HeadBucket as the caller of
-		// CreateLocationS3, which needs s3:ListBucket (hashicorp/terraform-provider-aws#21974).
-		sourceRoleStatement(t, sidLocationAdmin, t.LocationAdminRoleName(), []string{"s3:ListBucket"}, []string{arn}),
-	}
 	if owned {
 		for _, s := range d.statements {
-			d.bucket.AddToResourcePolicy(s.cdk())
+			d.bucket.AddToResourcePolicy(cdkStatement(s))
 		}
 	} else {
-		newExistingBucketAccess(this, t, d.statements)
+		newExistingBucketAccess(this, b, d.statements)
 	}
 
 	if d.key != nil {
-		keyStmt := sourceRoleStatement(t, sidKeyAccess, t.BucketAccessRoleName(), destinationKeyActions, []string{"*"})
+		keyStmt := b.KeyPolicyStatement()
 		if *awscdk.Resource_IsOwnedResource(d.key) {
-			d.key.AddToResourcePolicy(keyStmt.cdk(), jsii.Bool(false))
+			d.key.AddToResourcePolicy(cdkStatement(keyStmt), jsii.Bool(false))
 		} else {
 			d.keyStmtTodo = mustJSON(keyStmt)
 		}
@@ -142,11 +153,36 @@ func NewDestinationAccess(scope constructs.Construct, id string, props *Destinat
 	return d
 }
 
+// destinationBucket validates the transfers given to a destination construct (one,
+// or several into one bucket) and returns their bucket, or panics with every problem.
+func destinationBucket(one *spec.Transfer, several []spec.Transfer) spec.DestinationBucket {
+	ts := several
+	switch {
+	case one != nil && len(several) > 0:
+		panic("transfer: give either Transfer or Transfers, not both")
+	case one != nil:
+		ts = []spec.Transfer{*one}
+	case len(several) == 0:
+		panic("transfer: Transfer (or Transfers) is required")
+	}
+	validatedSet(ts)
+	groups := spec.GroupDestinations(ts)
+	if len(groups) != 1 {
+		names := make([]string, len(groups))
+		for i, g := range groups {
+			names[i] = g.Name
+		}
+		panic(fmt.Sprintf("transfer: the transfers of one destination construct must write to one bucket, these write to %d: %s "+
+			"(make one construct or stack per bucket, e.g. with NewStacks)", len(groups), strings.Join(names, ", ")))
+	}
+	return groups[0]
+}
+
 // newDestinationBucket creates the destination bucket: ACLs disabled, public access
 // blocked, encrypted, TLS only, versioned, retained with the stack.
-func newDestinationBucket(scope constructs.Construct, t spec.Transfer, key awskms.IKey, removal awscdk.RemovalPolicy) awss3.Bucket {
+func newDestinationBucket(scope constructs.Construct, b spec.DestinationBucket, key awskms.IKey, removal awscdk.RemovalPolicy) awss3.Bucket {
 	props := &awss3.BucketProps{
-		BucketName:        jsii.String(t.Destination.Bucket),
+		BucketName:        jsii.String(b.Name),
 		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
 		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
 		Encryption:        awss3.BucketEncryption_S3_MANAGED,
@@ -164,30 +200,30 @@ func newDestinationBucket(scope constructs.Construct, t spec.Transfer, key awskm
 		props.EncryptionKey = key
 		props.BucketKeyEnabled = jsii.Bool(true)
 	}
-	b := awss3.NewBucket(scope, jsii.String("Bucket"), props)
-	suppress(b, "AwsSolutions-S1", "Server access logs need a separate log bucket chosen by the account's owners; "+
+	bucket := awss3.NewBucket(scope, jsii.String("Bucket"), props)
+	suppress(bucket, "AwsSolutions-S1", "Server access logs need a separate log bucket chosen by the account's owners; "+
 		"the destination bucket's data events belong in their CloudTrail. Pass your own bucket (DestinationAccessProps.Bucket) to configure logging.")
-	return b
+	return bucket
 }
 
-// enforceOwnedBucket checks that a bucket the app defines is the transfer's bucket
+// enforceOwnedBucket checks that a bucket the app defines is the transfers' bucket
 // and disables its ACLs, as the tutorial requires.
-func enforceOwnedBucket(b awss3.IBucket, t spec.Transfer) {
+func enforceOwnedBucket(b awss3.IBucket, want string) {
 	cfn, ok := b.Node().DefaultChild().(awss3.CfnBucket)
 	if !ok {
-		panic(fmt.Sprintf("transfer %q: Bucket is owned by the app but has no AWS::S3::Bucket resource", t.Name))
+		panic(fmt.Sprintf("transfer: Bucket %s is owned by the app but has no AWS::S3::Bucket resource", *b.Node().Path()))
 	}
 	// BucketName is a token even when unset; resolved, it is nil, the name, or a
 	// reference (e.g. to a parameter) that cannot be checked here.
 	resolved := awscdk.Stack_Of(b).Resolve(cfn.BucketName())
 	name, literal := resolved.(string)
-	if resolved == nil || (literal && name != t.Destination.Bucket) {
+	if resolved == nil || (literal && name != want) {
 		got := "no bucketName"
 		if literal {
 			got = fmt.Sprintf("bucketName %q", name)
 		}
-		panic(fmt.Sprintf("transfer %q: Bucket has %s but destination.bucket is %q: the source account's stack names the bucket by "+
-			"destination.bucket, so give the bucket that physical name", t.Name, got, t.Destination.Bucket))
+		panic(fmt.Sprintf("transfer: Bucket %s has %s but destination.bucket is %q: the source account's stacks name the bucket by "+
+			"destination.bucket, so give the bucket that physical name", *b.Node().Path(), got, want))
 	}
 	cfn.SetOwnershipControls(&awss3.CfnBucket_OwnershipControlsProperty{
 		Rules: &[]interface{}{&awss3.CfnBucket_OwnershipControlsRuleProperty{ObjectOwnership: jsii.String("BucketOwnerEnforced")}},
@@ -197,49 +233,48 @@ func enforceOwnedBucket(b awss3.IBucket, t spec.Transfer) {
 // newExistingBucketAccess disables ACLs on, and merges statements into the policy
 // of, a bucket the stack does not own, through the provider. An
 // AWS::S3::BucketPolicy would replace the whole policy and drop other teams'
-// statements.
-func newExistingBucketAccess(scope constructs.Construct, t spec.Transfer, statements []roleStatement) {
-	arn := bucketArn(t, t.Destination.Bucket)
+// statements. One resource holds the statements of every transfer into the bucket.
+func newExistingBucketAccess(scope constructs.Construct, b spec.DestinationBucket, statements []spec.Statement) {
+	arn := fmt.Sprintf("arn:%s:s3:::%s", b.Partition, b.Name)
 	role := awsiam.NewRole(scope, jsii.String("ProviderRole"), &awsiam.RoleProps{
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
-		Description: jsii.String(fmt.Sprintf("Disables ACLs on and merges the bucket policy of s3://%s for DataSync transfer %s", t.Destination.Bucket, t.Name)),
+		Description: jsii.String(fmt.Sprintf("Disables ACLs on and merges the bucket policy of s3://%s for DataSync transfers", b.Name)),
 	})
 	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Actions:   jsii.Strings("s3:PutBucketOwnershipControls", "s3:GetBucketPolicy", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy"),
+		Actions:   jsii.Strings(destinationProviderActions...),
 		Resources: jsii.Strings(arn),
 	}))
-	fn := newProviderFunction(scope, "Provider", role, "", t.Name+" destination")
+	fn := newProviderFunction(scope, "Provider", role, "", "destination s3://"+b.Name)
 
 	ownership := awscdk.NewCustomResource(scope, jsii.String("OwnershipControls"), &awscdk.CustomResourceProps{
 		ServiceToken: fn.FunctionArn(),
 		ResourceType: jsii.String(provider.TypeOwnershipControls),
-		Properties: toProps(provider.OwnershipControlsProps{
-			Region: t.Destination.Region, Bucket: t.Destination.Bucket,
-		}),
+		Properties:   toProps(provider.OwnershipControlsProps{Region: b.Region, Bucket: b.Name}),
 	})
 	policy := awscdk.NewCustomResource(scope, jsii.String("BucketPolicyStatements"), &awscdk.CustomResourceProps{
 		ServiceToken: fn.FunctionArn(),
 		ResourceType: jsii.String(provider.TypeBucketPolicyStatements),
 		Properties: toProps(provider.BucketPolicyStatementsProps{
-			Region: t.Destination.Region, Bucket: t.Destination.Bucket,
-			Statements: mustJSON(statements),
+			Region: b.Region, Bucket: b.Name, Statements: mustJSON(statements),
 		}),
 	})
 	policy.Node().AddDependency(ownership)
 }
 
-// denyInsecureTransport denies requests without TLS on a bucket the app owns (a
-// bucket this construct creates has it through enforceSSL).
-func denyInsecureTransport(t spec.Transfer) awsiam.PolicyStatement {
-	arn := bucketArn(t, t.Destination.Bucket)
-	return awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String(t.StatementSid("DenyInsecureTransport")),
-		Effect:     awsiam.Effect_DENY,
-		Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
-		Actions:    jsii.Strings("s3:*"),
-		Resources:  jsii.Strings(arn, arn+"/*"),
-		Conditions: &map[string]interface{}{"Bool": map[string]interface{}{"aws:SecureTransport": "false"}},
-	})
+// destinationProviderActions are what the destination provider calls on the bucket.
+var destinationProviderActions = []string{
+	"s3:GetBucketOwnershipControls", "s3:GetBucketAcl", "s3:PutBucketOwnershipControls",
+	"s3:GetBucketPolicy", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy",
+}
+
+// cdkStatement renders a statement for a policy the app owns, exactly as computed
+// (the size checked at synth time is the size deployed).
+func cdkStatement(s spec.Statement) awsiam.PolicyStatement {
+	var obj map[string]interface{}
+	if err := json.Unmarshal([]byte(mustJSON(s)), &obj); err != nil {
+		panic(err)
+	}
+	return awsiam.PolicyStatement_FromJson(obj)
 }
 
 func toProps(p any) *map[string]interface{} {

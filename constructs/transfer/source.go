@@ -93,14 +93,14 @@ func NewSourceTransfer(scope constructs.Construct, id string, props *SourceTrans
 	this := s.Construct
 	s.accessRole = newBucketAccessRole(this, t)
 	s.admin = newLocationAdminRole(this, t, s.accessRole, basicLogging)
-	s.fn = newProviderFunction(this, "Provider", s.admin, "datasync-"+t.Name+"-provider", t.Name+" source")
+	s.fn = newProviderFunction(this, "Provider", s.admin, t.ProviderFunctionName(), t.Name+" source")
 
 	s.srcLoc = s.location("SourceLocation", provider.LocationProps{
-		Region: t.Source.Region, S3BucketArn: bucketArn(t, t.Source.Bucket), Subdirectory: t.Source.Prefix,
+		Region: t.Source.Region, S3BucketArn: t.BucketArn(t.Source.Bucket), Subdirectory: t.Source.Prefix,
 		Name: t.Name + "-source",
 	})
 	s.dstLoc = s.location("DestinationLocation", provider.LocationProps{
-		Region: t.Destination.Region, S3BucketArn: bucketArn(t, t.Destination.Bucket), Subdirectory: t.Destination.Prefix,
+		Region: t.Destination.Region, S3BucketArn: t.BucketArn(t.Destination.Bucket), Subdirectory: t.Destination.Prefix,
 		S3StorageClass: t.Destination.StorageClass, Name: t.Name + "-destination",
 	})
 
@@ -115,7 +115,7 @@ func NewSourceTransfer(scope constructs.Construct, id string, props *SourceTrans
 		Schedule: t.Task.Schedule,
 	}
 	if r := t.Task.Report; r != nil {
-		taskProps.ReportBucketArn, taskProps.ReportSubdirectory = bucketArn(t, r.Bucket), r.Prefix
+		taskProps.ReportBucketArn, taskProps.ReportSubdirectory = t.BucketArn(r.Bucket), r.Prefix
 		taskProps.ReportRoleArn, taskProps.ReportLevel = *s.accessRole.RoleArn(), r.Level
 	}
 	var logging []constructs.IDependable
@@ -191,44 +191,41 @@ func newBucketAccessRole(scope constructs.Construct, t spec.Transfer) awsiam.Rol
 			},
 		}),
 	})
-	src, dst := bucketArn(t, t.Source.Bucket), bucketArn(t, t.Destination.Bucket)
-	allow := func(actions []string, resources ...string) { grant(role, actions, resources, nil) }
-	bucketLevel := func(actions []string) []string {
-		return filterActions(actions, func(a string) bool { return strings.Contains(a, "Bucket") })
+	// Every S3 grant is pinned to the account that owns the bucket (aws:ResourceAccount):
+	// a bucket of the same name deleted and re-created in someone else's account gets
+	// nothing. Object grants are limited to the transfer's prefix.
+	src, dst := t.BucketArn(t.Source.Bucket), t.BucketArn(t.Destination.Bucket)
+	srcObjects, dstObjects := spec.ObjectsArn(src, t.Source.Prefix), spec.ObjectsArn(dst, t.Destination.Prefix)
+	inAccount := func(account string) map[string]interface{} {
+		return map[string]interface{}{"StringEquals": map[string]interface{}{"aws:ResourceAccount": account}}
 	}
-	objectLevel := func(actions []string) []string {
-		return filterActions(actions, func(a string) bool { return !strings.Contains(a, "Bucket") })
-	}
-	allow(bucketLevel(sourceBucketActions), src)
-	allow(objectLevel(sourceBucketActions), src+"/*")
-	allow(bucketLevel(destinationBucketActions), dst)
-	allow(objectLevel(destinationBucketActions), dst+"/*")
-	findings := []string{"Resource::" + src + "/*", "Resource::" + dst + "/*"}
+	grant(role, spec.SourceBucketActions, []string{src}, inAccount(t.Source.Account))
+	grant(role, spec.SourceObjectActions, []string{srcObjects}, inAccount(t.Source.Account))
+	grant(role, spec.DestinationBucketActions, []string{dst}, inAccount(t.Destination.Account))
+	grant(role, spec.DestinationObjectActions, []string{dstObjects}, inAccount(t.Destination.Account))
+	findings := []string{"Resource::" + srcObjects, "Resource::" + dstObjects}
 	if t.Source.KmsKeyArn != "" {
-		allow([]string{"kms:Decrypt", "kms:DescribeKey"}, t.Source.KmsKeyArn)
+		grant(role, spec.SourceKeyActions, []string{t.Source.KmsKeyArn}, nil)
 	}
 	switch {
 	case t.Destination.KmsKeyArn != "":
-		allow(destinationKeyActions, t.Destination.KmsKeyArn)
+		grant(role, spec.DestinationKeyActions, []string{t.Destination.KmsKeyArn}, nil)
 	case t.Destination.CreateKmsKey:
 		// The destination stack's key has a generated ID; it carries this alias.
 		keys := fmt.Sprintf("arn:%s:kms:%s:%s:key/*", t.Partition(), t.Destination.Region, t.Destination.Account)
-		grant(role, destinationKeyActions, []string{keys}, map[string]interface{}{
+		grant(role, spec.DestinationKeyActions, []string{keys}, map[string]interface{}{
 			"ForAnyValue:StringEquals": map[string]interface{}{"kms:ResourceAliases": t.KeyAlias()},
 		})
 		findings = append(findings, "Resource::"+keys)
 	}
 	if r := t.Task.Report; r != nil {
-		reports := bucketArn(t, r.Bucket) + "/" + strings.TrimSuffix(r.Prefix, "/")
-		if r.Prefix == "" {
-			reports = bucketArn(t, r.Bucket)
-		}
-		allow([]string{"s3:PutObject"}, reports+"/*")
-		findings = append(findings, "Resource::"+reports+"/*")
+		reports := spec.ObjectsArn(t.BucketArn(r.Bucket), r.Prefix)
+		grant(role, []string{"s3:PutObject"}, []string{reports}, inAccount(t.Source.Account))
+		findings = append(findings, "Resource::"+reports)
 	}
 	suppress(role.Node().FindChild(jsii.String("DefaultPolicy")), "AwsSolutions-IAM5",
-		"DataSync transfers every object of the two buckets (and writes task reports under their prefix); "+
-			"object ARNs are only known as bucket/*. A created destination key is matched by its alias.",
+		"DataSync transfers every object under the transfer's prefix of the two buckets (and writes task reports under their prefix); "+
+			"object ARNs are only known as bucket/prefix/*. A created destination key is matched by its alias.",
 		findings...)
 	return role
 }
@@ -240,16 +237,6 @@ func grant(role awsiam.Role, actions, resources []string, conditions map[string]
 		props.Conditions = &conditions
 	}
 	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(props))
-}
-
-func filterActions(actions []string, keep func(string) bool) []string {
-	var out []string
-	for _, a := range actions {
-		if keep(a) {
-			out = append(out, a)
-		}
-	}
-	return out
 }
 
 // newLocationAdminRole is the tutorial's "source-user-role", as the provider Lambda's
@@ -271,8 +258,12 @@ func newLocationAdminRole(scope constructs.Construct, t spec.Transfer, accessRol
 	add := func(actions, resources []string, conditions map[string]interface{}) {
 		grant(role, actions, resources, conditions)
 	}
-	// The location access test lists both buckets as this role.
-	add([]string{"s3:ListBucket"}, []string{bucketArn(t, t.Source.Bucket), bucketArn(t, t.Destination.Bucket)}, nil)
+	// The location access test lists both buckets as this role; each grant is pinned
+	// to the account that owns the bucket.
+	for _, b := range []struct{ bucket, account string }{{t.Source.Bucket, t.Source.Account}, {t.Destination.Bucket, t.Destination.Account}} {
+		add([]string{"s3:ListBucket"}, []string{t.BucketArn(b.bucket)},
+			map[string]interface{}{"StringEquals": map[string]interface{}{"aws:ResourceAccount": b.account}})
+	}
 	add([]string{"iam:PassRole"}, []string{*accessRole.RoleArn()},
 		map[string]interface{}{"StringEquals": map[string]interface{}{"iam:PassedToService": "datasync.amazonaws.com"}})
 	// CreateLocationS3 has no resource type to scope to (Service Authorization Reference).

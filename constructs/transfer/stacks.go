@@ -2,6 +2,7 @@ package transfer
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -11,9 +12,12 @@ import (
 	"github.com/s3transfer/cdk-datasync/constructs/spec"
 )
 
-// DestinationStackName and SourceStackName are the stack names of a transfer:
-// <name>-destination and <name>-source.
-func DestinationStackName(t spec.Transfer) string { return t.Name + "-destination" }
+// DestinationStackName is the stack of a transfer's destination bucket:
+// <bucket>-destination (see spec.DestinationStackName). Every transfer into the bucket
+// shares it.
+func DestinationStackName(t spec.Transfer) string {
+	return spec.DestinationStackName(t.Destination.Bucket)
+}
 
 // SourceStackName is the source account's stack of a transfer: <name>-source.
 func SourceStackName(t spec.Transfer) string { return t.Name + "-source" }
@@ -21,15 +25,19 @@ func SourceStackName(t spec.Transfer) string { return t.Name + "-source" }
 // DestinationStackProps configure a DestinationStack.
 type DestinationStackProps struct {
 	awscdk.StackProps
-	// Transfer describes the transfer. Required.
+	// Transfer is the one transfer into the bucket. Give either Transfer or Transfers.
 	Transfer *spec.Transfer
+	// Transfers are every transfer into one destination bucket (see
+	// DestinationAccessProps.Transfers). Give either Transfer or Transfers.
+	Transfers []spec.Transfer
 }
 
-// DestinationStack is the destination account's stack of one transfer, in the
-// destination bucket's Region.
+// DestinationStack is the destination account's stack of one destination bucket, in
+// the bucket's Region: the bucket's ACLs disabled and this project's statements in its
+// policy for every transfer into it (or the bucket itself).
 type DestinationStack interface {
 	awscdk.Stack
-	// Access is the destination side of the transfer.
+	// Access is the destination side of the bucket's transfers.
 	Access() DestinationAccess
 }
 
@@ -40,20 +48,20 @@ type destinationStack struct {
 
 func (s *destinationStack) Access() DestinationAccess { return s.access }
 
-// NewDestinationStack creates the destination account's stack. Its environment is
-// the destination account and Region unless props.Env says otherwise; its name is
-// <name>-destination unless props.StackName says otherwise.
+// NewDestinationStack creates the destination account's stack of one bucket. Its
+// environment is the bucket's account and Region unless props.Env says otherwise; its
+// name is <bucket>-destination unless props.StackName says otherwise.
 func NewDestinationStack(scope constructs.Construct, id string, props *DestinationStackProps) DestinationStack {
 	if props == nil {
 		props = &DestinationStackProps{}
 	}
-	t := validated(props.Transfer)
-	sp := withDefaults(props.StackProps, t.Destination.Account, t.Destination.Region, DestinationStackName(t),
-		fmt.Sprintf("DataSync transfer %s: destination bucket s3://%s access for account %s", t.Name, t.Destination.Bucket, t.Source.Account))
+	b := destinationBucket(props.Transfer, props.Transfers)
+	sp := withDefaults(props.StackProps, b.Account, b.Region, b.StackName(),
+		fmt.Sprintf("DataSync: access to s3://%s for %d transfer(s) from %s", b.Name, len(b.Transfers), sourceAccounts(b)))
 	s := &destinationStack{}
 	awscdk.NewStack_Override(s, scope, &id, &sp)
 	stack := s.Stack
-	s.access = NewDestinationAccess(stack, "Access", &DestinationAccessProps{Transfer: props.Transfer})
+	s.access = NewDestinationAccess(stack, "Access", &DestinationAccessProps{Transfer: props.Transfer, Transfers: props.Transfers})
 
 	awscdk.NewCfnOutput(stack, jsii.String("DestinationBucketName"), &awscdk.CfnOutputProps{
 		Description: jsii.String("The bucket DataSync writes to"),
@@ -61,11 +69,25 @@ func NewDestinationStack(scope constructs.Construct, id string, props *Destinati
 	})
 	if stmt := s.access.RequiredKeyPolicyStatement(); stmt != "" {
 		awscdk.NewCfnOutput(stack, jsii.String("RequiredKeyPolicyStatement"), &awscdk.CfnOutputProps{
-			Description: jsii.String("Add this statement to the key policy of " + t.Destination.KmsKeyArn + " (the stack does not own the key)"),
+			Description: jsii.String("Add this statement to the key policy of " + b.KmsKeyArn + " (the stack does not own the key)"),
 			Value:       jsii.String(stmt),
 		})
 	}
 	return s
+}
+
+// sourceAccounts lists the source accounts of a bucket's transfers, for a description.
+func sourceAccounts(b spec.DestinationBucket) string {
+	var accounts []string
+	for _, t := range b.Transfers {
+		if !slices.Contains(accounts, t.Source.Account) {
+			accounts = append(accounts, t.Source.Account)
+		}
+	}
+	if len(accounts) > 5 {
+		return fmt.Sprintf("%d accounts", len(accounts))
+	}
+	return "account(s) " + strings.Join(accounts, ", ")
 }
 
 // SourceStackProps configure a SourceStack.
@@ -161,14 +183,52 @@ type TransferStacks struct {
 	Source      SourceStack
 }
 
-// NewTransferStacks adds both stacks of a transfer to scope (an App or a Stage), with
-// construct IDs and stack names <name>-destination and <name>-source, and makes the
-// source stack depend on the destination stack: the destination location's access
-// test needs the bucket policy in place.
+// NewTransferStacks adds both stacks of one transfer to scope (an App or a Stage),
+// with construct IDs and stack names <bucket>-destination and <name>-source, and makes
+// the source stack depend on the destination stack: the destination location's access
+// test needs the bucket policy in place. For several transfers use NewStacks: a
+// bucket that several transfers write to must have one destination stack.
 func NewTransferStacks(scope constructs.Construct, t *spec.Transfer) TransferStacks {
 	v := validated(t)
 	dst := NewDestinationStack(scope, DestinationStackName(v), &DestinationStackProps{Transfer: t})
 	src := NewSourceStack(scope, SourceStackName(v), &SourceStackProps{Transfer: t})
-	src.AddStackDependency(dst, jsii.String("the destination bucket policy must name the source roles before the destination location is created"))
+	src.AddStackDependency(dst, jsii.String(dependencyReason))
 	return TransferStacks{Destination: dst, Source: src}
+}
+
+const dependencyReason = "the destination bucket policy must name the source roles before the destination location is created"
+
+// Stacks are the stacks of a set of transfers: one destination stack per
+// destination bucket, one source stack per transfer.
+type Stacks struct {
+	// Destinations are the destination stacks, in the order their buckets first
+	// appear in the transfers.
+	Destinations []DestinationStack
+	// Sources are the source stacks, in the order of the transfers.
+	Sources []SourceStack
+}
+
+// NewStacks adds the stacks of every transfer to scope (an App or a Stage): per
+// destination bucket one stack <bucket>-destination in the bucket's account and
+// Region that owns this project's statements in its policy for every transfer into
+// it, and per transfer one stack <name>-source in the source account and the
+// destination Region, which depends on its bucket's stack. The transfers are
+// validated, each and as a set (spec.ValidateSet), and every problem is reported
+// in one panic.
+func NewStacks(scope constructs.Construct, transfers []spec.Transfer) Stacks {
+	validatedSet(transfers)
+	var out Stacks
+	byBucket := map[string]DestinationStack{}
+	for _, b := range spec.GroupDestinations(transfers) {
+		dst := NewDestinationStack(scope, b.StackName(), &DestinationStackProps{Transfers: b.Transfers})
+		byBucket[b.Name] = dst
+		out.Destinations = append(out.Destinations, dst)
+	}
+	for i := range transfers {
+		t := &transfers[i]
+		src := NewSourceStack(scope, SourceStackName(*t), &SourceStackProps{Transfer: t})
+		src.AddStackDependency(byBucket[t.Destination.Bucket], jsii.String(dependencyReason))
+		out.Sources = append(out.Sources, src)
+	}
+	return out
 }
