@@ -8,7 +8,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH):/usr/local/go/bin
 CONFIG ?=
 CDK_CONFIG := $(if $(CONFIG),-c config=$(CONFIG),)
 
-.PHONY: synth test deps check-tools bench snapshots clean
+.PHONY: synth test deps check-tools bench snapshots plan clean
 
 synth: deps
 	npx cdk synth --quiet $(CDK_CONFIG)
@@ -35,6 +35,11 @@ check-tools:
 # with the CloudFormation validation plugin on and off.
 bench: deps
 	go run ./tools/bench
+
+# Prints the bootstrap, deploy and destroy commands of a config, one account and
+# Region per command (make plan CONFIG=transfers.yaml; without CONFIG: the example).
+plan: check-tools
+	@go run ./tools/plan $(CONFIG)
 
 # Regenerates the golden templates under test/testdata after an intended change.
 snapshots: deps

@@ -13,10 +13,12 @@ func TestExamplesSynthesize(t *testing.T) {
 	t.Setenv("CDK_CONTEXT_JSON", `{"aws:cdk:bundling-stacks":[]}`)
 	t.Setenv("CDK_OUTDIR", t.TempDir())
 	for name, example := range map[string]func(){
-		"owned bucket":   ExampleNewDestinationAccess_ownedBucket,
-		"bucket by name": ExampleNewDestinationAccess_bucketByName,
-		"other Region":   ExampleNewSourceTransfer_otherRegion,
-		"pipeline stage": ExampleNewTransferStage,
+		"owned bucket":    ExampleNewDestinationAccess_ownedBucket,
+		"bucket by name":  ExampleNewDestinationAccess_bucketByName,
+		"several":         ExampleNewDestinationAccess_severalTransfers,
+		"add to pipeline": ExampleAddToPipeline,
+		"other Region":    ExampleNewSourceTransfer_otherRegion,
+		"pipeline stage":  ExampleNewTransferStage,
 	} {
 		t.Run(name, func(t *testing.T) { example() })
 	}
@@ -35,8 +37,8 @@ func TestReadmeShowsTheExamples(t *testing.T) {
 	}
 	normalized := normalize(string(examples))
 	blocks := strings.Split(string(readme), "```go\n")[1:]
-	if len(blocks) < 4 {
-		t.Fatalf("README has %d Go blocks, want the four embedding examples", len(blocks))
+	if len(blocks) < 6 {
+		t.Fatalf("README has %d Go blocks, want the six embedding examples", len(blocks))
 	}
 	for _, b := range blocks {
 		code := strings.SplitN(b, "```", 2)[0]

@@ -57,6 +57,25 @@ func ExampleNewDestinationAccess_bucketByName() {
 	app.Synth(nil)
 }
 
+// The destination side of several transfers into one bucket: one construct holds them
+// all, since one resource must own this project's statements in the bucket's policy.
+// Each source account's role may write only under its transfer's prefix.
+func ExampleNewDestinationAccess_severalTransfers() {
+	app := awscdk.NewApp(nil)
+	stack := awscdk.NewStack(app, jsii.String("SharedBuckets"), &awscdk.StackProps{
+		Env: &awscdk.Environment{Account: jsii.String("222222222222"), Region: jsii.String("us-west-2")},
+	})
+
+	photos, videos := mediaArchive(), mediaArchive()
+	photos.Destination.Prefix = "photos"
+	videos.Name, videos.Source.Account, videos.Source.Bucket = "video-archive", "333333333333", "acme-video-src"
+	videos.Destination.Prefix = "videos"
+	transfer.NewDestinationAccess(stack, "MediaDstAccess", &transfer.DestinationAccessProps{
+		Transfers: []spec.Transfer{photos, videos},
+	})
+	app.Synth(nil)
+}
+
 // The source side added to an existing stack in another Region than the destination:
 // the task and the destination location are still created in us-west-2. ENHANCED
 // tasks log to /aws/datasync by themselves; BASIC-mode logging and notifications
@@ -93,5 +112,31 @@ func ExampleNewTransferStage() {
 
 	t := mediaArchive()
 	pipeline.AddStage(transfer.NewTransferStage(app, "MediaArchive", &transfer.TransferStageProps{Transfer: &t}), nil)
+	app.Synth(nil)
+}
+
+// Every stack of many transfers in your own CDK pipeline: one wave deploys every
+// destination stack, a later wave every source stack (25 stacks a wave, inside
+// CodePipeline's 50 actions per stage).
+func ExampleAddToPipeline() {
+	app := awscdk.NewApp(nil)
+	stack := awscdk.NewStack(app, jsii.String("Delivery"), &awscdk.StackProps{
+		Env: &awscdk.Environment{Account: jsii.String("999999999999"), Region: jsii.String("eu-west-1")},
+	})
+	pipeline := pipelines.NewCodePipeline(stack, jsii.String("Pipeline"), &pipelines.CodePipelineProps{
+		CrossAccountKeys: jsii.Bool(true),
+		Synth: pipelines.NewShellStep(jsii.String("Synth"), &pipelines.ShellStepProps{
+			Input: pipelines.CodePipelineSource_Connection(jsii.String("acme/platform"), jsii.String("main"),
+				&pipelines.ConnectionSourceOptions{ConnectionArn: jsii.String(
+					"arn:aws:codeconnections:eu-west-1:999999999999:connection/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee")}),
+			Commands: jsii.Strings("make synth"),
+		}),
+	})
+
+	photos, videos := mediaArchive(), mediaArchive()
+	photos.Destination.Prefix = "photos"
+	videos.Name, videos.Source.Account, videos.Source.Bucket = "video-archive", "333333333333", "acme-video-src"
+	videos.Destination.Prefix = "videos"
+	transfer.AddToPipeline(pipeline, app, []spec.Transfer{photos, videos})
 	app.Synth(nil)
 }

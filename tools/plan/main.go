@@ -1,0 +1,38 @@
+// Command plan prints the commands that bootstrap, deploy and destroy a config's
+// stacks, one account's credentials at a time (see package app/plan).
+//
+//	go run ./tools/plan [transfers.yaml]     (or: make plan CONFIG=transfers.yaml)
+//
+// Without a file it plans the app's embedded example (app/example.yaml), whose
+// commands then run without -c config=.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/s3transfer/cdk-datasync/app/config"
+	"github.com/s3transfer/cdk-datasync/app/plan"
+)
+
+func main() {
+	path, name := "app/example.yaml", "the embedded example (app/example.yaml)"
+	configArg := ""
+	if len(os.Args) > 1 && os.Args[1] != "" {
+		path, name, configArg = os.Args[1], os.Args[1], os.Args[1]
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	cmds := plan.Commands(cfg.Transfers, configArg)
+	if p := cfg.Pipeline; p != nil {
+		name := p.Name
+		if name == "" {
+			name = config.DefaultPipelineName
+		}
+		cmds = plan.PipelineCommands(cfg.Transfers, configArg, p.Account, p.Region, name)
+	}
+	plan.Render(os.Stdout, cmds, name)
+}
