@@ -145,6 +145,21 @@ func toString(v any) string {
 	return string(b)
 }
 
+func TestNoncurrentVersionsOfACreatedBucketExpireOnlyWhenAsked(t *testing.T) {
+	tr := sameRegion()
+	tr.Destination.CreateBucket = true
+	_, kept := destinationStack(t, tr)
+	if rules := toString(kept.one(t, "AWS::S3::Bucket")["LifecycleConfiguration"]); strings.Contains(rules, "Noncurrent") {
+		t.Errorf("noncurrent versions expire by default: %s", rules)
+	}
+	tr.Destination.NoncurrentVersionExpirationDays = 30
+	_, expiring := destinationStack(t, tr)
+	rules := toString(expiring.one(t, "AWS::S3::Bucket")["LifecycleConfiguration"])
+	if !strings.Contains(rules, `"NoncurrentVersionExpiration":{"NoncurrentDays":30}`) || !strings.Contains(rules, "AbortIncompleteMultipartUploads") {
+		t.Errorf("lifecycle rules = %s", rules)
+	}
+}
+
 func TestCreatedKeyLetsTheDataSyncRoleIn(t *testing.T) {
 	tr := sameRegion()
 	tr.Destination.CreateBucket, tr.Destination.CreateKmsKey = true, true

@@ -17,6 +17,8 @@ type DestinationBucket struct {
 	// destination.createKmsKey and destination.kmsKeyArn.
 	Create, CreateKmsKey bool
 	KmsKeyArn            string
+	// NoncurrentVersionExpirationDays is destination.noncurrentVersionExpirationDays.
+	NoncurrentVersionExpirationDays int
 	// Transfers are the transfers into the bucket, as given (without defaults), in
 	// the order given.
 	Transfers []Transfer
@@ -62,6 +64,7 @@ func GroupDestinations(ts []Transfer) []DestinationBucket {
 			out = append(out, DestinationBucket{
 				Name: d.Bucket, Account: d.Account, Region: d.Region, Partition: t.Partition(),
 				Create: d.CreateBucket, CreateKmsKey: d.CreateKmsKey, KmsKeyArn: d.KmsKeyArn,
+				NoncurrentVersionExpirationDays: d.NoncurrentVersionExpirationDays,
 			})
 		}
 		out[i].Transfers = append(out[i].Transfers, t)
@@ -116,6 +119,7 @@ func ValidateSet(ts []Transfer) error {
 			{"createBucket", d.CreateBucket, o.CreateBucket, "the bucket is either created by its destination stack or exists already"},
 			{"createKmsKey", d.CreateKmsKey, o.CreateKmsKey, "the bucket has one encryption key"},
 			{"kmsKeyArn", d.KmsKeyArn, o.KmsKeyArn, "the bucket has one encryption key, and every transfer into it needs to be granted that key"},
+			{"noncurrentVersionExpirationDays", d.NoncurrentVersionExpirationDays, o.NoncurrentVersionExpirationDays, "the bucket has one lifecycle"},
 		} {
 			if f.mine != f.of {
 				disagree[d.Bucket] = true

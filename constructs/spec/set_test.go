@@ -74,6 +74,12 @@ func TestValidateSet(t *testing.T) {
 			a.Destination.CreateBucket, b.Destination.CreateBucket, b.Destination.CreateKmsKey = true, true, true
 			return []Transfer{a, b}
 		}, []string{`transfers[1].destination.createKmsKey: true disagrees with transfers[0] ("a")`}},
+		{"created twice with different version expiry", func() []Transfer {
+			a, b := into("a", "111111111111", "lake", "a"), into("b", "222222222222", "lake", "b")
+			a.Destination.CreateBucket, b.Destination.CreateBucket = true, true
+			a.Destination.NoncurrentVersionExpirationDays = 30
+			return []Transfer{a, b}
+		}, []string{`transfers[1].destination.noncurrentVersionExpirationDays: 0 disagrees with transfers[0] ("a"), which gives 30`}},
 		{"different KMS keys", func() []Transfer {
 			a, b, c := into("a", "111111111111", "lake", "a"), into("b", "222222222222", "lake", "b"), into("c", "333333333333", "lake", "c")
 			a.Destination.KmsKeyArn, b.Destination.KmsKeyArn = key1, key2

@@ -71,6 +71,12 @@ type Destination struct {
 	// the bucket it creates, with a key policy that lets the DataSync role use it.
 	// Only with CreateBucket and without KmsKeyArn. Default: false.
 	CreateKmsKey bool `yaml:"createKmsKey" json:"createKmsKey,omitempty"`
+	// NoncurrentVersionExpirationDays makes S3 delete the noncurrent versions of
+	// objects in the bucket the stack creates (it is versioned) that many days after
+	// they became noncurrent: DataSync's overwrites (overwriteMode ALWAYS) and
+	// deletions (preserveDeletedFiles REMOVE) leave the previous versions behind, each
+	// billed as a whole object. Only with CreateBucket. Default: 0, versions are kept.
+	NoncurrentVersionExpirationDays int `yaml:"noncurrentVersionExpirationDays" json:"noncurrentVersionExpirationDays,omitempty"`
 }
 
 // Task holds the DataSync task settings. Enum values are the DataSync API's own.

@@ -91,6 +91,12 @@ func (t Transfer) Validate() error {
 		(d.Destination.StorageClass == string(dstypes.S3StorageClassGlacier) || d.Destination.StorageClass == string(dstypes.S3StorageClassDeepArchive)) {
 		c.add("task.verifyMode", t.Task.VerifyMode, "cannot verify a destination in storage class %s (it would have to restore every object): use ONLY_FILES_TRANSFERRED", d.Destination.StorageClass)
 	}
+	switch n := t.Destination.NoncurrentVersionExpirationDays; {
+	case n < 0:
+		c.add("destination.noncurrentVersionExpirationDays", n, "is negative: give a number of days (at least 1), or leave it out to keep noncurrent versions")
+	case n > 0 && !t.Destination.CreateBucket:
+		c.add("destination.noncurrentVersionExpirationDays", n, "needs destination.createBucket: true (the stack sets lifecycle rules only on a bucket it creates; add the rule to your own bucket yourself)")
+	}
 	if t.Destination.CreateKmsKey && (!t.Destination.CreateBucket || t.Destination.KmsKeyArn != "") {
 		c.add("destination.createKmsKey", true, "needs destination.createBucket: true and no destination.kmsKeyArn (the stack creates a key only for a bucket it creates)")
 	}

@@ -124,6 +124,14 @@ func TestValidateRules(t *testing.T) {
 		{"storage class lowercase", func(t *Transfer) { t.Destination.StorageClass = "standard" }, "use one of STANDARD, STANDARD_IA"},
 		{"create key with created bucket", func(t *Transfer) { t.Destination.CreateBucket, t.Destination.CreateKmsKey = true, true }, ""},
 		{"create key without created bucket", func(t *Transfer) { t.Destination.CreateKmsKey = true }, "destination.createKmsKey: true needs destination.createBucket: true"},
+		{"noncurrent versions expire in a created bucket", func(t *Transfer) {
+			t.Destination.CreateBucket, t.Destination.NoncurrentVersionExpirationDays = true, 1
+		}, ""},
+		{"noncurrent version expiry on an existing bucket", func(t *Transfer) { t.Destination.NoncurrentVersionExpirationDays = 30 },
+			"destination.noncurrentVersionExpirationDays: 30 needs destination.createBucket: true"},
+		{"noncurrent version expiry negative", func(t *Transfer) {
+			t.Destination.CreateBucket, t.Destination.NoncurrentVersionExpirationDays = true, -1
+		}, "destination.noncurrentVersionExpirationDays: -1 is negative"},
 		{"create key and given key", func(t *Transfer) {
 			t.Destination.CreateBucket, t.Destination.CreateKmsKey, t.Destination.KmsKeyArn = true, true, keyUSW2
 		}, "no destination.kmsKeyArn"},

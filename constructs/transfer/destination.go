@@ -195,6 +195,12 @@ func newDestinationBucket(scope constructs.Construct, b spec.DestinationBucket, 
 			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(7)),
 		}},
 	}
+	if days := b.NoncurrentVersionExpirationDays; days > 0 {
+		*props.LifecycleRules = append(*props.LifecycleRules, &awss3.LifecycleRule{
+			Id:                          jsii.String("ExpireNoncurrentVersions"),
+			NoncurrentVersionExpiration: awscdk.Duration_Days(jsii.Number(float64(days))),
+		})
+	}
 	if key != nil {
 		props.Encryption = awss3.BucketEncryption_KMS
 		props.EncryptionKey = key

@@ -44,6 +44,10 @@ func newProviderFunction(scope constructs.Construct, id string, role awsiam.Role
 		// before this runs out.
 		Timeout:  awscdk.Duration_Minutes(jsii.Number(15)),
 		LogGroup: logs,
+		// CloudFormation invokes the function asynchronously. The provider answers
+		// every event itself (also on panic and timeout) and never returns an error
+		// after answering, so Lambda's retries would only run a create a second time.
+		RetryAttempts: jsii.Number(0),
 	}
 	if name != "" {
 		props.FunctionName = jsii.String(name)
