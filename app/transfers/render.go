@@ -134,20 +134,26 @@ func (l *lines) add(*view) {}
 
 func (l *lines) update(v *view) {
 	p, bps, _ := v.get()
-	state := fmt.Sprintf("%s %s  files %s %s  bytes %s %s  %s", v.t.name, p.Status,
-		filesText(p), percent(p.FilesTransferred, p.FilesTotal()),
-		bytesText(p), percent(p.BytesWritten, p.EstimatedBytes), modeText(p))
+	withPercent := func(s, pct string) string {
+		if pct == "" {
+			return s
+		}
+		return s + " (" + pct + ")"
+	}
+	files := withPercent(filesText(p), percent(p.FilesTransferred, p.FilesTotal()))
+	data := withPercent(bytesText(p), percent(p.BytesWritten, p.EstimatedBytes))
+	state := fmt.Sprintf("%s %s  files %s  bytes %s", v.t.name, p.Status, files, data)
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.last[v] == state {
+	if l.last[v] == state+modeText(p) {
 		return
 	}
-	l.last[v] = state
+	l.last[v] = state + modeText(p)
 	s := time.Now().UTC().Format("15:04:05Z") + " " + state
 	if sp := speedText(p, bps); sp != "" && sp != "-" {
 		s += "  " + sp
 	}
-	fmt.Fprintln(l.w, s)
+	fmt.Fprintln(l.w, s+"  "+modeText(p))
 }
 
 func (l *lines) end(*view) {}

@@ -226,7 +226,7 @@ func filesText(p operate.Progress) string {
 	if total == 0 {
 		return count(p.FilesTransferred) + " / estimating…"
 	}
-	return fmt.Sprintf("%s / %s files", count(p.FilesTransferred), count(total))
+	return fmt.Sprintf("%s / %s", count(p.FilesTransferred), count(total))
 }
 
 // bytesText is bytes written against the estimate.
