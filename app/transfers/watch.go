@@ -135,6 +135,12 @@ func follow(ctx context.Context, f *flags, s *operate.Session, targets []target,
 	var r renderer
 	if !plain && isTerminal(f.stdout) {
 		r = newBars(f.stdout)
+		go func() {
+			// the terminal echoes Ctrl-C as ^C where the cursor is: back to the
+			// line's start, so that the bars are redrawn where they were
+			<-ctx.Done()
+			fmt.Fprint(f.stdout, "\r")
+		}()
 	} else {
 		r = newLines(f.stdout)
 	}
@@ -240,6 +246,9 @@ func bytesText(p operate.Progress) string {
 // speedText is the recent rate and the time left at it.
 func speedText(p operate.Progress, bps float64) string {
 	if p.Done() {
+		if r := p.AverageRate(time.Now()); r > 0 {
+			return "average " + rate(r)
+		}
 		return ""
 	}
 	s := rate(bps)
