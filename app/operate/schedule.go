@@ -19,7 +19,7 @@ var (
 	rateRe = regexp.MustCompile(`^rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)$`)
 	cronRe = regexp.MustCompile(`^cron\((.*)\)$`)
 	// dowItemRe is one item of a day-of-week list: a day or range, then #n, L or /step.
-	dowItemRe = regexp.MustCompile(`^([0-9A-Za-z]+)(?:-([0-9A-Za-z]+))?(#[0-9]+|L|/[0-9]+)?$`)
+	dowItemRe = regexp.MustCompile(`^([0-9]+|[A-Za-z]{3})(?:-([0-9]+|[A-Za-z]{3}))?(#[0-9]+|L|/[0-9]+)?$`)
 )
 
 // NextRun is the first run of schedule expr after now. For cron() it is exact. A

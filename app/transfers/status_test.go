@@ -268,3 +268,20 @@ func TestStatusEmbeddedExample(t *testing.T) {
 	}
 	row(t, r.stdout, "logs-consolidation")
 }
+
+func TestStatusWhileRunning(t *testing.T) {
+	// GIVEN photos is in the middle of a run
+	e := newEnv(t)
+	task := e.photos()
+	e.srv.AddExecution(task, time.Now().Add(-10*time.Minute), enhancedSuccess()[4])
+
+	r := e.run("status", "-c", e.config)
+
+	// THEN the run so far: its phase, how long it has been going, what it moved
+	photos := row(t, r.stdout, "photos")
+	for _, w := range []string{"RUNNING", "TRANSFERRING", "10m00s", "6,000", "6.0 GB"} {
+		if !strings.Contains(photos, w) {
+			t.Errorf("photos row lacks %q: %q", w, photos)
+		}
+	}
+}

@@ -65,6 +65,25 @@ type Task struct {
 	executions []*execution
 }
 
+// status is the task's status: RUNNING while an execution runs, QUEUED while one
+// waits, else the status it was given.
+func (t *Task) status() string {
+	queued := false
+	for _, e := range t.executions {
+		switch e.step().Status {
+		case "SUCCESS", "ERROR":
+		case "QUEUED":
+			queued = true
+		default:
+			return "RUNNING"
+		}
+	}
+	if queued && t.Status == "AVAILABLE" {
+		return "QUEUED"
+	}
+	return t.Status
+}
+
 // Arn is the task's ARN.
 func (t *Task) Arn() string {
 	return fmt.Sprintf("arn:aws:datasync:%s:%s:task/%s", t.Region, t.Account, t.id)
@@ -306,7 +325,7 @@ func (s *Server) listTasks(account, region string, in map[string]any) (map[strin
 	end := min(start+size, len(mine))
 	list := []any{}
 	for _, t := range mine[start:end] {
-		list = append(list, map[string]any{"TaskArn": t.Arn(), "Name": t.Name, "Status": t.Status, "TaskMode": t.Mode})
+		list = append(list, map[string]any{"TaskArn": t.Arn(), "Name": t.Name, "Status": t.status(), "TaskMode": t.Mode})
 	}
 	out := map[string]any{"Tasks": list}
 	if end < len(mine) {
@@ -352,7 +371,7 @@ func epoch(t time.Time) float64 { return float64(t.UnixMilli()) / 1000 }
 
 func describeTask(t *Task) map[string]any {
 	out := map[string]any{
-		"TaskArn": t.Arn(), "Name": t.Name, "Status": t.Status, "TaskMode": t.Mode,
+		"TaskArn": t.Arn(), "Name": t.Name, "Status": t.status(), "TaskMode": t.Mode,
 		"CreationTime":           epoch(t.Created),
 		"SourceLocationArn":      fmt.Sprintf("arn:aws:datasync:%s:%s:location/loc-%017x", t.Region, t.Account, 1),
 		"DestinationLocationArn": fmt.Sprintf("arn:aws:datasync:%s:%s:location/loc-%017x", t.Region, t.Account, 2),
