@@ -44,7 +44,7 @@ Exit status 0 when every transfer could be read (deployed or not), 1 otherwise.`
 					return err
 				}
 			} else {
-				printStatus(f.stdout, rows, time.Now())
+				printStatus(f.stdout, rows)
 			}
 			for _, r := range rows {
 				var notDeployed *operate.NotDeployedError
@@ -62,7 +62,7 @@ Exit status 0 when every transfer could be read (deployed or not), 1 otherwise.`
 const stamp = "2006-01-02 15:04"
 
 // printStatus prints the table, then what needs saying about single rows.
-func printStatus(w io.Writer, rows []operate.Row, now time.Time) {
+func printStatus(w io.Writer, rows []operate.Row) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "TRANSFER\tREGION\tTASK\tLAST RUN\tSTARTED (UTC)\tTOOK\tFILES\tWRITTEN\tRATE\tNEXT RUN (UTC)")
 	var notes []string
@@ -136,5 +136,4 @@ func printStatus(w io.Writer, rows []operate.Row, now time.Time) {
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, strings.Join(notes, "\n"))
 	}
-	_ = now
 }

@@ -285,3 +285,18 @@ func TestStatusWhileRunning(t *testing.T) {
 		}
 	}
 }
+
+func TestStatusScheduleDisabledByDataSync(t *testing.T) {
+	// GIVEN DataSync disabled photos' schedule after failures
+	e := newEnv(t)
+	task := e.photos()
+	task.ScheduleStatus, task.ScheduleDisabledBy = "DISABLED", "SERVICE"
+	task.ScheduleDisabledReason = "Task failed 3 times in a row with S3AccessDenied"
+
+	r := e.run("status", "-c", e.config)
+
+	if !strings.Contains(row(t, r.stdout, "photos"), "disabled by SERVICE  rate(1 day)") ||
+		!strings.Contains(r.stdout, "photos: schedule rate(1 day) disabled by SERVICE: Task failed 3 times in a row with S3AccessDenied") {
+		t.Errorf("the disabled schedule and its reason are not shown")
+	}
+}

@@ -244,3 +244,28 @@ func TestWatchNeverRan(t *testing.T) {
 		t.Errorf("exit %d", r.code)
 	}
 }
+
+func TestStartWatchTwoTransfers(t *testing.T) {
+	// GIVEN photos' next run succeeds and logs' fails
+	e := newEnv(t)
+	e.photos().Run = enhancedSuccess()
+	e.logs().Run = basicError()
+
+	r := e.run("start", "photos", "logs", "-c", e.config, "--watch", "--interval", "5ms")
+
+	// THEN both are started in their Regions and followed to the end; one failed: exit 1
+	if r.code != 1 {
+		t.Errorf("exit %d, want 1", r.code)
+	}
+	for _, w := range []string{
+		"photos: started arn:aws:datasync:us-west-2:111111111111:task/",
+		"logs: started arn:aws:datasync:eu-west-1:111111111111:task/",
+		"\nphotos: SUCCESS in 5m00s",
+		"\nlogs: ERROR after 1m30s",
+		"DataSync error S3AccessDenied",
+	} {
+		if !strings.Contains(r.stdout, w) {
+			t.Errorf("no %q", w)
+		}
+	}
+}
