@@ -32,10 +32,12 @@ type Progress struct {
 	// Enhanced holds the counters only ENHANCED tasks report; nil for BASIC.
 	Enhanced *Enhanced `json:"enhanced,omitempty"`
 
-	// From Result: phase durations, and DataSync's error on ERROR.
-	Total, Prepare, Transfer, Verify time.Duration `json:"-"`
-	ErrorCode                        string        `json:"errorCode,omitempty"`
-	ErrorDetail                      string        `json:"errorDetail,omitempty"`
+	// From Result: phase durations and statuses (PENDING, SUCCESS, ERROR; "" for a
+	// phase that has not run), and DataSync's error on ERROR.
+	Total, Prepare, Transfer, Verify            time.Duration `json:"-"`
+	PrepareStatus, TransferStatus, VerifyStatus string        `json:"-"`
+	ErrorCode                                   string        `json:"errorCode,omitempty"`
+	ErrorDetail                                 string        `json:"errorDetail,omitempty"`
 }
 
 // Enhanced are the counters of ENHANCED mode: what DataSync listed at the source,
@@ -124,6 +126,7 @@ func progressOf(o *datasync.DescribeTaskExecutionOutput) Progress {
 	if r := o.Result; r != nil {
 		p.Total, p.Prepare = ms(aws.ToInt64(r.TotalDuration)), ms(aws.ToInt64(r.PrepareDuration))
 		p.Transfer, p.Verify = ms(aws.ToInt64(r.TransferDuration)), ms(aws.ToInt64(r.VerifyDuration))
+		p.PrepareStatus, p.TransferStatus, p.VerifyStatus = string(r.PrepareStatus), string(r.TransferStatus), string(r.VerifyStatus)
 		p.ErrorCode, p.ErrorDetail = aws.ToString(r.ErrorCode), aws.ToString(r.ErrorDetail)
 	}
 	return p

@@ -36,13 +36,13 @@ func percent(part, whole int64) string {
 
 // duration is a duration rounded to what a person reads: 42s, 3m05s, 1h02m.
 func duration(d time.Duration) string {
+	d = d.Round(time.Second)
 	switch {
 	case d <= 0:
 		return "0s"
 	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d.Round(time.Second).Seconds()))
+		return fmt.Sprintf("%ds", int(d.Seconds()))
 	case d < time.Hour:
-		d = d.Round(time.Second)
 		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
 	}
 	d = d.Round(time.Minute)

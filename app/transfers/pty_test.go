@@ -198,3 +198,33 @@ func TestWatchInTerminalCtrlC(t *testing.T) {
 		t.Errorf("the screen does not say the run goes on")
 	}
 }
+
+func TestWatchInTerminalBasicError(t *testing.T) {
+	// GIVEN logs (BASIC) is running a run that will fail while transferring
+	e := newEnv(t)
+	task := e.logs()
+	task.Run = basicError()
+	e.srv.AddExecution(task, time.Now())
+
+	// WHEN watched in a terminal
+	term := startTerminal(t, 100, 12, "watch", "logs", "-c", e.config, "--interval", "50ms")
+
+	// THEN the failed step is marked, the bars stop where the run stopped, DataSync's error is shown
+	if code := term.exit(); code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	end := term.screen()
+	t.Logf("screen:\n%s", end)
+	for _, re := range []string{
+		`queued ✓ › launching ✓ › preparing ✓ › transferring ✗ › verifying › ERROR`,
+		`files\s+\[=+>?-+\]\s+38%\s+310 / 800`,
+		`bytes\s+\[=+>?-+\]\s+38%\s+1.6 GB / 4.0 GB`,
+		`(?m)^  BASIC: skipped 12 · verified 0$`,
+		`(?m)^logs: ERROR after 1m30s: 310 of 800 files, 1.6 GB of 4.0 GB written$`,
+		`(?m)^  DataSync error S3AccessDenied: DataSync could not write to s3://acme-logs-dst: Access Denied$`,
+	} {
+		if !regexp.MustCompile(re).MatchString(end) {
+			t.Errorf("the screen does not match %s", re)
+		}
+	}
+}

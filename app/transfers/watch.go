@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -194,33 +195,44 @@ func follow(ctx context.Context, f *flags, s *operate.Session, targets []target,
 // phases are the steps of a run, in order.
 var phases = []string{"QUEUED", "LAUNCHING", "PREPARING", "TRANSFERRING", "VERIFYING"}
 
-// phaseLine shows where the run is: done steps ticked, the current one in capitals.
+// phaseLine shows where the run is: the steps done ticked, the current one in
+// capitals; once the run has ended, each step as DataSync's result reports it
+// (✗ for the step that failed; no mark for a step that did not run).
 func phaseLine(p operate.Progress) string {
-	at := -1
-	for i, ph := range phases {
-		if ph == p.Status {
-			at = i
-		}
+	if p.Status == "CANCELLING" {
+		return "[CANCELLING]"
 	}
+	marks := make([]string, len(phases))
 	if p.Done() {
-		at = len(phases)
+		ran := false
+		for i, st := range []string{p.VerifyStatus, p.TransferStatus, p.PrepareStatus} {
+			switch st {
+			case "SUCCESS":
+				marks[4-i], ran = " ✓", true
+			case "ERROR":
+				marks[4-i], ran = " ✗", true
+			}
+		}
+		marks[0], marks[1] = " ✓", " ✓"
+		if !ran && !p.Succeeded() {
+			marks[1] = " ✗" // it failed before preparing
+		}
 	}
 	parts := make([]string, len(phases))
 	for i, ph := range phases {
 		switch {
-		case i < at:
-			parts[i] = strings.ToLower(ph) + " ✓"
-		case i == at:
+		case p.Done():
+			parts[i] = strings.ToLower(ph) + marks[i]
+		case ph == p.Status:
 			parts[i] = "[" + ph + "]"
+		case slices.Index(phases, p.Status) > i:
+			parts[i] = strings.ToLower(ph) + " ✓"
 		default:
 			parts[i] = strings.ToLower(ph)
 		}
 	}
 	line := strings.Join(parts, " › ")
-	switch {
-	case p.Status == "CANCELLING":
-		line = "[CANCELLING]"
-	case p.Done():
+	if p.Done() {
 		line += " › " + p.Status
 	}
 	return line

@@ -421,32 +421,31 @@ func describeExecution(e *execution) map[string]any {
 		out["FilesFailed"] = map[string]any{"Prepare": st.FailedPrepare, "Transfer": st.FailedTransfer, "Verify": st.FailedVerify, "Delete": 0}
 	}
 	result := map[string]any{}
-	phase := func(name string, d time.Duration, reached bool) {
-		if !reached {
-			return
+	// a phase has a status once it has run: while running, the phases before the
+	// current one; at the end, those with a duration. On ERROR, the last phase that
+	// ran is the one that failed.
+	order := map[string]int{"QUEUED": 0, "LAUNCHING": 1, "PREPARING": 2, "TRANSFERRING": 3, "VERIFYING": 4}
+	ended := st.Status == "SUCCESS" || st.Status == "ERROR"
+	last := ""
+	for i, ph := range []struct {
+		name string
+		d    time.Duration
+	}{{"Prepare", st.PrepareDuration}, {"Transfer", st.TransferDuration}, {"Verify", st.VerifyDuration}} {
+		if ended && ph.d > 0 || !ended && order[st.Status] > i+2 {
+			result[ph.name+"Duration"] = ph.d.Milliseconds()
+			result[ph.name+"Status"] = "SUCCESS"
+			last = ph.name
 		}
-		result[name+"Duration"] = d.Milliseconds()
-		result[name+"Status"] = "SUCCESS"
 	}
-	order := map[string]int{"QUEUED": 0, "LAUNCHING": 1, "PREPARING": 2, "TRANSFERRING": 3, "VERIFYING": 4, "SUCCESS": 5, "ERROR": 5}
-	at := order[st.Status]
-	phase("Prepare", st.PrepareDuration, at > 2)
-	phase("Transfer", st.TransferDuration, at > 3)
-	phase("Verify", st.VerifyDuration, at > 4)
-	switch st.Status {
-	case "SUCCESS", "ERROR":
+	if ended {
 		out["EndTime"] = epoch(start.Add(st.Elapsed))
 		result["TotalDuration"] = st.Elapsed.Milliseconds()
 	}
 	if st.Status == "ERROR" {
 		result["ErrorCode"] = st.ErrorCode
 		result["ErrorDetail"] = st.ErrorDetail
-		// the phase that was running when the error came is the one in ERROR
-		for _, p := range []string{"Verify", "Transfer", "Prepare"} {
-			if _, ok := result[p+"Status"]; ok {
-				result[p+"Status"] = "ERROR"
-				break
-			}
+		if last != "" {
+			result[last+"Status"] = "ERROR"
 		}
 	}
 	if len(result) > 0 {
