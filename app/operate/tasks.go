@@ -89,39 +89,42 @@ func running(st types.TaskExecutionStatus) bool {
 	return st != types.TaskExecutionStatusSuccess && st != types.TaskExecutionStatusError
 }
 
-// ExecutionToWatch is the task's running execution (one past the queue if several
-// are queued), else its latest.
+// ExecutionToWatch is the task's running execution, else its latest: the task's
+// current (most recent) execution, unless that one waits in the queue behind a
+// running one (ListTaskExecutions finds that one then).
 func (s *Session) ExecutionToWatch(ctx context.Context, task *Task) (string, error) {
-	var queued string
-	p := datasync.NewListTaskExecutionsPaginator(s.client(task.Region), &datasync.ListTaskExecutionsInput{TaskArn: aws.String(task.Arn)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return "", s.explain(err, "ListTaskExecutions", task.Region, &task.Transfer)
-		}
-		for _, e := range page.TaskExecutions {
-			switch {
-			case !running(e.Status):
-			case e.Status == types.TaskExecutionStatusQueued:
-				if queued == "" {
-					queued = aws.ToString(e.TaskExecutionArn)
-				}
-			default:
-				return aws.ToString(e.TaskExecutionArn), nil
-			}
-		}
-	}
-	if queued != "" {
-		return queued, nil
-	}
 	d, err := s.Describe(ctx, task)
 	if err != nil {
 		return "", err
 	}
-	if d.CurrentTaskExecutionArn == nil {
+	current := aws.ToString(d.CurrentTaskExecutionArn)
+	if current == "" {
 		return "", fmt.Errorf("%s: the task has never run: start a run with `transfers start %s`", task.Transfer.Name, task.Transfer.Name)
 	}
-	return aws.ToString(d.CurrentTaskExecutionArn), nil
+	e, err := ParseExecutionArn(current)
+	if err != nil {
+		return "", err
+	}
+	p, err := s.Execution(ctx, e)
+	if err != nil {
+		return "", err
+	}
+	if p.Status != string(types.TaskExecutionStatusQueued) {
+		return current, nil
+	}
+	pages := datasync.NewListTaskExecutionsPaginator(s.client(task.Region), &datasync.ListTaskExecutionsInput{TaskArn: aws.String(task.Arn)})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return "", s.explain(err, "ListTaskExecutions", task.Region, &task.Transfer)
+		}
+		for _, e := range page.TaskExecutions {
+			if running(e.Status) && e.Status != types.TaskExecutionStatusQueued {
+				return aws.ToString(e.TaskExecutionArn), nil
+			}
+		}
+	}
+	return current, nil
 }
 
 // ExecutionArn is a parsed task execution ARN.
