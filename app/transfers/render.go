@@ -150,7 +150,7 @@ func (l *lines) update(v *view) {
 	}
 	l.last[v] = state + modeText(p)
 	s := time.Now().UTC().Format("15:04:05Z") + " " + state
-	if sp := speedText(p, bps); sp != "" && sp != "-" {
+	if sp := speedText(p, bps); sp != "" {
 		s += "  " + sp
 	}
 	fmt.Fprintln(l.w, s+"  "+modeText(p))

@@ -263,6 +263,9 @@ func speedText(p operate.Progress, bps float64) string {
 		}
 		return ""
 	}
+	if bps <= 0 {
+		return ""
+	}
 	s := rate(bps)
 	if left, ok := operate.TimeLeft(p, bps); ok {
 		s += " · " + duration(left) + " left"
