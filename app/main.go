@@ -7,7 +7,6 @@
 package main
 
 import (
-	_ "embed"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -18,12 +17,10 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/s3transfer/cdk-datasync/app/config"
+	"github.com/s3transfer/cdk-datasync/app/example"
 	"github.com/s3transfer/cdk-datasync/constructs/spec"
 	"github.com/s3transfer/cdk-datasync/constructs/transfer"
 )
-
-//go:embed example.yaml
-var example []byte
 
 func main() {
 	app := awscdk.NewApp(nil)
@@ -61,7 +58,7 @@ func loadConfig(app awscdk.App) (string, *config.Config, error) {
 		cfg, err := config.Load(path)
 		return path, cfg, err
 	}
-	cfg, err := config.Parse(example, "embedded example config (app/example.yaml)")
+	cfg, err := config.Parse(example.YAML, example.Name)
 	return "", cfg, err
 }
 

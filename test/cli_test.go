@@ -47,7 +47,7 @@ var (
 // command that `make plan` prints (the README's deploy section is that output) through
 // the real CDK CLI, against the synthesized app, and checks what the CLI selects.
 func TestEveryPlannedCommandSelectsOnlyItsStacksInOneAccount(t *testing.T) {
-	for _, configPath := range []string{"app/example.yaml", "test/testdata/shared-buckets.yaml"} {
+	for _, configPath := range []string{"app/example/example.yaml", "test/testdata/shared-buckets.yaml"} {
 		t.Run(configPath, func(t *testing.T) {
 			outdir, stderr, err := runApp(t, map[string]any{"config": configPath})
 			if err != nil {
@@ -116,7 +116,7 @@ func TestPlannedPipelineDeploySelectsThePipelineAndItsSupportStacks(t *testing.T
 // source-stack deploy and destination-stack destroy without --exclusively select the
 // stacks of the other account, which is why every planned command carries it.
 func TestWithoutExclusivelyTheCLIReachesIntoTheOtherAccount(t *testing.T) {
-	outdir, stderr, err := runApp(t, map[string]any{"config": "app/example.yaml"})
+	outdir, stderr, err := runApp(t, map[string]any{"config": "app/example/example.yaml"})
 	if err != nil {
 		t.Fatalf("app failed: %v\n%s", err, stderr)
 	}

@@ -35,7 +35,7 @@ func TestParseGoodConfig(t *testing.T) {
 }
 
 func TestEmbeddedExampleIsValid(t *testing.T) {
-	data, err := os.ReadFile("../example.yaml")
+	data, err := os.ReadFile("../example/example.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

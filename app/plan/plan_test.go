@@ -104,7 +104,7 @@ func TestReadmeDeploySectionIsThePlanOfTheExample(t *testing.T) {
 		t.Fatal(err)
 	}
 	var want bytes.Buffer
-	Render(&want, Commands(load(t, "../../app/example.yaml").Transfers, "transfers.yaml"), "transfers.yaml")
+	Render(&want, Commands(load(t, "../../app/example/example.yaml").Transfers, "transfers.yaml"), "transfers.yaml")
 	if !strings.Contains(string(readme), "```sh\n$ make plan CONFIG=transfers.yaml\n"+want.String()+"```") {
 		t.Errorf("the README's deploy section is not the plan of the example; it should read:\n$ make plan CONFIG=transfers.yaml\n%s", want.String())
 	}

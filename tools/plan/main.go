@@ -3,8 +3,8 @@
 //
 //	go run ./tools/plan [transfers.yaml]     (or: make plan CONFIG=transfers.yaml)
 //
-// Without a file it plans the app's embedded example (app/example.yaml), whose
-// commands then run without -c config=.
+// Without a file it plans the app's embedded example (app/example/example.yaml),
+// whose commands then run without -c config=.
 package main
 
 import (
@@ -12,16 +12,20 @@ import (
 	"os"
 
 	"github.com/s3transfer/cdk-datasync/app/config"
+	"github.com/s3transfer/cdk-datasync/app/example"
 	"github.com/s3transfer/cdk-datasync/app/plan"
 )
 
 func main() {
-	path, name := "app/example.yaml", "the embedded example (app/example.yaml)"
-	configArg := ""
+	name, configArg := example.Name, ""
+	var cfg *config.Config
+	var err error
 	if len(os.Args) > 1 && os.Args[1] != "" {
-		path, name, configArg = os.Args[1], os.Args[1], os.Args[1]
+		name, configArg = os.Args[1], os.Args[1]
+		cfg, err = config.Load(configArg)
+	} else {
+		cfg, err = config.Parse(example.YAML, example.Name)
 	}
-	cfg, err := config.Load(path)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

@@ -1,0 +1,455 @@
+// Package fakedatasync is a stand-in for the AWS DataSync API on a local HTTP server,
+// for tests of code that uses the real SDK client (point it here with BaseEndpoint or
+// AWS_ENDPOINT_URL_DATASYNC). It speaks DataSync's protocol, awsJson1_1: POST /,
+// X-Amz-Target "FmrsService.<Operation>", JSON bodies with the model's member names,
+// timestamps as epoch seconds, errors as HTTP 400 with a JSON body whose __type names
+// the error shape. Like DataSync, it answers each caller from the account its access
+// key belongs to and the Region its SigV4 signature is scoped to, so a call in the
+// wrong Region or with another account's key sees other tasks.
+//
+// It implements the calls the transfers command makes: ListTasks (paginated),
+// DescribeTask, ListTaskExecutions, DescribeTaskExecution, StartTaskExecution.
+// An execution follows a script of Steps: every DescribeTaskExecution returns the
+// current step and moves to the next, so state advances over polls.
+package fakedatasync
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Step is what DescribeTaskExecution reports at one poll. Counters that DataSync
+// reports only for ENHANCED tasks (listed, prepared, failed) are sent only when the
+// task's mode is ENHANCED.
+type Step struct {
+	Status string // QUEUED LAUNCHING PREPARING TRANSFERRING VERIFYING SUCCESS ERROR
+	// Elapsed is how long the execution has run at this step, by the script's
+	// clock: a finished step's EndTime is StartTime + Elapsed and its Result's
+	// TotalDuration is Elapsed, so a script covers hours in a few polls.
+	Elapsed time.Duration
+
+	EstimatedFiles, EstimatedBytes              int64
+	FilesTransferred, BytesWritten              int64
+	BytesTransferred, BytesCompressed           int64
+	FilesVerified, FilesSkipped, FilesDeleted   int64
+	FilesListed, FilesPrepared                  int64 // ENHANCED only
+	FailedPrepare, FailedTransfer, FailedVerify int64 // ENHANCED only
+
+	// For the Result: phase durations, and the error of a failed run.
+	PrepareDuration, TransferDuration, VerifyDuration time.Duration
+	ErrorCode, ErrorDetail                            string
+}
+
+// Task is one DataSync task of an account in a Region.
+type Task struct {
+	Account, Region, Name string
+	Mode                  string // ENHANCED or BASIC
+	Status                string // default AVAILABLE
+	Created               time.Time
+	// Schedule is the task's schedule expression; "" for none.
+	Schedule, ScheduleStatus, ScheduleDisabledBy, ScheduleDisabledReason string
+	ScheduleUpdated                                                      time.Time
+	// Run is the script of the executions StartTaskExecution starts.
+	Run []Step
+
+	id         string
+	executions []*execution
+}
+
+// status is the task's status: RUNNING while an execution runs, QUEUED while one
+// waits, else the status it was given.
+func (t *Task) status() string {
+	queued := false
+	for _, e := range t.executions {
+		switch e.step().Status {
+		case "SUCCESS", "ERROR":
+		case "QUEUED":
+			queued = true
+		default:
+			return "RUNNING"
+		}
+	}
+	if queued && t.Status == "AVAILABLE" {
+		return "QUEUED"
+	}
+	return t.Status
+}
+
+// Arn is the task's ARN.
+func (t *Task) Arn() string {
+	return fmt.Sprintf("arn:aws:datasync:%s:%s:task/%s", t.Region, t.Account, t.id)
+}
+
+type execution struct {
+	id      string
+	task    *Task
+	steps   []Step
+	pos     int
+	started time.Time // wall time of StartTaskExecution
+}
+
+func (e *execution) arn() string { return e.task.Arn() + "/execution/" + e.id }
+
+func (e *execution) step() Step { return e.steps[min(e.pos, len(e.steps)-1)] }
+
+// Call is one request the server answered.
+type Call struct {
+	Operation, Account, Region string
+	Input                      map[string]any
+}
+
+// Server is the fake DataSync endpoint.
+type Server struct {
+	*httptest.Server
+
+	mu    sync.Mutex
+	keys  map[string]string // access key ID -> account
+	deny  map[string]bool   // account + " " + operation
+	tasks []*Task
+	calls []Call
+	seq   int
+	// PageSize is ListTasks' page size when the request gives no MaxResults.
+	PageSize int
+}
+
+// New starts a server; close it with Close.
+func New() *Server {
+	s := &Server{keys: map[string]string{}, deny: map[string]bool{}, PageSize: 100}
+	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	return s
+}
+
+// AddKey makes accessKeyID a key of account.
+func (s *Server) AddKey(accessKeyID, account string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.keys[accessKeyID] = account
+}
+
+// Deny makes operation (e.g. "ListTasks") fail with AccessDeniedException for account.
+func (s *Server) Deny(account, operation string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.deny[account+" "+operation] = true
+}
+
+// AddTask adds a task and returns it (with its ARN set).
+func (s *Server) AddTask(t *Task) *Task {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seq++
+	t.id = fmt.Sprintf("task-%017x", 0xa0000+s.seq)
+	if t.Status == "" {
+		t.Status = "AVAILABLE"
+	}
+	if t.Created.IsZero() {
+		t.Created = time.Now().Add(-48 * time.Hour)
+	}
+	s.tasks = append(s.tasks, t)
+	return t
+}
+
+// AddExecution adds an execution of t that was started at start and follows steps
+// (a finished run of the past: one SUCCESS or ERROR step), and returns its ARN.
+func (s *Server) AddExecution(t *Task, start time.Time, steps ...Step) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.start(t, start, steps).arn()
+}
+
+// start adds an execution; without steps it follows t.Run.
+func (s *Server) start(t *Task, start time.Time, steps []Step) *execution {
+	s.seq++
+	if len(steps) == 0 {
+		steps = t.Run
+	}
+	if len(steps) == 0 {
+		steps = []Step{{Status: "QUEUED"}}
+	}
+	e := &execution{id: fmt.Sprintf("exec-%017x", 0xe0000+s.seq), task: t, steps: steps, started: start}
+	t.executions = append(t.executions, e)
+	return e
+}
+
+// Calls returns the requests answered so far.
+func (s *Server) Calls() []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Call(nil), s.calls...)
+}
+
+// apiError is an error response: HTTP status, __type and message.
+type apiError struct {
+	status    int
+	typ, msg  string
+	errorCode string
+}
+
+func invalid(format string, args ...any) *apiError {
+	return &apiError{status: 400, typ: "InvalidRequestException", msg: fmt.Sprintf(format, args...), errorCode: "InvalidRequestException"}
+}
+
+// credentialRe reads the access key and scope of a SigV4 Authorization header.
+var credentialRe = regexp.MustCompile(`^AWS4-HMAC-SHA256 Credential=([^/]+)/\d{8}/([^/]+)/([^/]+)/aws4_request,`)
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	out, err := s.handle(r)
+	if err != nil {
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		w.WriteHeader(err.status)
+		body := map[string]any{"__type": err.typ, "message": err.msg}
+		if err.errorCode != "" {
+			body["errorCode"] = err.errorCode
+		}
+		_ = json.NewEncoder(w).Encode(body)
+		return
+	}
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	_ = json.NewEncoder(w).Encode(out)
+}
+
+func (s *Server) handle(r *http.Request) (map[string]any, *apiError) {
+	target := r.Header.Get("X-Amz-Target")
+	op, ok := strings.CutPrefix(target, "FmrsService.")
+	if r.Method != http.MethodPost || r.URL.Path != "/" || !ok {
+		return nil, &apiError{status: 404, typ: "UnknownOperationException", msg: "no operation " + r.Method + " " + r.URL.Path + " X-Amz-Target " + target}
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "application/x-amz-json-1.1" {
+		return nil, &apiError{status: 400, typ: "SerializationException", msg: "Content-Type " + ct + " is not application/x-amz-json-1.1"}
+	}
+	m := credentialRe.FindStringSubmatch(r.Header.Get("Authorization"))
+	if m == nil {
+		return nil, &apiError{status: 400, typ: "MissingAuthenticationTokenException", msg: "Missing Authentication Token"}
+	}
+	key, region, service := m[1], m[2], m[3]
+	if service != "datasync" {
+		return nil, &apiError{status: 400, typ: "InvalidSignatureException", msg: "Credential should be scoped to correct service: 'datasync'."}
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, &apiError{status: 400, typ: "SerializationException", msg: err.Error()}
+	}
+	in := map[string]any{}
+	if len(body) > 0 {
+		if err := json.Unmarshal(body, &in); err != nil {
+			return nil, &apiError{status: 400, typ: "SerializationException", msg: "body is not JSON: " + err.Error()}
+		}
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	account, ok := s.keys[key]
+	if !ok {
+		return nil, &apiError{status: 400, typ: "UnrecognizedClientException", msg: "The security token included in the request is invalid."}
+	}
+	s.calls = append(s.calls, Call{Operation: op, Account: account, Region: region, Input: in})
+	if s.deny[account+" "+op] {
+		return nil, &apiError{status: 400, typ: "AccessDeniedException", msg: fmt.Sprintf(
+			"User: arn:aws:sts::%s:assumed-role/operator/session is not authorized to perform: datasync:%s on resource: arn:aws:datasync:%s:%s:task/* because no identity-based policy allows the datasync:%s action",
+			account, op, region, account, op)}
+	}
+	switch op {
+	case "ListTasks":
+		return s.listTasks(account, region, in)
+	case "DescribeTask":
+		t, err := s.task(account, region, in["TaskArn"])
+		if err != nil {
+			return nil, err
+		}
+		return describeTask(t), nil
+	case "ListTaskExecutions":
+		t, err := s.task(account, region, in["TaskArn"])
+		if err != nil {
+			return nil, err
+		}
+		list := []any{}
+		for _, e := range t.executions {
+			list = append(list, map[string]any{"TaskExecutionArn": e.arn(), "Status": e.step().Status, "TaskMode": t.Mode})
+		}
+		return map[string]any{"TaskExecutions": list}, nil
+	case "DescribeTaskExecution":
+		e, err := s.execution(account, region, in["TaskExecutionArn"])
+		if err != nil {
+			return nil, err
+		}
+		out := describeExecution(e)
+		if e.pos < len(e.steps)-1 {
+			e.pos++
+		}
+		return out, nil
+	case "StartTaskExecution":
+		t, err := s.task(account, region, in["TaskArn"])
+		if err != nil {
+			return nil, err
+		}
+		if t.Status == "UNAVAILABLE" || t.Status == "CREATING" {
+			return nil, invalid("Task %s is %s and cannot be started.", t.Arn(), t.Status)
+		}
+		return map[string]any{"TaskExecutionArn": s.start(t, time.Now(), nil).arn()}, nil
+	}
+	return nil, &apiError{status: 400, typ: "UnknownOperationException", msg: "fakedatasync does not implement " + op}
+}
+
+func (s *Server) listTasks(account, region string, in map[string]any) (map[string]any, *apiError) {
+	var mine []*Task
+	for _, t := range s.tasks {
+		if t.Account == account && t.Region == region {
+			mine = append(mine, t)
+		}
+	}
+	size := s.PageSize
+	if n, ok := in["MaxResults"].(float64); ok {
+		if n < 0 || n > 100 {
+			return nil, invalid("1 validation error detected: Value '%v' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 100", n)
+		}
+		size = int(n)
+	}
+	start := 0
+	if tok, ok := in["NextToken"].(string); ok {
+		b, err := base64.StdEncoding.DecodeString(tok)
+		n, err2 := strconv.Atoi(string(b))
+		if err != nil || err2 != nil || n > len(mine) {
+			return nil, invalid("Invalid NextToken")
+		}
+		start = n
+	}
+	end := min(start+size, len(mine))
+	list := []any{}
+	for _, t := range mine[start:end] {
+		list = append(list, map[string]any{"TaskArn": t.Arn(), "Name": t.Name, "Status": t.status(), "TaskMode": t.Mode})
+	}
+	out := map[string]any{"Tasks": list}
+	if end < len(mine) {
+		out["NextToken"] = base64.StdEncoding.EncodeToString([]byte(strconv.Itoa(end)))
+	}
+	return out, nil
+}
+
+// arnRe reads the Region, account and IDs of a task or execution ARN.
+var arnRe = regexp.MustCompile(`^arn:aws[a-z-]*:datasync:([a-z0-9-]+):(\d{12}):task/(task-[0-9a-f]{17})(?:/execution/(exec-[0-9a-f]{17}))?$`)
+
+func (s *Server) task(account, region string, arn any) (*Task, *apiError) {
+	str, _ := arn.(string)
+	m := arnRe.FindStringSubmatch(str)
+	if m == nil || m[4] != "" {
+		return nil, invalid("1 validation error detected: Value '%s' at 'taskArn' failed to satisfy constraint: Member must satisfy regular expression pattern", str)
+	}
+	for _, t := range s.tasks {
+		if t.id == m[3] && t.Account == account && t.Region == region && m[1] == region && m[2] == account {
+			return t, nil
+		}
+	}
+	return nil, invalid("Request references a resource which does not exist.")
+}
+
+func (s *Server) execution(account, region string, arn any) (*execution, *apiError) {
+	str, _ := arn.(string)
+	m := arnRe.FindStringSubmatch(str)
+	if m == nil || m[4] == "" {
+		return nil, invalid("1 validation error detected: Value '%s' at 'taskExecutionArn' failed to satisfy constraint: Member must satisfy regular expression pattern", str)
+	}
+	for _, t := range s.tasks {
+		for _, e := range t.executions {
+			if e.arn() == str && t.Account == account && t.Region == region {
+				return e, nil
+			}
+		}
+	}
+	return nil, invalid("Request references a resource which does not exist.")
+}
+
+func epoch(t time.Time) float64 { return float64(t.UnixMilli()) / 1000 }
+
+func describeTask(t *Task) map[string]any {
+	out := map[string]any{
+		"TaskArn": t.Arn(), "Name": t.Name, "Status": t.status(), "TaskMode": t.Mode,
+		"CreationTime":           epoch(t.Created),
+		"SourceLocationArn":      fmt.Sprintf("arn:aws:datasync:%s:%s:location/loc-%017x", t.Region, t.Account, 1),
+		"DestinationLocationArn": fmt.Sprintf("arn:aws:datasync:%s:%s:location/loc-%017x", t.Region, t.Account, 2),
+	}
+	if n := len(t.executions); n > 0 {
+		out["CurrentTaskExecutionArn"] = t.executions[n-1].arn()
+	}
+	if t.Schedule != "" {
+		status := t.ScheduleStatus
+		if status == "" {
+			status = "ENABLED"
+		}
+		out["Schedule"] = map[string]any{"ScheduleExpression": t.Schedule, "Status": status}
+		details := map[string]any{}
+		if !t.ScheduleUpdated.IsZero() {
+			details["StatusUpdateTime"] = epoch(t.ScheduleUpdated)
+		}
+		if t.ScheduleDisabledBy != "" {
+			details["DisabledBy"] = t.ScheduleDisabledBy
+			details["DisabledReason"] = t.ScheduleDisabledReason
+		}
+		if len(details) > 0 {
+			out["ScheduleDetails"] = details
+		}
+	}
+	return out
+}
+
+func describeExecution(e *execution) map[string]any {
+	st := e.step()
+	start := e.started
+	out := map[string]any{
+		"TaskExecutionArn": e.arn(), "Status": st.Status, "TaskMode": e.task.Mode,
+		"StartTime":                epoch(start),
+		"EstimatedFilesToTransfer": st.EstimatedFiles, "EstimatedBytesToTransfer": st.EstimatedBytes,
+		"FilesTransferred": st.FilesTransferred, "BytesWritten": st.BytesWritten,
+		"BytesTransferred": st.BytesTransferred, "BytesCompressed": st.BytesCompressed,
+		"FilesVerified": st.FilesVerified, "FilesSkipped": st.FilesSkipped, "FilesDeleted": st.FilesDeleted,
+		"EstimatedFilesToDelete": 0,
+	}
+	if st.Status != "QUEUED" {
+		out["LaunchTime"] = epoch(start)
+	}
+	if e.task.Mode == "ENHANCED" {
+		out["FilesListed"] = map[string]any{"AtSource": st.FilesListed, "AtDestinationForDelete": 0}
+		out["FilesPrepared"] = st.FilesPrepared
+		out["FilesFailed"] = map[string]any{"Prepare": st.FailedPrepare, "Transfer": st.FailedTransfer, "Verify": st.FailedVerify, "Delete": 0}
+	}
+	result := map[string]any{}
+	// a phase has a status once it has run: while running, the phases before the
+	// current one; at the end, those with a duration. On ERROR, the last phase that
+	// ran is the one that failed.
+	order := map[string]int{"QUEUED": 0, "LAUNCHING": 1, "PREPARING": 2, "TRANSFERRING": 3, "VERIFYING": 4}
+	ended := st.Status == "SUCCESS" || st.Status == "ERROR"
+	last := ""
+	for i, ph := range []struct {
+		name string
+		d    time.Duration
+	}{{"Prepare", st.PrepareDuration}, {"Transfer", st.TransferDuration}, {"Verify", st.VerifyDuration}} {
+		if ended && ph.d > 0 || !ended && order[st.Status] > i+2 {
+			result[ph.name+"Duration"] = ph.d.Milliseconds()
+			result[ph.name+"Status"] = "SUCCESS"
+			last = ph.name
+		}
+	}
+	if ended {
+		out["EndTime"] = epoch(start.Add(st.Elapsed))
+		result["TotalDuration"] = st.Elapsed.Milliseconds()
+	}
+	if st.Status == "ERROR" {
+		result["ErrorCode"] = st.ErrorCode
+		result["ErrorDetail"] = st.ErrorDetail
+		if last != "" {
+			result[last+"Status"] = "ERROR"
+		}
+	}
+	if len(result) > 0 {
+		out["Result"] = result
+	}
+	return out
+}

@@ -1,0 +1,175 @@
+// Command transfers operates the DataSync transfers of a config file after they are
+// deployed: the status of every transfer, starting runs, and following a run's
+// progress. It reads the same config file as the CDK app (-c FILE; the embedded
+// example when left out) and calls DataSync only, in each transfer's destination
+// Region, with the standard AWS SDK for Go v2 configuration.
+//
+//	go run ./app/transfers status [-c FILE] [--json]
+//	go run ./app/transfers start NAME... [--watch]
+//	go run ./app/transfers watch NAME|EXECUTION_ARN
+//
+// Exit status: 0 when everything asked for succeeded (every watched run ended in
+// SUCCESS); 1 when a run ended in ERROR or something failed; 2 for a bad command
+// line or config file; 130 when Ctrl-C stopped watching (the run goes on).
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/s3transfer/cdk-datasync/app/config"
+	"github.com/s3transfer/cdk-datasync/app/example"
+	"github.com/s3transfer/cdk-datasync/app/operate"
+	"github.com/s3transfer/cdk-datasync/constructs/spec"
+)
+
+// Exit statuses.
+const (
+	exitFailed      = 1
+	exitUsage       = 2
+	exitInterrupted = 130
+)
+
+// exitError carries an exit status; its message, if any, is already printed.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run runs the command line args and returns the exit status.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	root := newRoot(stdout, stderr)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	var exit exitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &exit):
+		return exit.code
+	}
+	fmt.Fprintln(stderr, "transfers:", err)
+	var usage usageError
+	if errors.As(err, &usage) {
+		return exitUsage
+	}
+	return exitFailed
+}
+
+// usageError is a bad command line or config file.
+type usageError struct{ error }
+
+func (e usageError) Unwrap() error { return e.error }
+
+// flags are the options every verb takes.
+type flags struct {
+	config, profile, region string
+	stdout, stderr          io.Writer
+
+	loaded *config.Config // the config, once read
+}
+
+func newRoot(stdout, stderr io.Writer) *cobra.Command {
+	f := &flags{stdout: stdout, stderr: stderr}
+	root := &cobra.Command{
+		Use:   "transfers",
+		Short: "Status, start and live progress of the DataSync transfers of a config file",
+		Long: `transfers operates the transfers the CDK app deployed. It finds each transfer's
+DataSync task by its name (the transfer's name) in the transfer's destination Region,
+in the source account, and calls DataSync only. Credentials come from the standard AWS
+SDK configuration: environment, --profile or AWS_PROFILE, SSO, container or instance role.
+
+Exit status: 0 when everything succeeded (every watched run ended in SUCCESS), 1 when a
+run ended in ERROR or something failed, 2 for a bad command line or config file, 130
+when Ctrl-C stopped watching (the run goes on in DataSync).`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	pf := root.PersistentFlags()
+	pf.StringVarP(&f.config, "config", "c", "", "the app's config file (default: the example embedded in the app, app/example/example.yaml)")
+	pf.StringVar(&f.profile, "profile", "", "AWS profile with credentials of the transfers' source account (default: AWS_PROFILE, or the SDK's default chain)")
+	pf.StringVar(&f.region, "region", "", "Region of the SDK's own calls (SSO, STS); DataSync is always called in each transfer's destination Region")
+	root.AddCommand(newStatus(f), newStart(f), newWatch(f))
+	return root
+}
+
+// args wraps a cobra argument check so that its error is a usage error.
+func args(check cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, a []string) error {
+		if err := check(cmd, a); err != nil {
+			return usageError{err}
+		}
+		return nil
+	}
+}
+
+// load reads the config file, or the embedded example, once.
+func (f *flags) load() (*config.Config, error) {
+	if f.loaded != nil {
+		return f.loaded, nil
+	}
+	var cfg *config.Config
+	var err error
+	if f.config != "" {
+		cfg, err = config.Load(f.config)
+	} else {
+		cfg, err = config.Parse(example.YAML, example.Name)
+		if err == nil {
+			fmt.Fprintln(f.stderr, "transfers: no -c FILE: using the "+example.Name+", whose accounts are placeholders")
+		}
+	}
+	if err != nil {
+		return nil, usageError{err}
+	}
+	f.loaded = cfg
+	return cfg, nil
+}
+
+// session opens the AWS configuration.
+func (f *flags) session(ctx context.Context) (*operate.Session, error) {
+	return operate.Open(ctx, operate.Options{Profile: f.profile, Region: f.region})
+}
+
+// pick returns the transfers named, in the order named.
+func pick(cfg *config.Config, names []string, file string) ([]spec.Transfer, error) {
+	var out []spec.Transfer
+	for _, name := range names {
+		i := slices.IndexFunc(cfg.Transfers, func(t spec.Transfer) bool { return t.Name == name })
+		if i < 0 {
+			all := make([]string, len(cfg.Transfers))
+			for j, t := range cfg.Transfers {
+				all[j] = t.Name
+			}
+			if file == "" {
+				file = "the embedded example (pass -c FILE for yours)"
+			}
+			return nil, usageError{fmt.Errorf("no transfer named %q in %s: its transfers are %s", name, file, strings.Join(all, ", "))}
+		}
+		out = append(out, cfg.Transfers[i])
+	}
+	return out, nil
+}
+
+// interval is the flag of how often watch polls DataSync.
+func addInterval(cmd *cobra.Command, d *time.Duration) {
+	cmd.Flags().DurationVar(d, "interval", 5*time.Second, "how often to ask DataSync for progress")
+}
