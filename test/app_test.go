@@ -3,6 +3,7 @@ package test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -183,4 +184,28 @@ func TestMain(m *testing.M) {
 		os.RemoveAll(filepath.Dir(appBinary))
 	}
 	os.Exit(code)
+}
+
+// TestAppWarnsOfAdjustableQuotasAndStillSynthesizes: 101 transfers from one account
+// into one Region pass DataSync's default quota of 100 tasks per account and Region,
+// which can be raised: a warning naming the quota, and the stacks are synthesized.
+func TestAppWarnsOfAdjustableQuotasAndStillSynthesizes(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("transfers:\n")
+	for i := 0; i < 101; i++ {
+		fmt.Fprintf(&b, "  - name: t-%03d\n    source: {account: \"111111111111\", region: us-east-1, bucket: src-%03d}\n"+
+			"    destination: {account: \"222222222222\", region: us-east-1, bucket: central-lake}\n", i, i)
+	}
+	cfg := filepath.Join(t.TempDir(), "transfers.yaml")
+	os.WriteFile(cfg, []byte(b.String()), 0o644)
+	outdir, stderr, err := runApp(t, map[string]any{"config": cfg})
+	if err != nil {
+		t.Fatalf("app failed: %v\n%s", err, stderr)
+	}
+	if !strings.Contains(stderr, "warning: account 111111111111 would have 101 DataSync tasks in us-east-1; DataSync's default quota is 100 tasks per account and Region") {
+		t.Errorf("stderr lacks the quota warning:\n%s", stderr)
+	}
+	if templates, _ := filepath.Glob(filepath.Join(outdir, "*.template.json")); len(templates) != 102 {
+		t.Errorf("%d templates, want 101 source stacks and one destination stack", len(templates))
+	}
 }
