@@ -21,6 +21,9 @@ type DataSyncAPI interface {
 	DeleteTask(context.Context, *datasync.DeleteTaskInput, ...func(*datasync.Options)) (*datasync.DeleteTaskOutput, error)
 	DescribeTask(context.Context, *datasync.DescribeTaskInput, ...func(*datasync.Options)) (*datasync.DescribeTaskOutput, error)
 	ListTasks(context.Context, *datasync.ListTasksInput, ...func(*datasync.Options)) (*datasync.ListTasksOutput, error)
+	ListLocations(context.Context, *datasync.ListLocationsInput, ...func(*datasync.Options)) (*datasync.ListLocationsOutput, error)
+	ListTaskExecutions(context.Context, *datasync.ListTaskExecutionsInput, ...func(*datasync.Options)) (*datasync.ListTaskExecutionsOutput, error)
+	ListTagsForResource(context.Context, *datasync.ListTagsForResourceInput, ...func(*datasync.Options)) (*datasync.ListTagsForResourceOutput, error)
 	StartTaskExecution(context.Context, *datasync.StartTaskExecutionInput, ...func(*datasync.Options)) (*datasync.StartTaskExecutionOutput, error)
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/cfn"
@@ -67,8 +68,9 @@ func (f *Function) answer(event cfn.Event, o outcome) error {
 		r.PhysicalResourceID = o.res.PhysicalID
 	}
 	if r.PhysicalResourceID == "" {
-		// A create that failed before anything existed; its delete is a no-op.
-		r.PhysicalResourceID = "create-failed-" + event.RequestID
+		// A failed create. The placeholder names its request: the rollback's delete
+		// removes whatever that request created after all (see deleteDataSync).
+		r.PhysicalResourceID = placeholderPrefix + event.RequestID
 	}
 	if o.err != nil {
 		r.Status = cfn.StatusFailed
@@ -88,6 +90,17 @@ func (f *Function) answer(event cfn.Event, o outcome) error {
 		time.Sleep(time.Duration(i+1) * time.Second)
 	}
 	return err
+}
+
+// placeholderPrefix starts the physical ID of a create that failed. The rest is the
+// failed request's ID, which the rollback's delete uses to find anything that request
+// created after all.
+const placeholderPrefix = "create-failed-"
+
+// placeholderRequest returns the request ID in a placeholder physical ID.
+func placeholderRequest(physicalID string) (string, bool) {
+	id, ok := strings.CutPrefix(physicalID, placeholderPrefix)
+	return id, ok && id != ""
 }
 
 // reason is the failure text CloudFormation shows: the error (with the AWS error

@@ -94,13 +94,13 @@ func TestFunctionAnswersWhenTheHandlerPanics(t *testing.T) {
 
 	_ = f.Invoke(context.Background(), e)
 	r := cf.answer(t)
-	if r.Status != cfn.StatusFailed || !strings.Contains(r.Reason, "panicked") || r.PhysicalResourceID != "create-failed-req-1" {
+	if r.Status != cfn.StatusFailed || !strings.Contains(r.Reason, "panicked") || r.PhysicalResourceID != "create-failed-"+e.RequestID {
 		t.Errorf("answer = %+v", r)
 	}
 }
 
 // blockingClient is a DataSync client whose CreateLocationS3 outlives its context,
-// like a call that hangs.
+// like a call that hangs; its other calls go to the embedded client.
 type blockingClient struct{ DataSyncAPI }
 
 func (blockingClient) CreateLocationS3(ctx context.Context, _ *datasync.CreateLocationS3Input, _ ...func(*datasync.Options)) (*datasync.CreateLocationS3Output, error) {
@@ -111,8 +111,9 @@ func (blockingClient) CreateLocationS3(ctx context.Context, _ *datasync.CreateLo
 
 func TestFunctionAnswersBeforeTheLambdaTimeout(t *testing.T) {
 	cf := newCloudFormation(t)
-	h := newWorld().handler()
-	h.DataSync = func(string) DataSyncAPI { return blockingClient{} }
+	w := newWorld()
+	h := w.handler()
+	h.DataSync = func(region string) DataSyncAPI { return blockingClient{&fakeDataSync{w, region}} }
 	f := &Function{Handler: h, Margin: 200 * time.Millisecond}
 	e := event(cfn.RequestCreate, TypeS3Location, "", dstLocation(), nil)
 	e.ResponseURL = cf.URL
