@@ -547,6 +547,10 @@ func (f *fakeS3) PutBucketPolicy(_ context.Context, in *s3.PutBucketPolicyInput,
 		f.w.mu.Unlock()
 		return nil, err
 	}
+	if n := len(aws.ToString(in.Policy)); n > MaxBucketPolicyBytes {
+		f.w.mu.Unlock()
+		return nil, apiError("MalformedPolicy", "Policy exceeds the maximum allowed document size.")
+	}
 	f.w.policies[aws.ToString(in.Bucket)] = s3Stored(aws.ToString(in.Policy))
 	f.w.mu.Unlock()
 	if f.w.onPutPolicy != nil {

@@ -52,7 +52,9 @@ type Handler struct {
 	// Retry governs retries of IAM-propagation errors.
 	Retry Backoff
 	// PolicySettle is how long to wait after writing a bucket policy before reading
-	// it back to confirm no concurrent writer dropped our statements.
+	// it back to confirm that the write held: ours there, every other statement
+	// unchanged. It must be longer than a concurrent writer's read-to-write window
+	// (milliseconds), so that its write has landed when we check.
 	PolicySettle time.Duration
 }
 
