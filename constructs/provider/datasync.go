@@ -22,25 +22,20 @@ func regionOfArn(s string) string {
 	return parts[3]
 }
 
-func nameTags(name string) []dstypes.TagListEntry {
-	if name == "" {
-		return nil
-	}
-	return []dstypes.TagListEntry{{Key: aws.String("Name"), Value: aws.String(name)}}
-}
-
 func (h *Handler) location(ctx context.Context, event cfn.Event) (Result, error) {
+	p, old, err := props[LocationProps](event)
+	if err != nil && event.RequestType != cfn.RequestDelete {
+		return Result{}, err
+	}
+	client := h.DataSync(p.Region)
+	o := ownerOf(event)
+	find := func(who owner) (string, error) { return h.findLocation(ctx, client, who, p.S3BucketArn) }
 	if event.RequestType == cfn.RequestDelete {
-		return h.deleteDataSync(ctx, event.PhysicalResourceID, func(c DataSyncAPI, arn string) error {
+		return h.deleteDataSync(ctx, event, client, find, func(c DataSyncAPI, arn string) error {
 			_, err := c.DeleteLocation(ctx, &datasync.DeleteLocationInput{LocationArn: aws.String(arn)})
 			return err
 		})
 	}
-	p, old, err := props[LocationProps](event)
-	if err != nil {
-		return Result{}, err
-	}
-	client := h.DataSync(p.Region)
 	if event.RequestType == cfn.RequestUpdate && old.Region == p.Region && old.S3BucketArn == p.S3BucketArn {
 		_, err := retryIAM(ctx, h.Retry, "UpdateLocationS3", func() (*datasync.UpdateLocationS3Output, error) {
 			return client.UpdateLocationS3(ctx, &datasync.UpdateLocationS3Input{
@@ -57,37 +52,39 @@ func (h *Handler) location(ctx context.Context, event cfn.Event) (Result, error)
 	}
 	// Create, or an update of the bucket or Region: a new location. CloudFormation
 	// deletes the old one once the stack update succeeds.
-	out, err := retryIAM(ctx, h.Retry, "CreateLocationS3", func() (*datasync.CreateLocationS3Output, error) {
-		return client.CreateLocationS3(ctx, &datasync.CreateLocationS3Input{
+	return h.createOnce(ctx, "CreateLocationS3", o, find, func() (string, error) {
+		out, err := client.CreateLocationS3(ctx, &datasync.CreateLocationS3Input{
 			S3BucketArn:    aws.String(p.S3BucketArn),
 			Subdirectory:   optional(p.Subdirectory),
 			S3StorageClass: dstypes.S3StorageClass(p.S3StorageClass),
 			S3Config:       &dstypes.S3Config{BucketAccessRoleArn: aws.String(p.BucketAccessRoleArn)},
-			Tags:           nameTags(p.Name),
+			Tags:           o.tags(p.Name),
 		})
+		if err != nil {
+			return "", err
+		}
+		return aws.ToString(out.LocationArn), nil
 	})
-	if err != nil {
-		return Result{}, err
-	}
-	return arnResult(aws.ToString(out.LocationArn)), nil
 }
 
 func (h *Handler) task(ctx context.Context, event cfn.Event) (Result, error) {
+	p, old, err := props[TaskProps](event)
+	if err != nil && event.RequestType != cfn.RequestDelete {
+		return Result{}, err
+	}
+	client := h.DataSync(p.Region)
+	o := ownerOf(event)
+	find := func(who owner) (string, error) { return h.findTask(ctx, client, who, p.SourceLocationArn) }
 	if event.RequestType == cfn.RequestDelete {
-		return h.deleteDataSync(ctx, event.PhysicalResourceID, func(c DataSyncAPI, arn string) error {
+		return h.deleteDataSync(ctx, event, client, find, func(c DataSyncAPI, arn string) error {
 			_, err := c.DeleteTask(ctx, &datasync.DeleteTaskInput{TaskArn: aws.String(arn)})
 			return err
 		})
-	}
-	p, old, err := props[TaskProps](event)
-	if err != nil {
-		return Result{}, err
 	}
 	s, err := p.settings()
 	if err != nil {
 		return Result{}, err
 	}
-	client := h.DataSync(p.Region)
 	if event.RequestType == cfn.RequestUpdate && !old.needsNewTask(p) {
 		// UpdateTask replaces what it is given; empty values clear a filter, the
 		// schedule or the report.
@@ -108,8 +105,8 @@ func (h *Handler) task(ctx context.Context, event cfn.Event) (Result, error) {
 		}
 		return arnResult(event.PhysicalResourceID), nil
 	}
-	out, err := retryIAM(ctx, h.Retry, "CreateTask", func() (*datasync.CreateTaskOutput, error) {
-		return client.CreateTask(ctx, &datasync.CreateTaskInput{
+	return h.createOnce(ctx, "CreateTask", o, find, func() (string, error) {
+		out, err := client.CreateTask(ctx, &datasync.CreateTaskInput{
 			SourceLocationArn:      aws.String(p.SourceLocationArn),
 			DestinationLocationArn: aws.String(p.DestinationLocationArn),
 			Name:                   aws.String(p.Name),
@@ -120,13 +117,13 @@ func (h *Handler) task(ctx context.Context, event cfn.Event) (Result, error) {
 			Schedule:               s.schedule,
 			CloudWatchLogGroupArn:  optional(p.CloudWatchLogGroupArn),
 			TaskReportConfig:       s.report,
-			Tags:                   nameTags(p.Name),
+			Tags:                   o.tags(p.Name),
 		})
+		if err != nil {
+			return "", err
+		}
+		return aws.ToString(out.TaskArn), nil
 	})
-	if err != nil {
-		return Result{}, err
-	}
-	return arnResult(aws.ToString(out.TaskArn)), nil
 }
 
 // needsNewTask reports whether going from old to p changes what UpdateTask cannot.
@@ -216,16 +213,21 @@ func (h *Handler) taskExecution(ctx context.Context, event cfn.Event) (Result, e
 		return Result{PhysicalID: event.PhysicalResourceID}, nil
 	}
 	client := h.DataSync(p.Region)
-	if err := h.waitTaskAvailable(ctx, client, p.TaskArn); err != nil {
-		return Result{}, err
-	}
-	out, err := retryIAM(ctx, h.Retry, "StartTaskExecution", func() (*datasync.StartTaskExecutionOutput, error) {
-		return client.StartTaskExecution(ctx, &datasync.StartTaskExecutionInput{TaskArn: aws.String(p.TaskArn)})
+	o := ownerOf(event)
+	find := func(who owner) (string, error) { return h.findExecution(ctx, client, who, p.TaskArn) }
+	return h.createOnce(ctx, "StartTaskExecution", o, find, func() (string, error) {
+		if err := h.waitTaskAvailable(ctx, client, p.TaskArn); err != nil {
+			return "", err
+		}
+		out, err := client.StartTaskExecution(ctx, &datasync.StartTaskExecutionInput{
+			TaskArn: aws.String(p.TaskArn),
+			Tags:    o.tags(""),
+		})
+		if err != nil {
+			return "", err
+		}
+		return aws.ToString(out.TaskExecutionArn), nil
 	})
-	if err != nil {
-		return Result{}, err
-	}
-	return arnResult(aws.ToString(out.TaskExecutionArn)), nil
 }
 
 // waitTaskAvailable waits (within the retry budget) while a new task is CREATING.
@@ -253,19 +255,38 @@ func (h *Handler) waitTaskAvailable(ctx context.Context, client DataSyncAPI, tas
 }
 
 // deleteDataSync deletes a location or task in the Region of its ARN; one that is
-// already gone, or was never created, counts as deleted.
-func (h *Handler) deleteDataSync(ctx context.Context, arn string, del func(DataSyncAPI, string) error) (Result, error) {
-	region := regionOfArn(arn)
-	if region == "" {
-		return Result{PhysicalID: arn}, nil
+// already gone counts as deleted.
+//
+// The placeholder physical ID of a failed create names the failed request. Whatever
+// that request did create (a create whose response from DataSync was lost, or that
+// the Lambda deadline cut off after DataSync had acted) carries the request's tags;
+// the rollback's delete finds it with find and deletes it, so a failed create leaves
+// no task behind that would keep copying on its schedule. A lookup that fails (for
+// example a role without datasync:ListTasks) fails the delete with the AWS error
+// rather than hide a possible leftover.
+func (h *Handler) deleteDataSync(ctx context.Context, event cfn.Event, client DataSyncAPI, find func(owner) (string, error), del func(DataSyncAPI, string) error) (Result, error) {
+	done := Result{PhysicalID: event.PhysicalResourceID}
+	arn := event.PhysicalResourceID
+	if region := regionOfArn(arn); region != "" {
+		client = h.DataSync(region)
+	} else if requestID, ok := placeholderRequest(arn); ok {
+		o := ownerOf(event)
+		o.requestID = tagValue(requestID)
+		left, err := retryIAM(ctx, h.Retry, "looking for what the failed create left", func() (string, error) { return find(o) })
+		if err != nil || left == "" {
+			return done, err
+		}
+		arn = left
+	} else {
+		return done, nil
 	}
 	_, err := retryIAM(ctx, h.Retry, "delete "+arn, func() (struct{}, error) {
-		return struct{}{}, del(h.DataSync(region), arn)
+		return struct{}{}, del(client, arn)
 	})
 	if err != nil && !isNotFound(err) {
 		return Result{}, err
 	}
-	return Result{PhysicalID: arn}, nil
+	return done, nil
 }
 
 func arnResult(arn string) Result {

@@ -21,11 +21,16 @@ type DataSyncAPI interface {
 	DeleteTask(context.Context, *datasync.DeleteTaskInput, ...func(*datasync.Options)) (*datasync.DeleteTaskOutput, error)
 	DescribeTask(context.Context, *datasync.DescribeTaskInput, ...func(*datasync.Options)) (*datasync.DescribeTaskOutput, error)
 	ListTasks(context.Context, *datasync.ListTasksInput, ...func(*datasync.Options)) (*datasync.ListTasksOutput, error)
+	ListLocations(context.Context, *datasync.ListLocationsInput, ...func(*datasync.Options)) (*datasync.ListLocationsOutput, error)
+	ListTaskExecutions(context.Context, *datasync.ListTaskExecutionsInput, ...func(*datasync.Options)) (*datasync.ListTaskExecutionsOutput, error)
+	ListTagsForResource(context.Context, *datasync.ListTagsForResourceInput, ...func(*datasync.Options)) (*datasync.ListTagsForResourceOutput, error)
 	StartTaskExecution(context.Context, *datasync.StartTaskExecutionInput, ...func(*datasync.Options)) (*datasync.StartTaskExecutionOutput, error)
 }
 
 // S3API is the part of *s3.Client the provider calls.
 type S3API interface {
+	GetBucketOwnershipControls(context.Context, *s3.GetBucketOwnershipControlsInput, ...func(*s3.Options)) (*s3.GetBucketOwnershipControlsOutput, error)
+	GetBucketAcl(context.Context, *s3.GetBucketAclInput, ...func(*s3.Options)) (*s3.GetBucketAclOutput, error)
 	PutBucketOwnershipControls(context.Context, *s3.PutBucketOwnershipControlsInput, ...func(*s3.Options)) (*s3.PutBucketOwnershipControlsOutput, error)
 	GetBucketPolicy(context.Context, *s3.GetBucketPolicyInput, ...func(*s3.Options)) (*s3.GetBucketPolicyOutput, error)
 	PutBucketPolicy(context.Context, *s3.PutBucketPolicyInput, ...func(*s3.Options)) (*s3.PutBucketPolicyOutput, error)
@@ -47,7 +52,9 @@ type Handler struct {
 	// Retry governs retries of IAM-propagation errors.
 	Retry Backoff
 	// PolicySettle is how long to wait after writing a bucket policy before reading
-	// it back to confirm no concurrent writer dropped our statements.
+	// it back to confirm that the write held: ours there, every other statement
+	// unchanged. It must be longer than a concurrent writer's read-to-write window
+	// (milliseconds), so that its write has landed when we check.
 	PolicySettle time.Duration
 }
 

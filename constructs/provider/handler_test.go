@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -33,7 +34,8 @@ func TestLocationCreateInItsRegion(t *testing.T) {
 	w := newWorld()
 	p := dstLocation()
 	p.Region = "eu-west-1"
-	res := mustHandle(t, w.handler(), event(cfn.RequestCreate, TypeS3Location, "", p, nil))
+	e := event(cfn.RequestCreate, TypeS3Location, "", p, nil)
+	res := mustHandle(t, w.handler(), e)
 
 	if regionOfArn(res.PhysicalID) != "eu-west-1" {
 		t.Fatalf("location %s not created in eu-west-1", res.PhysicalID)
@@ -41,10 +43,14 @@ func TestLocationCreateInItsRegion(t *testing.T) {
 	if res.Data["Arn"] != res.PhysicalID {
 		t.Errorf("Data.Arn = %v, want %s", res.Data["Arn"], res.PhysicalID)
 	}
-	in := w.locations[res.PhysicalID]
+	in := w.locations[res.PhysicalID].in
 	if aws.ToString(in.S3Config.BucketAccessRoleArn) != p.BucketAccessRoleArn || aws.ToString(in.Subdirectory) != "archive" ||
-		in.S3StorageClass != "STANDARD" || aws.ToString(in.Tags[0].Value) != "t-destination" {
+		in.S3StorageClass != "STANDARD" {
 		t.Errorf("CreateLocationS3 input = %+v", in)
+	}
+	want := map[string]string{"Name": "t-destination", TagStackID: e.StackID, TagLogicalID: e.LogicalResourceID, TagRequestID: e.RequestID}
+	if got := tagMap(w.tags[res.PhysicalID]); !maps.Equal(got, want) {
+		t.Errorf("location tags = %v, want %v", got, want)
 	}
 }
 
@@ -61,7 +67,7 @@ func TestLocationUpdateInPlace(t *testing.T) {
 	if res.PhysicalID != arn || w.count("CreateLocationS3") != 1 || w.count("UpdateLocationS3") != 1 {
 		t.Fatalf("want in-place update of %s, got %s after calls %v", arn, res.PhysicalID, w.calls)
 	}
-	if got := w.locations[arn]; aws.ToString(got.Subdirectory) != "archive/v2" || got.S3StorageClass != "INTELLIGENT_TIERING" {
+	if got := w.locations[arn].in; aws.ToString(got.Subdirectory) != "archive/v2" || got.S3StorageClass != "INTELLIGENT_TIERING" {
 		t.Errorf("location not updated: %+v", got)
 	}
 }

@@ -4,10 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/cfn"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
 const foreignPolicy = `{
@@ -241,5 +248,283 @@ func FuzzMergePolicy(f *testing.F) {
 		if err != nil || string(again) != string(merged) {
 			t.Fatalf("merge is not idempotent:\n%s\n%s", merged, again)
 		}
+		// The check after writing accepts the policy as written, and as S3 gives it back...
+		if c := policyConflicts(merged, merged, ours, []string{removeSid}); len(c) > 0 {
+			t.Fatalf("the merged policy conflicts with itself: %v\n%s", c, merged)
+		}
+		if c := policyConflicts([]byte(s3Stored(string(merged))), merged, ours, []string{removeSid}); len(c) > 0 {
+			t.Fatalf("S3's reformatting taken for a conflict: %v\n%s", c, merged)
+		}
+		// ...and notices any one statement gone.
+		for i := range out.Statement {
+			rest := slices.Delete(slices.Clone(out.Statement), i, i+1)
+			dropped, _ := json.Marshal(map[string]any{"Statement": rest})
+			if c := policyConflicts(dropped, merged, ours, []string{removeSid}); len(c) == 0 {
+				t.Fatalf("statement %d dropped unnoticed from\n%s", i, merged)
+			}
+		}
 	})
+}
+
+func TestPolicyConflicts(t *testing.T) {
+	ours := []Statement{Statement(stmt("OursA", "s3:ListBucket"))}
+	written, err := MergePolicy([]byte(foreignPolicy), ours, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edit := func(f func(doc map[string]any, stmts []any) []any) []byte {
+		var doc map[string]any
+		_ = json.Unmarshal(written, &doc)
+		doc["Statement"] = f(doc, doc["Statement"].([]any))
+		b, _ := json.Marshal(doc)
+		return b
+	}
+	dup := edit(func(_ map[string]any, s []any) []any { return append(s, s[0]) })
+	for _, c := range []struct {
+		name          string
+		after, before []byte
+		remove        []string
+		want          string // "" for no conflict
+	}{
+		{"as written", written, written, nil, ""},
+		{"as S3 stores it", []byte(s3Stored(string(written))), written, nil, ""},
+		{"actions in another order", edit(func(_ map[string]any, s []any) []any {
+			s[0].(map[string]any)["Action"] = []any{"s3:GetObject", "s3:GetObject"}
+			return s
+		}), written, nil, ""},
+		{"someone else's statement added", edit(func(_ map[string]any, s []any) []any {
+			return append(s, map[string]any{"Sid": "New", "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*"})
+		}), written, nil, ""},
+		{"a statement without Sid gone", edit(func(_ map[string]any, s []any) []any { return slices.Delete(s, 1, 2) }),
+			written, nil, `statement {"Effect":"Deny"`},
+		{"a statement changed", edit(func(_ map[string]any, s []any) []any {
+			s[0].(map[string]any)["Action"] = "s3:*"
+			return s
+		}), written, nil, `statement "AnalyticsRead" (not ours) is missing or changed`},
+		{"one of two identical statements gone", written, dup, nil, `statement "AnalyticsRead" (not ours) is missing or changed`},
+		{"ours gone", []byte(foreignPolicy), written, nil, "our statement OursA is missing"},
+		{"ours changed", edit(func(_ map[string]any, s []any) []any {
+			s[2].(map[string]any)["Effect"] = "Deny"
+			return s
+		}), written, nil, "our statement OursA was changed"},
+		{"a removed one back", edit(func(_ map[string]any, s []any) []any {
+			return append(s, map[string]any{"Sid": "OursOld", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*"})
+		}), written, []string{"OursOld"}, "our removed statement OursOld is back"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got := strings.Join(policyConflicts(c.after, c.before, ours, c.remove), "; ")
+			if (c.want == "") != (got == "") || !strings.Contains(got, c.want) {
+				t.Errorf("conflicts = %q, want %q", got, c.want)
+			}
+		})
+	}
+}
+
+// hookedS3 is one writer's S3 client in the interleaving test: before runs just
+// before its first PutBucketPolicy, wrote is closed right after it, and puts counts
+// its writes.
+type hookedS3 struct {
+	S3API
+	before func()
+	wrote  chan struct{}
+	once   *sync.Once
+	puts   *atomic.Int32
+}
+
+func (h hookedS3) PutBucketPolicy(ctx context.Context, in *s3.PutBucketPolicyInput, o ...func(*s3.Options)) (*s3.PutBucketPolicyOutput, error) {
+	first := false
+	h.once.Do(func() { first = true })
+	if first && h.before != nil {
+		h.before()
+	}
+	out, err := h.S3API.PutBucketPolicy(ctx, in, o...)
+	h.puts.Add(1)
+	if first {
+		close(h.wrote)
+	}
+	return out, err
+}
+
+// TestTwoWritersInterleavedLoseNothing runs two providers (two stacks' statements on
+// one bucket) against one S3 bucket policy: B reads the policy after A read it and
+// writes before A writes, so A's write drops B's statements, and B checks back
+// after A's write landed, as PolicySettle makes it in real time. Neither side's
+// statements, nor the bucket's other statements, may be lost in the end.
+func TestTwoWritersInterleavedLoseNothing(t *testing.T) {
+	w := newWorld()
+	w.policies["acme-dst"] = foreignPolicy
+	hA, hB := w.handler(), w.handler()
+	aWrote, bWrote := make(chan struct{}), make(chan struct{})
+	var aPuts, bPuts atomic.Int32
+	bDone := make(chan error, 1)
+	b := statementsProps("TransferB1")
+	hA.S3 = func(string) S3API {
+		return hookedS3{S3API: &fakeS3{w}, wrote: aWrote, once: &sync.Once{}, puts: &aPuts, before: func() {
+			go func() {
+				_, err := hB.Handle(context.Background(), event(cfn.RequestCreate, TypeBucketPolicyStatements, "", b, nil))
+				bDone <- err
+			}()
+			<-bWrote // B has read the policy A read, and written it with its own statements
+		}}
+	}
+	hB.S3 = func(string) S3API {
+		return hookedS3{S3API: &fakeS3{w}, wrote: bWrote, once: &sync.Once{}, puts: &bPuts}
+	}
+	hB.Retry.Sleep = func(ctx context.Context, d time.Duration) error {
+		<-aWrote // B checks back only after A's write has landed
+		return nil
+	}
+
+	_, errA := hA.Handle(context.Background(), event(cfn.RequestCreate, TypeBucketPolicyStatements, "", statementsProps("TransferA1", "TransferA2"), nil))
+	errB := <-bDone
+	if errA != nil || errB != nil {
+		t.Fatalf("A: %v, B: %v", errA, errB)
+	}
+	got := policyStatements(t, w.policies["acme-dst"])
+	for _, k := range []string{"AnalyticsRead", "#1", "TransferA1", "TransferA2", "TransferB1"} {
+		if got[k] == nil {
+			t.Errorf("statement %s lost:\n%s", k, w.policies["acme-dst"])
+		}
+	}
+	if len(got) != 5 {
+		t.Errorf("want 5 statements, got\n%s", w.policies["acme-dst"])
+	}
+	// The interleaving was real: A's write dropped B's statement and B wrote again.
+	if aPuts.Load() != 1 || bPuts.Load() != 2 {
+		t.Errorf("A wrote %d times, B %d times; want 1 and 2", aPuts.Load(), bPuts.Load())
+	}
+}
+
+func TestPolicyMergeDoesNotRevertALaterEditOfOtherStatements(t *testing.T) {
+	w := newWorld()
+	w.policies["acme-dst"] = foreignPolicy
+	edited := strings.Replace(foreignPolicy, `"Action": "s3:GetObject"`, `"Action": ["s3:GetObject", "s3:GetObjectVersion"]`, 1)
+	w.onPutPolicy = func(bucket string) {
+		w.onPutPolicy = nil
+		// The bucket's owner edits AnalyticsRead right after our write, keeping ours.
+		p, _ := MergePolicy([]byte(edited), []Statement{Statement(stmt("OursA", "s3:ListBucket"))}, nil)
+		w.policies[bucket] = string(p)
+	}
+	mustHandle(t, w.handler(), event(cfn.RequestCreate, TypeBucketPolicyStatements, "", statementsProps("OursA"), nil))
+	got := policyStatements(t, w.policies["acme-dst"])
+	if actions, _ := got["AnalyticsRead"]["Action"].([]any); len(actions) != 2 || got["OursA"] == nil {
+		t.Errorf("the later edit was reverted or ours lost:\n%s", w.policies["acme-dst"])
+	}
+	if n := w.count("PutBucketPolicy"); n != 1 {
+		t.Errorf("%d writes; the second round had nothing to write", n)
+	}
+}
+
+func TestPolicyConflictThatNeverEndsFailsNamingIt(t *testing.T) {
+	w := newWorld()
+	w.policies["acme-dst"] = foreignPolicy
+	w.onPutPolicy = func(bucket string) { w.policies[bucket] = foreignPolicy } // someone restores their copy, every time
+	_, err := w.handler().Handle(context.Background(), event(cfn.RequestCreate, TypeBucketPolicyStatements, "", statementsProps("OursA"), nil))
+	if err == nil || !strings.Contains(err.Error(), "our statement OursA is missing") || !strings.Contains(err.Error(), "acme-dst") {
+		t.Fatalf("want a failure naming the conflict, got %v", err)
+	}
+	if n := w.count("PutBucketPolicy"); n != maxPolicyWrites {
+		t.Errorf("%d writes, want %d", n, maxPolicyWrites)
+	}
+}
+
+func TestPolicyDeleteRereadsRightBeforeDeletingThePolicy(t *testing.T) {
+	w := newWorld()
+	h := w.handler()
+	p := statementsProps("OursA")
+	id := mustHandle(t, h, event(cfn.RequestCreate, TypeBucketPolicyStatements, "", p, nil)).PhysicalID
+
+	// Another writer adds a statement just after the delete's first read.
+	w.onGetPolicy = func(bucket string) {
+		w.onGetPolicy = nil
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		w.policies[bucket] = strings.Replace(w.policies[bucket], `"Statement": [`, `"Statement": [{"Sid":"AuditRead","Effect":"Allow","Principal":{"AWS":"444444444444"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::acme-dst/audit/*"},`, 1)
+	}
+	mustHandle(t, h, event(cfn.RequestDelete, TypeBucketPolicyStatements, id, p, nil))
+	got := policyStatements(t, w.policies["acme-dst"])
+	if w.count("DeleteBucketPolicy") != 0 || got["AuditRead"] == nil || got["OursA"] != nil {
+		t.Errorf("calls %v, policy\n%s", w.calls, w.policies["acme-dst"])
+	}
+}
+
+func TestPolicyDeleteDeletesOnlyAfterASecondRead(t *testing.T) {
+	w := newWorld()
+	h := w.handler()
+	p := statementsProps("OursA")
+	id := mustHandle(t, h, event(cfn.RequestCreate, TypeBucketPolicyStatements, "", p, nil)).PhysicalID
+	from := len(w.calls)
+	mustHandle(t, h, event(cfn.RequestDelete, TypeBucketPolicyStatements, id, p, nil))
+	want := []string{"GetBucketPolicy", "GetBucketPolicy", "DeleteBucketPolicy", "GetBucketPolicy"}
+	if got := w.calls[from:]; !slices.Equal(got, want) {
+		t.Errorf("delete calls %v, want %v", got, want)
+	}
+}
+
+func TestPolicyMergeHoldsWhenS3ReformatsThePolicy(t *testing.T) {
+	w := newWorld()
+	w.policies["acme-dst"] = `{"Version":"2012-10-17","Statement":[{"Sid":"Partners","Effect":"Allow",` +
+		`"Principal":{"AWS":["555555555555","arn:aws:iam::666666666666:root"]},"Action":["s3:GetObject","s3:ListBucket"],` +
+		`"Resource":["arn:aws:s3:::acme-dst","arn:aws:s3:::acme-dst/*"]}]}`
+	mustHandle(t, w.handler(), event(cfn.RequestCreate, TypeBucketPolicyStatements, "", statementsProps("OursA"), nil))
+	if !strings.Contains(w.policies["acme-dst"], "arn:aws:iam::555555555555:root") {
+		t.Fatalf("the fake did not reformat:\n%s", w.policies["acme-dst"])
+	}
+	if n := w.count("PutBucketPolicy"); n != 1 {
+		t.Errorf("%d writes: S3's reformatting was taken for a conflict", n)
+	}
+}
+
+// paddedPolicy is a foreign policy whose merge with ours is exactly size bytes.
+func paddedPolicy(t *testing.T, ours []Statement, size int) string {
+	t.Helper()
+	policy := func(pad string) string {
+		return `{"Version":"2012-10-17","Statement":[{"Sid":"TeamOnly","Effect":"Deny","Principal":"*","Action":"s3:DeleteBucket",` +
+			`"Resource":"arn:aws:s3:::acme-dst","Condition":{"StringNotEquals":{"aws:PrincipalTag/team":"` + pad + `"}}}]}`
+	}
+	merged, err := MergePolicy([]byte(policy("")), ours, nil)
+	if err != nil || len(merged) > size {
+		t.Fatalf("cannot pad to %d: %v", size, err)
+	}
+	return policy(strings.Repeat("x", size-len(merged)))
+}
+
+func TestPolicySizeLimit(t *testing.T) {
+	p := statementsProps("OursA", "OursB")
+	ours, _, _ := ParseStatements(p.Statements)
+	if MaxBucketPolicyBytes != 20480 {
+		t.Fatalf("MaxBucketPolicyBytes = %d, S3's limit is 20 KB", MaxBucketPolicyBytes)
+	}
+
+	w := newWorld()
+	w.policies["acme-dst"] = paddedPolicy(t, ours, MaxBucketPolicyBytes)
+	mustHandle(t, w.handler(), event(cfn.RequestCreate, TypeBucketPolicyStatements, "", p, nil))
+
+	w = newWorld()
+	w.policies["acme-dst"] = paddedPolicy(t, ours, MaxBucketPolicyBytes+1)
+	_, err := w.handler().Handle(context.Background(), event(cfn.RequestCreate, TypeBucketPolicyStatements, "", p, nil))
+	if err == nil {
+		t.Fatal("a policy over 20 KB was accepted")
+	}
+	if w.count("PutBucketPolicy") != 0 {
+		t.Errorf("the policy was written: %v", w.calls)
+	}
+	m := regexp.MustCompile(`bucket acme-dst: the bucket policy would be (\d+) bytes, over S3's limit of 20480 bytes: this project's 2 statements take (\d+) bytes, the bucket's 1 other statements and the policy's envelope (\d+) bytes`).FindStringSubmatch(err.Error())
+	if m == nil {
+		t.Fatalf("error = %v", err)
+	}
+	total, oursBytes, others := atoi(m[1]), atoi(m[2]), atoi(m[3])
+	if total != MaxBucketPolicyBytes+1 || oursBytes+others != total || oursBytes < 2*len(stmt("OursA", "s3:ListBucket")) {
+		t.Errorf("sizes %d = %d + %d do not add up", total, oursBytes, others)
+	}
+	for _, way := range []string{"fewer transfers into this bucket", "whole bucket", "several destination buckets", "trimming the bucket's other statements"} {
+		if !strings.Contains(err.Error(), way) {
+			t.Errorf("error lacks the way out %q", way)
+		}
+	}
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
 }

@@ -1,10 +1,16 @@
 package provider
 
 import (
+	"bytes"
+	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"log"
+	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/cfn"
@@ -14,6 +20,12 @@ import (
 // Function is the Lambda entry point: it runs the Handler and always answers
 // CloudFormation, also when the handler panics or would outlive the Lambda timeout.
 // A custom resource that never answers hangs its stack for an hour.
+//
+// Invoke never returns an error to Lambda. CloudFormation invokes the function
+// asynchronously, and Lambda retries an asynchronous invocation that returns an
+// error: a retry after CloudFormation was answered would run a create again, and a
+// retry after the answer could not be delivered would not deliver it either (the
+// same URL, the same outage). Every outcome is logged instead.
 type Function struct {
 	Handler *Handler
 	// Margin is how long before the Lambda deadline the function stops waiting for
@@ -21,6 +33,12 @@ type Function struct {
 	Margin time.Duration
 	// SendAttempts is how often sending the answer is tried (default 3).
 	SendAttempts int
+	// SendWait is the wait before the second attempt; the n-th retry waits n times
+	// as long (default 1 s).
+	SendWait time.Duration
+	// SendTimeout bounds one attempt to send the answer (default 10 s), so a
+	// response URL that never answers cannot use up the Lambda's time.
+	SendTimeout time.Duration
 }
 
 // maxReason keeps the response under CloudFormation's 4 KiB response limit.
@@ -31,7 +49,8 @@ type outcome struct {
 	err error
 }
 
-// Invoke handles one CloudFormation custom resource event.
+// Invoke handles one CloudFormation custom resource event. It returns nil always;
+// see Function.
 func (f *Function) Invoke(ctx context.Context, event cfn.Event) error {
 	workCtx, cancel := context.WithCancel(ctx)
 	if deadline, ok := ctx.Deadline(); ok {
@@ -57,18 +76,26 @@ func (f *Function) Invoke(ctx context.Context, event cfn.Event) error {
 	case <-workCtx.Done():
 		o = outcome{err: fmt.Errorf("no result %s before the Lambda timeout; answering so the stack does not hang", f.Margin)}
 	}
-	return f.answer(event, o)
+	if err := f.answer(ctx, event, o); err != nil {
+		log.Printf("CloudFormation was not answered for %s %s %s (request %s); the stack waits until its timeout: %v",
+			event.RequestType, event.ResourceType, event.LogicalResourceID, event.RequestID, err)
+	}
+	return nil
 }
 
-func (f *Function) answer(event cfn.Event, o outcome) error {
+// answer sends the outcome to CloudFormation's response URL, trying a bounded
+// number of times within ctx (the Lambda deadline), and returns the last error when
+// no attempt succeeded.
+func (f *Function) answer(ctx context.Context, event cfn.Event, o outcome) error {
 	r := cfn.NewResponse(&event)
 	r.PhysicalResourceID = event.PhysicalResourceID
 	if event.RequestType == cfn.RequestCreate || (o.err == nil && o.res.PhysicalID != "") {
 		r.PhysicalResourceID = o.res.PhysicalID
 	}
 	if r.PhysicalResourceID == "" {
-		// A create that failed before anything existed; its delete is a no-op.
-		r.PhysicalResourceID = "create-failed-" + event.RequestID
+		// A failed create. The placeholder names its request: the rollback's delete
+		// removes whatever that request created after all (see deleteDataSync).
+		r.PhysicalResourceID = placeholderPrefix + event.RequestID
 	}
 	if o.err != nil {
 		r.Status = cfn.StatusFailed
@@ -78,16 +105,60 @@ func (f *Function) answer(event cfn.Event, o outcome) error {
 		r.Status = cfn.StatusSuccess
 		r.Data = o.res.Data
 	}
-	attempts := max(f.SendAttempts, 1)
-	var err error
-	for i := 0; i < attempts; i++ {
-		if err = r.Send(); err == nil {
+	body, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	attempts := f.SendAttempts
+	if attempts <= 0 {
+		attempts = 3
+	}
+	wait := cmp.Or(f.SendWait, time.Second)
+	client := &http.Client{Timeout: cmp.Or(f.SendTimeout, 10*time.Second)}
+	for i := 1; ; i++ {
+		if err = send(ctx, client, event.ResponseURL, body); err == nil {
 			return nil
 		}
-		log.Printf("sending the response to CloudFormation failed (attempt %d): %v", i+1, err)
-		time.Sleep(time.Duration(i+1) * time.Second)
+		log.Printf("sending the response to CloudFormation failed (attempt %d of %d): %v", i, attempts, err)
+		if i == attempts {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w (then the Lambda deadline came)", err)
+		case <-time.After(time.Duration(i) * wait):
+		}
 	}
-	return err
+}
+
+// send PUTs a response body to a pre-signed response URL. The URL is signed without
+// a content type, so none is sent.
+func send(ctx context.Context, client *http.Client, url string, body []byte) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, url, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	res, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	msg, _ := io.ReadAll(io.LimitReader(res.Body, 4096))
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("HTTP %d: %s", res.StatusCode, bytes.TrimSpace(msg))
+	}
+	return nil
+}
+
+// placeholderPrefix starts the physical ID of a create that failed. The rest is the
+// failed request's ID, which the rollback's delete uses to find anything that request
+// created after all.
+const placeholderPrefix = "create-failed-"
+
+// placeholderRequest returns the request ID in a placeholder physical ID.
+func placeholderRequest(physicalID string) (string, bool) {
+	id, ok := strings.CutPrefix(physicalID, placeholderPrefix)
+	return id, ok && id != ""
 }
 
 // reason is the failure text CloudFormation shows: the error (with the AWS error

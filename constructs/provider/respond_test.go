@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -94,13 +95,13 @@ func TestFunctionAnswersWhenTheHandlerPanics(t *testing.T) {
 
 	_ = f.Invoke(context.Background(), e)
 	r := cf.answer(t)
-	if r.Status != cfn.StatusFailed || !strings.Contains(r.Reason, "panicked") || r.PhysicalResourceID != "create-failed-req-1" {
+	if r.Status != cfn.StatusFailed || !strings.Contains(r.Reason, "panicked") || r.PhysicalResourceID != "create-failed-"+e.RequestID {
 		t.Errorf("answer = %+v", r)
 	}
 }
 
 // blockingClient is a DataSync client whose CreateLocationS3 outlives its context,
-// like a call that hangs.
+// like a call that hangs; its other calls go to the embedded client.
 type blockingClient struct{ DataSyncAPI }
 
 func (blockingClient) CreateLocationS3(ctx context.Context, _ *datasync.CreateLocationS3Input, _ ...func(*datasync.Options)) (*datasync.CreateLocationS3Output, error) {
@@ -111,8 +112,9 @@ func (blockingClient) CreateLocationS3(ctx context.Context, _ *datasync.CreateLo
 
 func TestFunctionAnswersBeforeTheLambdaTimeout(t *testing.T) {
 	cf := newCloudFormation(t)
-	h := newWorld().handler()
-	h.DataSync = func(string) DataSyncAPI { return blockingClient{} }
+	w := newWorld()
+	h := w.handler()
+	h.DataSync = func(region string) DataSyncAPI { return blockingClient{&fakeDataSync{w, region}} }
 	f := &Function{Handler: h, Margin: 200 * time.Millisecond}
 	e := event(cfn.RequestCreate, TypeS3Location, "", dstLocation(), nil)
 	e.ResponseURL = cf.URL
@@ -127,5 +129,80 @@ func TestFunctionAnswersBeforeTheLambdaTimeout(t *testing.T) {
 	}
 	if d := time.Since(start); d > 450*time.Millisecond {
 		t.Errorf("answered after %s, later than the margin allows", d)
+	}
+}
+
+// unreachableCloudFormation is a response URL that never takes an answer: every
+// PUT gets the status, or, with status 0, the connection is closed without a
+// response. It counts the attempts.
+func unreachableCloudFormation(t *testing.T, status int) (*httptest.Server, *atomic.Int32) {
+	var attempts atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		attempts.Add(1)
+		if status == 0 {
+			conn, _, err := w.(http.Hijacker).Hijack()
+			if err == nil {
+				conn.Close()
+			}
+			return
+		}
+		http.Error(w, "<Error><Code>InternalError</Code></Error>", status)
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &attempts
+}
+
+func TestFunctionReturnsNilWhenCloudFormationCannotBeAnswered(t *testing.T) {
+	for name, status := range map[string]int{"500": http.StatusInternalServerError, "403 expired URL": http.StatusForbidden, "connection closed": 0} {
+		t.Run(name, func(t *testing.T) {
+			srv, attempts := unreachableCloudFormation(t, status)
+			w := newWorld()
+			f := &Function{Handler: w.handler(), Margin: time.Second, SendAttempts: 3, SendWait: time.Millisecond}
+			e := event(cfn.RequestCreate, TypeS3Location, "", dstLocation(), nil)
+			e.ResponseURL = srv.URL
+
+			if err := f.Invoke(context.Background(), e); err != nil {
+				t.Fatalf("Invoke returned %v: Lambda would retry the event and run the create again", err)
+			}
+			if got := attempts.Load(); got != 3 {
+				t.Errorf("the answer was tried %d times, want 3", got)
+			}
+			// The create happened once; a retry by Lambda, had there been one, would find it.
+			if len(w.locations) != 1 {
+				t.Errorf("%d locations", len(w.locations))
+			}
+		})
+	}
+}
+
+func TestFunctionReturnsNilAfterAnsweringFailed(t *testing.T) {
+	cf := newCloudFormation(t)
+	w := newWorld()
+	w.fail["CreateLocationS3"] = []error{invalidRequest("S3 bucket acme-dst does not exist in us-west-2")}
+	f := &Function{Handler: w.handler(), Margin: time.Second}
+	e := event(cfn.RequestCreate, TypeS3Location, "", dstLocation(), nil)
+	e.ResponseURL = cf.URL
+	if err := f.Invoke(context.Background(), e); err != nil {
+		t.Fatalf("Invoke returned %v after answering FAILED", err)
+	}
+	if r := cf.answer(t); r.Status != cfn.StatusFailed {
+		t.Errorf("answer = %+v", r)
+	}
+}
+
+func TestFunctionGivesUpOnAResponseURLThatHangs(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release }))
+	t.Cleanup(func() { close(release); srv.Close() })
+	f := &Function{Handler: newWorld().handler(), Margin: time.Second, SendAttempts: 2, SendWait: time.Millisecond, SendTimeout: 100 * time.Millisecond}
+	e := event(cfn.RequestCreate, TypeS3Location, "", dstLocation(), nil)
+	e.ResponseURL = srv.URL
+
+	start := time.Now()
+	if err := f.Invoke(context.Background(), e); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("Invoke took %s with a 100 ms send timeout", d)
 	}
 }

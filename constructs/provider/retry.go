@@ -88,23 +88,61 @@ func awsErrorOf(err error) (code, msg string) {
 	return apiErr.ErrorCode(), strings.ToLower(apiErr.ErrorMessage())
 }
 
-// isIAMPropagation reports whether err is one IAM's eventual consistency explains.
-// Everything else fails at once.
+// isIAMPropagation reports whether err is one IAM's eventual consistency explains:
+// an implicit deny (a role or policy created seconds ago, a bucket policy naming the
+// role that has not reached S3 yet) or DataSync failing its location access test or
+// the role assumption for the same reason. Everything else fails at once, in
+// particular what waiting cannot heal (see cannotHeal).
 func isIAMPropagation(err error) bool {
+	if cannotHeal(err) {
+		return false
+	}
 	code, msg := awsErrorOf(err)
 	switch code {
 	case "AccessDenied", "AccessDeniedException":
-		// The function's own role or the bucket policy naming it has not propagated.
+		// "User: ... is not authorized to perform: s3:GetBucketPolicy on resource: ...
+		// because no identity-based policy allows the s3:GetBucketPolicy action", or
+		// S3's bare "Access Denied".
 		return true
 	case "InvalidRequestException":
 		// DataSync's location access test and role assumption, e.g. "DataSync location
-		// access test failed: could not perform s3:HeadBucket ... Access denied" or
-		// "Unable to assume role".
+		// access test failed: could not perform s3:HeadBucket on bucket acme-dst. Access
+		// denied. Ensure bucket access role has s3:ListBucket permission." or "Unable to
+		// assume role. Reason: Access denied".
 		for _, s := range []string{"access test failed", "assume role", "assumerole", "access denied", "not authorized"} {
 			if strings.Contains(msg, s) {
 				return true
 			}
 		}
+	}
+	return false
+}
+
+// cannotHeal reports whether err says something that no amount of waiting changes,
+// so that even an error code the backoff would otherwise retry fails at once:
+//   - an explicit deny: a service control policy, resource control policy,
+//     permissions boundary, session policy, identity- or resource-based policy
+//     ("... with an explicit deny in a service control policy: arn:aws:organizations::...");
+//   - a bucket that does not exist (S3 NoSuchBucket, or DataSync saying so);
+//   - a KMS key that does not exist, is disabled or is pending deletion (KMS's own
+//     NotFoundException, DisabledException, KMSInvalidStateException, the same codes
+//     with S3's "KMS." prefix, or DataSync saying so).
+func cannotHeal(err error) bool {
+	code, msg := awsErrorOf(err)
+	if strings.Contains(msg, "explicit deny") {
+		return true
+	}
+	switch strings.TrimPrefix(code, "KMS.") {
+	case "NoSuchBucket", "NotFoundException", "DisabledException", "KMSInvalidStateException":
+		return true
+	}
+	if code == "InvalidRequestException" {
+		bucketGone := strings.Contains(msg, "nosuchbucket") ||
+			(strings.Contains(msg, "bucket") && (strings.Contains(msg, "does not exist") || strings.Contains(msg, "not found")))
+		keyUnusable := strings.Contains(msg, "kms") &&
+			(strings.Contains(msg, "does not exist") || strings.Contains(msg, "not found") ||
+				strings.Contains(msg, "is disabled") || strings.Contains(msg, "pending deletion"))
+		return bucketGone || keyUnusable
 	}
 	return false
 }

@@ -35,6 +35,7 @@ func main() {
 		Retry:        provider.DefaultBackoff,
 		PolicySettle: 3 * time.Second,
 	}
-	f := &provider.Function{Handler: h, Margin: 20 * time.Second, SendAttempts: 3}
+	// 3 attempts of at most 5 s with 1 s and 2 s between them fit the 20 s margin.
+	f := &provider.Function{Handler: h, Margin: 20 * time.Second, SendAttempts: 3, SendWait: time.Second, SendTimeout: 5 * time.Second}
 	lambda.Start(f.Invoke)
 }

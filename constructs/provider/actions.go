@@ -1,0 +1,145 @@
+package provider
+
+import (
+	"slices"
+
+	"github.com/aws/aws-lambda-go/cfn"
+)
+
+// The IAM actions each path of the provider calls, including the ones AWS checks
+// implicitly: one source of truth for the role the constructs give the provider's
+// Lambda function. A test drives every path against recording fakes and fails when
+// a call is not covered here, or when an entry here is never needed.
+//
+// Implied actions, besides the operation's own:
+//   - iam:PassRole on the bucket-access role for CreateLocationS3 and UpdateLocationS3
+//     (S3Config.BucketAccessRoleArn), and on the report role for CreateTask and
+//     UpdateTask with a task report;
+//   - s3:ListBucket on the location's bucket for CreateLocationS3 and UpdateLocationS3:
+//     DataSync's location access test runs HeadBucket as the caller
+//     (hashicorp/terraform-provider-aws#21974);
+//   - datasync:TagResource for a create with tags (CreateLocationS3, CreateTask,
+//     StartTaskExecution): https://docs.aws.amazon.com/datasync/latest/userguide/supported-iam-actions-tagging.html;
+//   - iam:CreateServiceLinkedRole (AWSServiceRoleForDataSync) for an ENHANCED CreateTask.
+//
+// An update can replace a location or task (new bucket, Region, location or task
+// mode), so an update needs everything a create needs. A delete of a failed
+// create's placeholder looks for what that create left, so deletes list and read tags.
+var requiredActions = map[string]map[cfn.RequestType][]string{
+	TypeS3Location: {
+		cfn.RequestCreate: locationCreate,
+		cfn.RequestUpdate: append(slices.Clone(locationCreate), "datasync:UpdateLocationS3"),
+		cfn.RequestDelete: {"datasync:DeleteLocation", "datasync:ListLocations", "datasync:ListTagsForResource"},
+	},
+	TypeTask: {
+		cfn.RequestCreate: taskCreate,
+		cfn.RequestUpdate: append(slices.Clone(taskCreate), "datasync:UpdateTask"),
+		cfn.RequestDelete: {"datasync:DeleteTask", "datasync:ListTasks", "datasync:ListTagsForResource"},
+	},
+	TypeTaskExecution: {
+		cfn.RequestCreate: executionStart,
+		cfn.RequestUpdate: executionStart,
+		cfn.RequestDelete: nil,
+	},
+	TypeOwnershipControls: {
+		cfn.RequestCreate: ownershipSet,
+		cfn.RequestUpdate: ownershipSet,
+		cfn.RequestDelete: nil,
+	},
+	TypeBucketPolicyStatements: {
+		cfn.RequestCreate: {"s3:GetBucketPolicy", "s3:PutBucketPolicy"},
+		cfn.RequestUpdate: policyEdit,
+		cfn.RequestDelete: policyEdit,
+	},
+	TypeLogsResourcePolicy: {
+		cfn.RequestCreate: {"logs:PutResourcePolicy"},
+		cfn.RequestUpdate: {"logs:PutResourcePolicy"},
+		cfn.RequestDelete: {"datasync:ListTasks", "datasync:DescribeTask", "logs:DeleteResourcePolicy"},
+	},
+}
+
+var (
+	locationCreate = []string{
+		"datasync:ListLocations", "datasync:ListTagsForResource", "datasync:CreateLocationS3", "datasync:TagResource",
+		"iam:PassRole", "s3:ListBucket",
+	}
+	taskCreate = []string{
+		"datasync:ListTasks", "datasync:ListTagsForResource", "datasync:CreateTask", "datasync:TagResource",
+		"iam:CreateServiceLinkedRole", "iam:PassRole",
+	}
+	executionStart = []string{
+		"datasync:ListTaskExecutions", "datasync:ListTagsForResource", "datasync:DescribeTask",
+		"datasync:StartTaskExecution", "datasync:TagResource",
+	}
+	ownershipSet = []string{"s3:GetBucketOwnershipControls", "s3:GetBucketAcl", "s3:PutBucketOwnershipControls"}
+	// An update can leave no statement of ours and a delete can leave no statement at
+	// all: both may delete the policy.
+	policyEdit = []string{"s3:GetBucketPolicy", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy"}
+)
+
+// RequiredActions returns the IAM actions the provider calls for a request of
+// requestType on a resource of resourceType, sorted; nil for a type it does not serve.
+func RequiredActions(resourceType string, requestType cfn.RequestType) []string {
+	out := slices.Clone(requiredActions[resourceType][requestType])
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// Resource placeholders in ActionResources.
+const (
+	ResPartition = "${Partition}"
+	ResRegion    = "${Region}"  // the Region of the location, task or bucket
+	ResAccount   = "${Account}" // the account of the provider's role
+	ResBucket    = "${Bucket}"  // the bucket of the resource
+	ResRole      = "${Role}"    // the role passed: the bucket-access role, or the report role
+)
+
+// actionResources says on which resources each action can be granted, from the
+// Service Authorization Reference and the DataSync API permissions page
+// (https://docs.aws.amazon.com/datasync/latest/userguide/datasync-api-permissions-ref.html).
+// "*" means the action supports no resource-level permissions.
+var actionResources = map[string][]string{
+	"datasync:CreateLocationS3":    {"*"},
+	"datasync:ListLocations":       {"*"},
+	"datasync:ListTasks":           {"*"},
+	"datasync:ListTaskExecutions":  {"*"},
+	"datasync:CreateTask":          {"*"},
+	"datasync:UpdateLocationS3":    {dataSyncArn("location/*")},
+	"datasync:DeleteLocation":      {dataSyncArn("location/*")},
+	"datasync:UpdateTask":          {dataSyncArn("task/*")},
+	"datasync:DeleteTask":          {dataSyncArn("task/*")},
+	"datasync:DescribeTask":        {dataSyncArn("task/*")},
+	"datasync:StartTaskExecution":  {dataSyncArn("task/*")},
+	"datasync:ListTagsForResource": {dataSyncArn("location/*"), dataSyncArn("task/*")},
+	"datasync:TagResource":         {dataSyncArn("location/*"), dataSyncArn("task/*")},
+	"iam:PassRole":                 {ResRole},
+	"iam:CreateServiceLinkedRole": {
+		"arn:" + ResPartition + ":iam::" + ResAccount + ":role/aws-service-role/datasync.amazonaws.com/AWSServiceRoleForDataSync",
+	},
+	"s3:ListBucket":                 {bucketArn},
+	"s3:GetBucketOwnershipControls": {bucketArn},
+	"s3:GetBucketAcl":               {bucketArn},
+	"s3:PutBucketOwnershipControls": {bucketArn},
+	"s3:GetBucketPolicy":            {bucketArn},
+	"s3:PutBucketPolicy":            {bucketArn},
+	"s3:DeleteBucketPolicy":         {bucketArn},
+	"logs:PutResourcePolicy":        {"*"},
+	"logs:DeleteResourcePolicy":     {"*"},
+}
+
+const bucketArn = "arn:" + ResPartition + ":s3:::" + ResBucket
+
+// dataSyncArn is the ARN pattern of DataSync resources; "task/*" also matches the
+// task's executions (task/<id>/execution/<id>), since * spans slashes.
+func dataSyncArn(resource string) string {
+	return "arn:" + ResPartition + ":datasync:" + ResRegion + ":" + ResAccount + ":" + resource
+}
+
+// ActionResources returns the resource ARN patterns an action of RequiredActions can
+// be granted on, with the Res* placeholders to fill in; "*" when the action supports
+// no resource-level permissions. Conditions the role should add: iam:PassedToService
+// = datasync.amazonaws.com on iam:PassRole, iam:AWSServiceName = datasync.amazonaws.com
+// on iam:CreateServiceLinkedRole.
+func ActionResources(action string) []string {
+	return slices.Clone(actionResources[action])
+}

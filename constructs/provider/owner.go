@@ -1,0 +1,188 @@
+package provider
+
+import (
+	"context"
+	"regexp"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/cfn"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/datasync"
+	dstypes "github.com/aws/aws-sdk-go-v2/service/datasync/types"
+)
+
+// Tags on every location, task and task execution the provider creates. They make
+// creates at-most-once: CloudFormation invokes the provider asynchronously, and
+// Lambda may deliver one event twice (or run it again after a crash), so a create
+// first looks for an object that carries the tags of its own request and returns it
+// instead of creating a second one.
+//
+// Why the request ID and not only the stack and logical ID: an update that replaces
+// a location (new bucket or Region) or a task (new location or task mode) runs the
+// create path while the object it replaces still exists, with the same stack and
+// logical ID, until CloudFormation deletes it in the cleanup phase. Matching on
+// stack and logical ID alone would hand back that old object, which CloudFormation
+// then deletes. Matching on the properties instead would be subtle (which
+// properties make "the same" object?) and would adopt objects from earlier requests,
+// such as the one a failed replacement left behind. The RequestId is unique per
+// CloudFormation request and identical in every delivery of that request, which is
+// exactly "the same create, delivered again".
+const (
+	TagStackID   = "cdk-datasync:cloudformation-stack-id"
+	TagLogicalID = "cdk-datasync:cloudformation-logical-id"
+	TagRequestID = "cdk-datasync:cloudformation-request-id"
+)
+
+// DataSync tag limits (datasync-2018-11-09 API model: TagKey, TagValue, InputTagList).
+const maxTags = 50
+
+var tagValueInvalid = regexp.MustCompile(`[^a-zA-Z0-9\s+=._:@/-]`)
+
+// tagValue makes s a valid DataSync tag value (pattern ^[a-zA-Z0-9\s+=._:@/-]+$, at
+// most 256 characters). Stack ARNs, logical IDs and request IDs already are; the
+// mapping only guards against surprises, and lookups apply the same mapping.
+func tagValue(s string) string {
+	s = tagValueInvalid.ReplaceAllString(s, "_")
+	if len(s) > 256 {
+		s = s[:256]
+	}
+	return s
+}
+
+// owner identifies the CloudFormation request an object was created for.
+type owner struct{ stackID, logicalID, requestID string }
+
+func ownerOf(event cfn.Event) owner {
+	return owner{tagValue(event.StackID), tagValue(event.LogicalResourceID), tagValue(event.RequestID)}
+}
+
+// tags are the tags a create sets: the owner's, and a Name tag when name is set.
+func (o owner) tags(name string) []dstypes.TagListEntry {
+	tags := []dstypes.TagListEntry{
+		{Key: aws.String(TagStackID), Value: aws.String(o.stackID)},
+		{Key: aws.String(TagLogicalID), Value: aws.String(o.logicalID)},
+		{Key: aws.String(TagRequestID), Value: aws.String(o.requestID)},
+	}
+	if name != "" {
+		tags = append(tags, dstypes.TagListEntry{Key: aws.String("Name"), Value: aws.String(name)})
+	}
+	return tags
+}
+
+// owns reports whether the DataSync object arn carries all of o's tags.
+func (h *Handler) owns(ctx context.Context, client DataSyncAPI, o owner, arn string) (bool, error) {
+	want := map[string]string{TagStackID: o.stackID, TagLogicalID: o.logicalID, TagRequestID: o.requestID}
+	var next *string
+	for {
+		page, err := client.ListTagsForResource(ctx, &datasync.ListTagsForResourceInput{ResourceArn: aws.String(arn), NextToken: next})
+		if err != nil {
+			if isNotFound(err) {
+				return false, nil // deleted since it was listed
+			}
+			return false, err
+		}
+		for _, t := range page.Tags {
+			if v, ok := want[aws.ToString(t.Key)]; ok && v == aws.ToString(t.Value) {
+				delete(want, aws.ToString(t.Key))
+			}
+		}
+		if len(want) == 0 {
+			return true, nil
+		}
+		if next = page.NextToken; next == nil {
+			return false, nil
+		}
+	}
+}
+
+// findLocation returns the S3 location that o created on the bucket, or "". The list
+// is narrowed by DataSync's own filter to S3 locations whose URI starts with
+// s3://<bucket>/, so only locations on that bucket have their tags read.
+func (h *Handler) findLocation(ctx context.Context, client DataSyncAPI, o owner, bucketArn string) (string, error) {
+	bucket := bucketArn[strings.LastIndex(bucketArn, ":")+1:]
+	return h.findOwned(ctx, client, o, func(next *string) ([]string, *string, error) {
+		page, err := client.ListLocations(ctx, &datasync.ListLocationsInput{NextToken: next, Filters: []dstypes.LocationFilter{
+			{Name: dstypes.LocationFilterNameLocationType, Operator: dstypes.OperatorEq, Values: []string{"S3"}},
+			{Name: dstypes.LocationFilterNameLocationUri, Operator: dstypes.OperatorBeginsWith, Values: []string{"s3://" + bucket + "/"}},
+		}})
+		if err != nil {
+			return nil, nil, err
+		}
+		var arns []string
+		for _, l := range page.Locations {
+			arns = append(arns, aws.ToString(l.LocationArn))
+		}
+		return arns, page.NextToken, nil
+	})
+}
+
+// findTask returns the task that o created from the source location, or "". The list
+// is narrowed by DataSync's LocationId filter to tasks that use that location.
+func (h *Handler) findTask(ctx context.Context, client DataSyncAPI, o owner, sourceLocationArn string) (string, error) {
+	return h.findOwned(ctx, client, o, func(next *string) ([]string, *string, error) {
+		page, err := client.ListTasks(ctx, &datasync.ListTasksInput{NextToken: next, Filters: []dstypes.TaskFilter{
+			{Name: dstypes.TaskFilterNameLocationId, Operator: dstypes.OperatorEq, Values: []string{sourceLocationArn}},
+		}})
+		if err != nil {
+			return nil, nil, err
+		}
+		var arns []string
+		for _, t := range page.Tasks {
+			arns = append(arns, aws.ToString(t.TaskArn))
+		}
+		return arns, page.NextToken, nil
+	})
+}
+
+// findExecution returns the execution of the task that o started, or "".
+func (h *Handler) findExecution(ctx context.Context, client DataSyncAPI, o owner, taskArn string) (string, error) {
+	return h.findOwned(ctx, client, o, func(next *string) ([]string, *string, error) {
+		page, err := client.ListTaskExecutions(ctx, &datasync.ListTaskExecutionsInput{TaskArn: aws.String(taskArn), NextToken: next})
+		if err != nil {
+			return nil, nil, err
+		}
+		var arns []string
+		for _, e := range page.TaskExecutions {
+			arns = append(arns, aws.ToString(e.TaskExecutionArn))
+		}
+		return arns, page.NextToken, nil
+	})
+}
+
+// findOwned returns the first object o owns among those a paged DataSync list call
+// returns (page gives one page's ARNs and the next token), or "".
+func (h *Handler) findOwned(ctx context.Context, client DataSyncAPI, o owner, page func(next *string) ([]string, *string, error)) (string, error) {
+	var next *string
+	for {
+		arns, token, err := page(next)
+		if err != nil {
+			return "", err
+		}
+		for _, arn := range arns {
+			switch ok, err := h.owns(ctx, client, o, arn); {
+			case err != nil:
+				return "", err
+			case ok:
+				return arn, nil
+			}
+		}
+		if next = token; next == nil {
+			return "", nil
+		}
+	}
+}
+
+// createOnce returns the object o already created (found by find), or creates one.
+// Both run under the IAM-propagation retry: the role may be seconds old.
+func (h *Handler) createOnce(ctx context.Context, what string, o owner, find func(owner) (string, error), create func() (string, error)) (Result, error) {
+	arn, err := retryIAM(ctx, h.Retry, "looking for an earlier "+what, func() (string, error) { return find(o) })
+	if err != nil {
+		return Result{}, err
+	}
+	if arn == "" {
+		if arn, err = retryIAM(ctx, h.Retry, what, create); err != nil {
+			return Result{}, err
+		}
+	}
+	return arnResult(arn), nil
+}
