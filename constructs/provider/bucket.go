@@ -166,7 +166,7 @@ func (h *Handler) bucketPolicyStatements(ctx context.Context, event cfn.Event) (
 		if err := decodeProps(event.OldResourceProperties, &old); err != nil {
 			return Result{}, err
 		}
-		if old.Bucket != p.Bucket {
+		if old.replacedBy(p) {
 			// A new bucket: CloudFormation's delete of the old physical ID cleans up there.
 			break
 		}

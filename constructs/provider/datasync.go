@@ -36,7 +36,7 @@ func (h *Handler) location(ctx context.Context, event cfn.Event) (Result, error)
 			return err
 		})
 	}
-	if event.RequestType == cfn.RequestUpdate && old.Region == p.Region && old.S3BucketArn == p.S3BucketArn {
+	if event.RequestType == cfn.RequestUpdate && !old.replacedBy(p) {
 		_, err := retryIAM(ctx, h.Retry, "UpdateLocationS3", func() (*datasync.UpdateLocationS3Output, error) {
 			return client.UpdateLocationS3(ctx, &datasync.UpdateLocationS3Input{
 				LocationArn:    aws.String(event.PhysicalResourceID),
@@ -209,7 +209,7 @@ func (h *Handler) taskExecution(ctx context.Context, event cfn.Event) (Result, e
 	if err != nil {
 		return Result{}, err
 	}
-	if event.RequestType == cfn.RequestUpdate && old.TaskArn == p.TaskArn {
+	if event.RequestType == cfn.RequestUpdate && !old.replacedBy(p) {
 		return Result{PhysicalID: event.PhysicalResourceID}, nil
 	}
 	client := h.DataSync(p.Region)

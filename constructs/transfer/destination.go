@@ -3,12 +3,14 @@ package transfer
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-lambda-go/cfn"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -247,7 +249,7 @@ func newExistingBucketAccess(scope constructs.Construct, b spec.DestinationBucke
 		Description: jsii.String(fmt.Sprintf("Disables ACLs on and merges the bucket policy of s3://%s for DataSync transfers", b.Name)),
 	})
 	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Actions:   jsii.Strings(destinationProviderActions...),
+		Actions:   jsii.Strings(destinationProviderActions()...),
 		Resources: jsii.Strings(arn),
 	}))
 	fn := newProviderFunction(scope, "Provider", role, "", "destination s3://"+b.Name)
@@ -267,10 +269,17 @@ func newExistingBucketAccess(scope constructs.Construct, b spec.DestinationBucke
 	policy.Node().AddDependency(ownership)
 }
 
-// destinationProviderActions are what the destination provider calls on the bucket.
-var destinationProviderActions = []string{
-	"s3:GetBucketOwnershipControls", "s3:GetBucketAcl", "s3:PutBucketOwnershipControls",
-	"s3:GetBucketPolicy", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy",
+// destinationProviderActions are every action the destination provider calls, for
+// any request on its resource types (provider.RequiredActions): all on the bucket.
+func destinationProviderActions() []string {
+	var out []string
+	for _, typ := range []string{provider.TypeOwnershipControls, provider.TypeBucketPolicyStatements} {
+		for _, req := range []cfn.RequestType{cfn.RequestCreate, cfn.RequestUpdate, cfn.RequestDelete} {
+			out = append(out, provider.RequiredActions(typ, req)...)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // cdkStatement renders a statement for a policy the app owns, exactly as computed

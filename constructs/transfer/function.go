@@ -48,6 +48,10 @@ func newProviderFunction(scope constructs.Construct, id string, role awsiam.Role
 		// every event itself (also on panic and timeout) and never returns an error
 		// after answering, so Lambda's retries would only run a create a second time.
 		RetryAttempts: jsii.Number(0),
+		// An event queued longer (throttling) is dropped rather than run after
+		// CloudFormation stopped waiting (one hour): at most 30 minutes queued plus the
+		// 15-minute timeout.
+		MaxEventAge: awscdk.Duration_Minutes(jsii.Number(30)),
 	}
 	if name != "" {
 		props.FunctionName = jsii.String(name)

@@ -3,6 +3,7 @@ package transfer
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
+	"github.com/aws/aws-lambda-go/cfn"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -241,7 +243,14 @@ func grant(role awsiam.Role, actions, resources []string, conditions map[string]
 
 // newLocationAdminRole is the tutorial's "source-user-role", as the provider Lambda's
 // execution role: it creates the locations and the task with its own credentials,
-// which the destination bucket policy names.
+// which the destination bucket policy names. Its policy is built from the
+// provider's own table of the calls each resource type makes
+// (provider.RequiredActions): what creates and updates of this config's resources
+// call, in the transfer's Regions, and what the delete of any resource the provider
+// serves calls, in every Region of the account, whatever the config. In an update
+// CloudFormation applies the new policy first and deletes removed or replaced
+// resources last, so the cleanup of any earlier config (a BASIC task's shared logs
+// resource policy, a location in a former source Region) must still be allowed.
 func newLocationAdminRole(scope constructs.Construct, t spec.Transfer, accessRole awsiam.Role, basicLogging bool) awsiam.Role {
 	role := awsiam.NewRole(scope, jsii.String("LocationAdminRole"), &awsiam.RoleProps{
 		RoleName:    jsii.String(t.LocationAdminRoleName()),
@@ -249,46 +258,103 @@ func newLocationAdminRole(scope constructs.Construct, t spec.Transfer, accessRol
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
 	})
 	p, acct := t.Partition(), t.Source.Account
-	locations := func(region string) string { return fmt.Sprintf("arn:%s:datasync:%s:%s:location/*", p, region, acct) }
-	tasks := fmt.Sprintf("arn:%s:datasync:%s:%s:task/*", p, t.Destination.Region, acct)
-	allLocations := []string{locations(t.Source.Region)}
+	regions := []string{t.Source.Region}
 	if t.CrossRegion() {
-		allLocations = append(allLocations, locations(t.Destination.Region))
+		regions = append(regions, t.Destination.Region)
 	}
-	add := func(actions, resources []string, conditions map[string]interface{}) {
-		grant(role, actions, resources, conditions)
-	}
-	// The location access test lists both buckets as this role; each grant is pinned
-	// to the account that owns the bucket.
-	for _, b := range []struct{ bucket, account string }{{t.Source.Bucket, t.Source.Account}, {t.Destination.Bucket, t.Destination.Account}} {
-		add([]string{"s3:ListBucket"}, []string{t.BucketArn(b.bucket)},
-			map[string]interface{}{"StringEquals": map[string]interface{}{"aws:ResourceAccount": b.account}})
-	}
-	add([]string{"iam:PassRole"}, []string{*accessRole.RoleArn()},
-		map[string]interface{}{"StringEquals": map[string]interface{}{"iam:PassedToService": "datasync.amazonaws.com"}})
-	// CreateLocationS3 has no resource type to scope to (Service Authorization Reference).
-	add([]string{"datasync:CreateLocationS3"}, []string{"*"}, nil)
-	add([]string{"datasync:UpdateLocationS3", "datasync:DeleteLocation", "datasync:TagResource"}, allLocations, nil)
-	add([]string{"datasync:CreateTask"}, append([]string{tasks}, allLocations...), nil)
-	add([]string{"datasync:UpdateTask", "datasync:DeleteTask", "datasync:DescribeTask", "datasync:StartTaskExecution", "datasync:TagResource"},
-		[]string{tasks}, nil)
-	findings := append([]string{"Resource::*", "Resource::" + tasks}, prefixAll("Resource::", allLocations)...)
-	if t.Task.Mode == "ENHANCED" {
-		// CreateTask in ENHANCED mode creates DataSync's service-linked role once per account.
-		add([]string{"iam:CreateServiceLinkedRole"},
-			[]string{fmt.Sprintf("arn:%s:iam::%s:role/aws-service-role/datasync.amazonaws.com/AWSServiceRoleForDataSync", p, acct)},
-			map[string]interface{}{"StringEquals": map[string]interface{}{"iam:AWSServiceName": "datasync.amazonaws.com"}})
+	// Actions by the resources they are granted on, in a stable order.
+	byResources := map[string][]string{}
+	var order []string
+	var findings []string
+	present := []string{provider.TypeS3Location, provider.TypeTask}
+	if t.Task.StartOnDeploy {
+		present = append(present, provider.TypeTaskExecution)
 	}
 	if basicLogging {
-		// Resource policies have no ARN; ListTasks has no resource type. The provider
-		// deletes the shared policy only when no task logs under /aws/datasync/ any more.
-		add([]string{"logs:PutResourcePolicy", "logs:DeleteResourcePolicy", "datasync:ListTasks"}, []string{"*"}, nil)
+		present = append(present, provider.TypeLogsResourcePolicy)
 	}
+	for _, action := range sourceProviderActions(present) {
+		var resources []string
+		switch action {
+		case "s3:ListBucket":
+			// The location access test lists both buckets as this role; each grant is
+			// pinned to the account that owns the bucket.
+			for _, b := range []struct{ bucket, account string }{{t.Source.Bucket, t.Source.Account}, {t.Destination.Bucket, t.Destination.Account}} {
+				grant(role, []string{action}, []string{t.BucketArn(b.bucket)},
+					map[string]interface{}{"StringEquals": map[string]interface{}{"aws:ResourceAccount": b.account}})
+			}
+			continue
+		case "iam:PassRole":
+			// Only the bucket-access role (locations, task report), only to DataSync.
+			grant(role, []string{action}, []string{*accessRole.RoleArn()},
+				map[string]interface{}{"StringEquals": map[string]interface{}{"iam:PassedToService": "datasync.amazonaws.com"}})
+			continue
+		case "iam:CreateServiceLinkedRole":
+			// CreateTask in ENHANCED mode creates DataSync's service-linked role once per
+			// account.
+			if t.Task.Mode != "ENHANCED" {
+				continue
+			}
+			grant(role, []string{action},
+				[]string{fmt.Sprintf("arn:%s:iam::%s:role/aws-service-role/datasync.amazonaws.com/AWSServiceRoleForDataSync", p, acct)},
+				map[string]interface{}{"StringEquals": map[string]interface{}{"iam:AWSServiceName": "datasync.amazonaws.com"}})
+			continue
+		}
+		inRegions := regions
+		if slices.Contains(sourceProviderDeleteActions(), action) {
+			inRegions = []string{"*"}
+		}
+		for _, pattern := range provider.ActionResources(action) {
+			if pattern == "*" {
+				resources = append(resources, "*")
+				continue
+			}
+			for _, r := range inRegions {
+				resources = append(resources, strings.NewReplacer(provider.ResPartition, p, provider.ResRegion, r, provider.ResAccount, acct).Replace(pattern))
+			}
+		}
+		key := strings.Join(resources, " ")
+		if _, ok := byResources[key]; !ok {
+			order = append(order, key)
+		}
+		byResources[key] = append(byResources[key], action)
+	}
+	for _, key := range order {
+		resources := strings.Split(key, " ")
+		grant(role, byResources[key], resources, nil)
+		findings = append(findings, prefixAll("Resource::", resources)...)
+	}
+	slices.Sort(findings)
 	suppress(role.Node().FindChild(jsii.String("DefaultPolicy")), "AwsSolutions-IAM5",
-		"DataSync location and task IDs are generated, so their ARNs are scoped to this account and the Regions of the transfer; "+
-			"datasync:CreateLocationS3, datasync:ListTasks and the CloudWatch Logs resource-policy actions support no resource-level permissions.",
-		findings...)
+		"DataSync location and task IDs are generated, so their ARNs are scoped to this account (and, except for the deletes a later "+
+			"update's cleanup makes, to the Regions of the transfer); datasync:CreateLocationS3, CreateTask, the List actions and the "+
+			"CloudWatch Logs resource-policy actions support no resource-level permissions.",
+		slices.Compact(findings)...)
 	return role
+}
+
+// sourceProviderTypes are the resource types the source side's provider serves.
+var sourceProviderTypes = []string{provider.TypeS3Location, provider.TypeTask, provider.TypeTaskExecution, provider.TypeLogsResourcePolicy}
+
+// sourceProviderActions are the actions the source provider may call: creates and
+// updates of the present resource types, deletes of every type it serves.
+func sourceProviderActions(present []string) []string {
+	out := sourceProviderDeleteActions()
+	for _, typ := range present {
+		out = append(out, provider.RequiredActions(typ, cfn.RequestCreate)...)
+		out = append(out, provider.RequiredActions(typ, cfn.RequestUpdate)...)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// sourceProviderDeleteActions are the actions a delete calls.
+func sourceProviderDeleteActions() []string {
+	var out []string
+	for _, typ := range sourceProviderTypes {
+		out = append(out, provider.RequiredActions(typ, cfn.RequestDelete)...)
+	}
+	return out
 }
 
 func prefixAll(prefix string, list []string) []string {

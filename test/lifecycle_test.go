@@ -1,0 +1,299 @@
+package test
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-lambda-go/cfn"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/s3transfer/cdk-datasync/constructs/provider"
+	"github.com/s3transfer/cdk-datasync/constructs/spec"
+	"github.com/s3transfer/cdk-datasync/constructs/transfer"
+)
+
+// A config option of one transfer and the values it can take; each value is a
+// change to a transfer (applied in option order: Regions before keys of that Region).
+type option struct {
+	name   string
+	values []func(*spec.Transfer)
+}
+
+const (
+	keyUSE1 = "arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+	keyEUW1 = "arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+	keyUSW2 = "arn:aws:kms:us-west-2:222222222222:key/abcd1234-12ab-34cd-56ef-1234567890ab"
+)
+
+// lifecycleOptions are every option of a transfer that changes what the source
+// stack holds or what its provider's role may do. The first value of each is the
+// crossRegion() transfer's.
+var lifecycleOptions = []option{
+	{"task.mode", []func(*spec.Transfer){func(t *spec.Transfer) {}, func(t *spec.Transfer) { t.Task.Mode = "BASIC" }}},
+	{"task.logLevel", []func(*spec.Transfer){
+		func(t *spec.Transfer) {}, func(t *spec.Transfer) { t.Task.LogLevel = "OFF" }, func(t *spec.Transfer) { t.Task.LogLevel = "TRANSFER" }}},
+	{"task.startOnDeploy", []func(*spec.Transfer){func(t *spec.Transfer) {}, func(t *spec.Transfer) { t.Task.StartOnDeploy = true }}},
+	{"source.region", []func(*spec.Transfer){func(t *spec.Transfer) {}, func(t *spec.Transfer) { t.Source.Region = "eu-west-1" }}},
+	{"task.report", []func(*spec.Transfer){func(t *spec.Transfer) {}, func(t *spec.Transfer) {
+		t.Task.Report = &spec.Report{Bucket: "acme-reports", Prefix: "datasync"}
+	}}},
+	{"notifications", []func(*spec.Transfer){func(t *spec.Transfer) {}, func(t *spec.Transfer) { t.Notifications.Email = "ops@example.com" }}},
+	{"source.bucket", []func(*spec.Transfer){func(t *spec.Transfer) {}, func(t *spec.Transfer) { t.Source.Bucket = "acme-media-src-2" }}},
+	{"source.prefix", []func(*spec.Transfer){func(t *spec.Transfer) {}, func(t *spec.Transfer) { t.Source.Prefix = "" }}},
+	{"destination.bucket", []func(*spec.Transfer){func(t *spec.Transfer) {}, func(t *spec.Transfer) { t.Destination.Bucket = "acme-media-dst-2" }}},
+	{"destination.prefix", []func(*spec.Transfer){func(t *spec.Transfer) {}, func(t *spec.Transfer) { t.Destination.Prefix = "" }}},
+	{"source.kmsKeyArn", []func(*spec.Transfer){func(t *spec.Transfer) {}, func(t *spec.Transfer) {
+		t.Source.KmsKeyArn = map[string]string{"us-east-1": keyUSE1, "eu-west-1": keyEUW1}[t.Source.Region]
+	}}},
+	{"destination.kmsKeyArn", []func(*spec.Transfer){func(t *spec.Transfer) {}, func(t *spec.Transfer) { t.Destination.KmsKeyArn = keyUSW2 }}},
+}
+
+// backgroundOptions are crossed in full; every other option is flipped on each of
+// those backgrounds.
+const backgroundOptions = 4
+
+// lifecycleConfig is one config: the value index of each option.
+type lifecycleConfig []int
+
+func (c lifecycleConfig) key() string { return fmt.Sprint([]int(c)) }
+
+func (c lifecycleConfig) transfer() spec.Transfer {
+	t := crossRegion()
+	for i, v := range c {
+		lifecycleOptions[i].values[v](&t)
+	}
+	return t
+}
+
+func (c lifecycleConfig) String() string {
+	var parts []string
+	for i, v := range c {
+		if v != 0 {
+			parts = append(parts, fmt.Sprintf("%s#%d", lifecycleOptions[i].name, v))
+		}
+	}
+	if len(parts) == 0 {
+		return "defaults"
+	}
+	return strings.Join(parts, ",")
+}
+
+// lifecyclePairs generates the transitions: every ordered pair of backgrounds (the
+// first backgroundOptions options crossed), and on every background each other
+// option changed to each of its other values and back.
+func lifecyclePairs() (configs []lifecycleConfig, pairs [][2]lifecycleConfig) {
+	var backgrounds []lifecycleConfig
+	var cross func(prefix []int)
+	cross = func(prefix []int) {
+		if len(prefix) == backgroundOptions {
+			c := make(lifecycleConfig, len(lifecycleOptions))
+			copy(c, prefix)
+			backgrounds = append(backgrounds, c)
+			return
+		}
+		for v := range lifecycleOptions[len(prefix)].values {
+			cross(append(slices.Clone(prefix), v))
+		}
+	}
+	cross(nil)
+	seen := map[string]bool{}
+	addConfig := func(c lifecycleConfig) {
+		if !seen[c.key()] {
+			seen[c.key()] = true
+			configs = append(configs, c)
+		}
+	}
+	for _, from := range backgrounds {
+		addConfig(from)
+		for _, to := range backgrounds {
+			if from.key() != to.key() {
+				pairs = append(pairs, [2]lifecycleConfig{from, to})
+			}
+		}
+		for o := backgroundOptions; o < len(lifecycleOptions); o++ {
+			for v := 1; v < len(lifecycleOptions[o].values); v++ {
+				changed := slices.Clone(from)
+				changed[o] = v
+				addConfig(changed)
+				pairs = append(pairs, [2]lifecycleConfig{from, changed}, [2]lifecycleConfig{changed, from})
+			}
+		}
+	}
+	return configs, pairs
+}
+
+// customResource is a provider resource of a synthesized template.
+type customResource struct {
+	Type       string
+	Properties map[string]any
+}
+
+// sourceTemplate is what the lifecycle check reads of a source stack's template.
+type sourceTemplate struct {
+	resources map[string]customResource // provider resources by logical ID
+	policy    []map[string]any          // the provider (location-admin) role's statements
+}
+
+func readSourceTemplate(t *testing.T, path string) sourceTemplate {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tm struct {
+		Resources map[string]struct {
+			Type       string
+			Properties map[string]any
+		}
+	}
+	if err := json.Unmarshal(raw, &tm); err != nil {
+		t.Fatal(err)
+	}
+	out := sourceTemplate{resources: map[string]customResource{}}
+	for id, r := range tm.Resources {
+		switch {
+		case strings.HasPrefix(r.Type, "Custom::"):
+			out.resources[id] = customResource{r.Type, r.Properties}
+		case r.Type == "AWS::IAM::Policy" && strings.Contains(toString(r.Properties["Roles"]), "LocationAdminRole"):
+			for _, s := range r.Properties["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+				out.policy = append(out.policy, s.(map[string]any))
+			}
+		}
+	}
+	return out
+}
+
+// replaced reports which resources an update from old to new replaces: the provider
+// returns a new physical ID (provider.Replaces), or a property refers to a resource
+// that is replaced (its Ref resolves to the new physical ID).
+func replaced(old, cur sourceTemplate) map[string]bool {
+	out := map[string]bool{}
+	for changed := true; changed; {
+		changed = false
+		for id, o := range old.resources {
+			n, kept := cur.resources[id]
+			if !kept || out[id] {
+				continue
+			}
+			refsReplaced := false
+			for ref := range out {
+				if strings.Contains(toString(n.Properties), `{"Ref":"`+ref+`"}`) {
+					refsReplaced = true
+				}
+			}
+			if refsReplaced || provider.Replaces(o.Type, stringProps(o.Properties), stringProps(n.Properties)) {
+				out[id], changed = true, true
+			}
+		}
+	}
+	return out
+}
+
+// stringProps renders tokens (Ref, Fn::GetAtt) as strings, as CloudFormation passes
+// resolved values to the provider.
+func stringProps(p map[string]any) map[string]any {
+	out := map[string]any{}
+	for k, v := range p {
+		if s, ok := v.(string); ok {
+			out[k] = s
+		} else {
+			out[k] = toString(v)
+		}
+	}
+	return out
+}
+
+// allowed evaluates an identity policy's Allow statements for an action on a
+// resource (IAM's * and ? wildcards in both). Statements with conditions are not
+// counted: the calls checked here are made without the context they would need.
+func allowed(policy []map[string]any, action, resource string) bool {
+	for _, s := range policy {
+		if s["Effect"] != "Allow" || s["Condition"] != nil {
+			continue
+		}
+		if slices.ContainsFunc(strs(s["Action"]), func(a string) bool { return wildcardMatch(a, action) }) &&
+			slices.ContainsFunc(strs(s["Resource"]), func(r string) bool { return wildcardMatch(r, resource) }) {
+			return true
+		}
+	}
+	return false
+}
+
+func wildcardMatch(pattern, s string) bool {
+	re := "^" + strings.NewReplacer(`\*`, ".*", `\?`, ".").Replace(regexp.QuoteMeta(pattern)) + "$"
+	return regexp.MustCompile(re).MatchString(s)
+}
+
+// TestCleanupKeepsItsPermissionsThroughEveryConfigChange synthesizes the source
+// stack of every generated config and, for every generated transition, checks that
+// the provider's role in the NEW template allows every call the delete of each
+// resource the update removes or replaces makes: CloudFormation applies the new role
+// policy first and deletes those resources last, in the cleanup phase.
+func TestCleanupKeepsItsPermissionsThroughEveryConfigChange(t *testing.T) {
+	configs, pairs := lifecyclePairs()
+	ctx := cdkContext(t)
+	ctx["aws:cdk:bundling-stacks"] = []string{}
+	outdir := t.TempDir()
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(outdir), Context: &ctx})
+	for i, c := range configs {
+		tr := c.transfer()
+		transfer.NewSourceStack(app, fmt.Sprintf("Config%d", i), &transfer.SourceStackProps{Transfer: &tr})
+	}
+	app.Synth(nil)
+	templates := map[string]sourceTemplate{}
+	for i, c := range configs {
+		templates[c.key()] = readSourceTemplate(t, filepath.Join(outdir, fmt.Sprintf("Config%d.template.json", i)))
+	}
+
+	checked, failures := 0, 0
+	for _, p := range pairs {
+		old, cur := templates[p[0].key()], templates[p[1].key()]
+		from := p[0].transfer()
+		gone := replaced(old, cur)
+		for id := range old.resources {
+			if _, kept := cur.resources[id]; !kept {
+				gone[id] = true
+			}
+		}
+		for id := range gone {
+			r := old.resources[id]
+			for _, call := range deleteCalls(r, from) {
+				checked++
+				if !allowed(cur.policy, call[0], call[1]) {
+					failures++
+					if failures <= 20 {
+						t.Errorf("%s -> %s: deleting %s (%s) calls %s on %s, which the new role does not allow",
+							p[0], p[1], id, r.Type, call[0], call[1])
+					}
+				}
+			}
+		}
+	}
+	t.Logf("%d configs synthesized, %d transitions, %d delete calls checked against the new role", len(configs), len(pairs), checked)
+	if checked == 0 {
+		t.Fatal("no transition removed or replaced a resource: the generator is broken")
+	}
+}
+
+// deleteCalls are the calls (action, resource) the provider's delete of a resource
+// of the old template makes, by the provider's own table (provider.RequiredActions
+// and provider.ActionResources), on resources of the Region in its properties.
+func deleteCalls(r customResource, t spec.Transfer) [][2]string {
+	region, _ := r.Properties["Region"].(string)
+	fill := strings.NewReplacer(provider.ResPartition, "aws", provider.ResRegion, region, provider.ResAccount, t.Source.Account,
+		"location/*", "location/loc-0123456789abcdef0", "task/*", "task/task-0123456789abcdef0")
+	var out [][2]string
+	for _, action := range provider.RequiredActions(r.Type, cfn.RequestDelete) {
+		for _, pattern := range provider.ActionResources(action) {
+			out = append(out, [2]string{action, fill.Replace(pattern)})
+		}
+	}
+	return out
+}
