@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/s3transfer/cdk-datasync/constructs/provider"
 	"github.com/s3transfer/cdk-datasync/constructs/spec"
 	"github.com/s3transfer/cdk-datasync/constructs/transfer"
 )
@@ -316,5 +317,13 @@ func TestInvalidTransferPanicsWithEveryProblem(t *testing.T) {
 	msg := expectPanic(t, func() { transfer.NewTransferStacks(app, &tr) })
 	if !strings.Contains(msg, `source.account: "123"`) || !strings.Contains(msg, `task.mode: "TURBO"`) {
 		t.Errorf("panic = %s", msg)
+	}
+}
+
+// TestSynthAndDeployCheckTheSameBucketPolicyLimit: the synth-time budget and the
+// provider's check at deploy use one number, S3's.
+func TestSynthAndDeployCheckTheSameBucketPolicyLimit(t *testing.T) {
+	if spec.MaxBucketPolicyBytes != provider.MaxBucketPolicyBytes {
+		t.Errorf("spec checks %d bytes, the provider %d", spec.MaxBucketPolicyBytes, provider.MaxBucketPolicyBytes)
 	}
 }
