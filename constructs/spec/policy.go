@@ -97,28 +97,44 @@ func AccountPrincipal(partition, account string) string {
 	return fmt.Sprintf("arn:%s:iam::%s:root", partition, account)
 }
 
-// Sids of this project's statements in a destination bucket's policy and key policy.
+// Kinds of this project's statements in a destination bucket's policy and key
+// policy. A statement's Sid is "DataSync" + the owner's token + the kind (Sid).
 // The provider recognises its statements by Sid; every statement of a bucket is
 // managed by the one resource of the bucket's destination stack.
 const (
-	SidBucket                = "DataSyncBucket"
-	SidWholeBucket           = "DataSyncWholeBucket"
-	SidPrefix                = "DataSyncPrefix" // followed by 1, 2, ...
-	SidKeyAccess             = "DataSyncKeyAccess"
-	SidDenyInsecureTransport = "DataSyncDenyInsecureTransport"
+	SidBucket                = "Bucket"
+	SidWholeBucket           = "WholeBucket"
+	SidPrefix                = "Prefix" // followed by 1, 2, ...
+	SidKeyAccess             = "KeyAccess"
+	SidDenyInsecureTransport = "DenyInsecureTransport"
 )
+
+// OwnerTokenLength is the length of DestinationBucket.Owner.
+const OwnerTokenLength = 6
+
+// Sid is the Sid of this owner's statement of a kind: DataSync<owner><kind>. The
+// owner's token keeps the statements of two owners of one bucket apart (two
+// constructs, or one renamed, whose old resource's delete runs after the new one's
+// create): each removes only its own.
+func (b DestinationBucket) Sid(kind string) string {
+	owner := b.Owner
+	if owner == "" {
+		owner = strings.Repeat("X", OwnerTokenLength) // same length: sizes computed without an owner hold
+	}
+	return "DataSync" + owner + kind
+}
 
 // BucketPolicyStatements are the statements the destination bucket's policy needs
 // for every transfer into it. They are built to be small (S3 allows 20 KB per bucket
 // policy) and to keep transfers apart:
 //
-//   - DataSyncBucket: the bucket-level actions (GetBucketLocation, ListBucket,
+//   - Bucket: the bucket-level actions (GetBucketLocation, ListBucket,
 //     ListBucketMultipartUploads) on the bucket, for every location-admin role (the
 //     location access test lists the bucket as the caller of CreateLocationS3) and
 //     the bucket-access role of every transfer into a prefix;
-//   - DataSyncWholeBucket: the tutorial's ten actions on the bucket and all its
+//   - WholeBucket: the tutorial's ten actions on the bucket and all its
 //     objects, for the bucket-access roles of transfers without a prefix;
-//   - DataSyncPrefix<n>: the object-level actions on bucket/prefix/*, for the
+//   - Prefix<n>: the object-level actions on bucket/prefix/*, for the
 //     bucket-access roles that write that prefix (prefixes with the same roles share
 //     a statement).
 //
@@ -143,9 +159,9 @@ func (b DestinationBucket) BucketPolicyStatements() []Statement {
 		prefixes[p].add(t, Transfer.BucketAccessRoleName)
 	}
 	arn := fmt.Sprintf("arn:%s:s3:::%s", b.Partition, b.Name)
-	stmts := []Statement{listers.statement(SidBucket, b.Partition, DestinationBucketActions, arn)}
+	stmts := []Statement{listers.statement(b.Sid(SidBucket), b.Partition, DestinationBucketActions, arn)}
 	if len(wholeBucket.roles) > 0 {
-		stmts = append(stmts, wholeBucket.statement(SidWholeBucket, b.Partition,
+		stmts = append(stmts, wholeBucket.statement(b.Sid(SidWholeBucket), b.Partition,
 			append(slices.Clone(DestinationBucketActions), DestinationObjectActions...), arn, arn+"/*"))
 	}
 	// Prefixes written by the same roles share one statement.
@@ -163,7 +179,7 @@ func (b DestinationBucket) BucketPolicyStatements() []Statement {
 		}
 		delete(byRoles, key)
 		n++
-		stmts = append(stmts, prefixes[p].statement(fmt.Sprintf("%s%d", SidPrefix, n), b.Partition, DestinationObjectActions, resources...))
+		stmts = append(stmts, prefixes[p].statement(b.Sid(fmt.Sprintf("%s%d", SidPrefix, n)), b.Partition, DestinationObjectActions, resources...))
 	}
 	return stmts
 }
@@ -173,7 +189,7 @@ func (b DestinationBucket) BucketPolicyStatements() []Statement {
 func (b DestinationBucket) DenyInsecureTransportStatement() Statement {
 	arn := fmt.Sprintf("arn:%s:s3:::%s", b.Partition, b.Name)
 	return Statement{
-		Sid: SidDenyInsecureTransport, Effect: "Deny", Principal: map[string]Values{"AWS": {"*"}},
+		Sid: b.Sid(SidDenyInsecureTransport), Effect: "Deny", Principal: map[string]Values{"AWS": {"*"}},
 		Action: Values{"s3:*"}, Resource: Values{arn, arn + "/*"},
 		Condition: map[string]map[string]Values{"Bool": {"aws:SecureTransport": {"false"}}},
 	}
@@ -186,7 +202,7 @@ func (b DestinationBucket) KeyPolicyStatement() Statement {
 	for _, t := range b.Transfers {
 		roles.add(t, Transfer.BucketAccessRoleName)
 	}
-	return roles.statement(SidKeyAccess, b.Partition, DestinationKeyActions, "*")
+	return roles.statement(b.Sid(SidKeyAccess), b.Partition, DestinationKeyActions, "*")
 }
 
 // PolicyBudget is the size the bucket policy statements of BucketPolicyStatements

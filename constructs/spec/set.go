@@ -19,6 +19,11 @@ type DestinationBucket struct {
 	KmsKeyArn            string
 	// NoncurrentVersionExpirationDays is destination.noncurrentVersionExpirationDays.
 	NoncurrentVersionExpirationDays int
+	// Owner is a token of OwnerTokenLength letters and digits that identifies the
+	// construct owning the bucket's statements, in their Sids (see Sid). The
+	// DestinationAccess construct sets it from its address; "" stands for a token of
+	// the same length.
+	Owner string
 	// Transfers are the transfers into the bucket, as given (without defaults), in
 	// the order given.
 	Transfers []Transfer
@@ -158,9 +163,14 @@ func ValidateSet(ts []Transfer) error {
 	return c.errs.Err()
 }
 
-// checkOverlaps rejects a preserveDeletedFiles REMOVE whose destination prefix
-// overlaps another transfer's in the same bucket: DataSync would delete the other
-// transfer's objects as "deleted at the source".
+// checkOverlaps keeps the transfers into one bucket apart. Two transfers either
+// share a destination prefix (the same prefix, or both the whole bucket: both may
+// write there, by choice) or use prefixes where neither contains the other; a prefix
+// inside another transfer's (or a whole-bucket transfer beside prefix transfers)
+// would let one transfer's role write and delete under the other's, since object
+// grants cover everything under a prefix. And a preserveDeletedFiles REMOVE must not
+// overlap another transfer's prefix at all: DataSync would delete that transfer's
+// objects as "deleted at the source".
 func checkOverlaps(c *collector, ts []Transfer, bucket string, at func(int, string) string, ref func(int) string) {
 	var into []int
 	for i, t := range ts {
@@ -168,12 +178,24 @@ func checkOverlaps(c *collector, ts []Transfer, bucket string, at func(int, stri
 			into = append(into, i)
 		}
 	}
+	prefix := func(i int) string { return strings.Trim(ts[i].Destination.Prefix, "/") }
+	for n, j := range into {
+		for _, i := range into[:n] {
+			if prefix(i) != prefix(j) && prefixesOverlap(prefix(i), prefix(j)) {
+				c.add(at(j, "destination.prefix"), ts[j].Destination.Prefix, "overlaps %q of %s in bucket %q: one of the two would write and delete under the other's prefix. "+
+					"Transfers into one bucket use the same prefix (to share it) or prefixes where neither contains the other; "+
+					"a whole-bucket transfer (no prefix) shares the bucket only with other whole-bucket transfers",
+					ts[i].Destination.Prefix, ref(i), bucket)
+				break
+			}
+		}
+	}
 	for _, i := range into {
 		if ts[i].WithDefaults().Task.PreserveDeletedFiles != "REMOVE" {
 			continue
 		}
 		for _, j := range into {
-			if j != i && prefixesOverlap(ts[i].Destination.Prefix, ts[j].Destination.Prefix) {
+			if j != i && prefixesOverlap(prefix(i), prefix(j)) {
 				c.add(at(i, "task.preserveDeletedFiles"), "REMOVE", "would delete what %s writes: its destination prefix %q overlaps %q in bucket %q. "+
 					"Use PRESERVE, or destination prefixes where neither contains the other", ref(j), ts[j].Destination.Prefix, ts[i].Destination.Prefix, bucket)
 				break

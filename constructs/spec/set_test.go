@@ -53,8 +53,17 @@ func TestValidateSet(t *testing.T) {
 		wantErr []string // fragments; none = valid
 	}{
 		{"several transfers into one existing bucket", func() []Transfer {
-			return []Transfer{into("a", "111111111111", "lake", "a"), into("b", "222222222222", "lake", "b"), into("c", "333333333333", "lake", "")}
+			return []Transfer{into("a", "111111111111", "lake", "a"), into("b", "222222222222", "lake", "b"), into("c", "333333333333", "lake", "a/")}
 		}, nil},
+		{"whole-bucket transfers share a bucket", func() []Transfer {
+			return []Transfer{into("a", "111111111111", "lake", ""), into("b", "222222222222", "lake", "")}
+		}, nil},
+		{"a prefix inside another transfer's", func() []Transfer {
+			return []Transfer{into("a", "111111111111", "lake", "logs"), into("b", "222222222222", "lake", "logs/b"), into("c", "333333333333", "lake", "logs-c")}
+		}, []string{`transfers[1].destination.prefix: "logs/b" overlaps "logs" of transfers[0] ("a") in bucket "lake": one of the two would write and delete under the other's prefix`}},
+		{"a whole-bucket transfer beside a prefix transfer", func() []Transfer {
+			return []Transfer{into("a", "111111111111", "lake", "logs"), into("b", "222222222222", "lake", "")}
+		}, []string{`transfers[1].destination.prefix: "" overlaps "logs" of transfers[0] ("a")`}},
 		{"created by two transfers with the same settings", func() []Transfer {
 			a, b := into("a", "111111111111", "lake", "a"), into("b", "222222222222", "lake", "b")
 			a.Destination.CreateBucket, b.Destination.CreateBucket = true, true
@@ -96,11 +105,11 @@ func TestValidateSet(t *testing.T) {
 		{"two buckets, one stack name", func() []Transfer {
 			return []Transfer{into("a", "111111111111", "logs.example", ""), into("b", "222222222222", "logs-example", "")}
 		}, []string{`transfers[1].destination.bucket: "logs-example" maps to the stack name logs-example-destination, as bucket "logs.example" of transfers[0] ("a") does`}},
-		{"REMOVE over another transfer's prefix", func() []Transfer {
-			a, b := into("a", "111111111111", "lake", "data"), into("b", "222222222222", "lake", "data/b")
+		{"REMOVE in a shared prefix", func() []Transfer {
+			a, b := into("a", "111111111111", "lake", "data"), into("b", "222222222222", "lake", "data")
 			a.Task.PreserveDeletedFiles = "REMOVE"
 			return []Transfer{a, b}
-		}, []string{`transfers[0].task.preserveDeletedFiles: "REMOVE" would delete what transfers[1] ("b") writes: its destination prefix "data/b" overlaps "data"`}},
+		}, []string{`transfers[0].task.preserveDeletedFiles: "REMOVE" would delete what transfers[1] ("b") writes: its destination prefix "data" overlaps "data"`}},
 		{"REMOVE in a disjoint prefix", func() []Transfer {
 			a, b := into("a", "111111111111", "lake", "data/a"), into("b", "222222222222", "lake", "data/b")
 			a.Task.PreserveDeletedFiles = "REMOVE"
@@ -238,7 +247,10 @@ func TestBucketPolicyKeepsEachRoleToItsOwnPrefix(t *testing.T) {
 		into("team-a", "111111111111", "lake", "teams/a"),
 		into("team-b", "222222222222", "lake", "teams/b"),
 		into("team-c", "222222222222", "lake", "teams/b"), // two sources, one prefix
-		into("archive", "333333333333", "lake", ""),
+		into("archive", "333333333333", "lake", "archive"),
+	}
+	if err := ValidateSet(ts); err != nil {
+		t.Fatal(err)
 	}
 	stmts := GroupDestinations(ts)[0].BucketPolicyStatements()
 	role := func(t Transfer, name func(Transfer) string) string { return t.WithDefaults().RoleArn(name(t)) }
@@ -286,12 +298,12 @@ func TestBucketPolicyKeepsEachRoleToItsOwnPrefix(t *testing.T) {
 	// Two transfers into one prefix share one statement.
 	prefixStmts := 0
 	for _, s := range stmts {
-		if strings.HasPrefix(s.Sid, SidPrefix) {
+		if strings.HasPrefix(s.Sid, "DataSyncXXXXXX"+SidPrefix) {
 			prefixStmts++
 		}
 	}
-	if prefixStmts != 2 {
-		t.Errorf("%d prefix statements for two prefixes", prefixStmts)
+	if prefixStmts != 3 {
+		t.Errorf("%d prefix statements for three prefixes", prefixStmts)
 	}
 }
 
@@ -324,5 +336,24 @@ func TestDerivedNamesStayWithinAWSLimits(t *testing.T) {
 	err := tooLong.Validate()
 	if err == nil || !strings.Contains(err.Error(), "makes the IAM role name \"datasync-abbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb-bucket-access\" 74 characters long, over AWS's limit of 64") {
 		t.Errorf("error = %v", err)
+	}
+}
+
+// TestTwentyFivePrefixTransfersFitWithNamesOfUpTo22Characters pins the bound the
+// README gives: every role ARN is named in the policy, so names cost three bytes
+// a character per transfer. With 17-character prefixes, 25 transfers from 25
+// accounts fit with names of 22 characters, not 23.
+func TestTwentyFivePrefixTransfersFitWithNamesOfUpTo22Characters(t *testing.T) {
+	for _, tc := range []struct {
+		nameLength int
+		fits       bool
+	}{{22, true}, {23, false}} {
+		ts := scale(25, 25, true)
+		for i := range ts {
+			ts[i].Name = fmt.Sprintf("t%s%03d", strings.Repeat("x", tc.nameLength-4), i)
+		}
+		if err := ValidateSet(ts); (err == nil) != tc.fits {
+			t.Errorf("names of %d characters: fits %t, want %t (%v)", tc.nameLength, err == nil, tc.fits, err)
+		}
 	}
 }

@@ -102,6 +102,10 @@ func (t Transfer) Validate() error {
 	}
 
 	validateTask(c, t.Task, d.Task)
+	if r := t.Task.Report; r != nil && r.Bucket == t.Destination.Bucket && t.Source.Account != t.Destination.Account {
+		c.add("task.report.bucket", r.Bucket, "is the destination bucket, in account %s: task reports go to a bucket of the source account %s (the bucket-access role may write reports only there)",
+			t.Destination.Account, t.Source.Account)
+	}
 
 	if e := t.Notifications.Email; e != "" && !emailRe.MatchString(e) {
 		c.add("notifications.email", e, "is not an email address")

@@ -124,6 +124,8 @@ func TestValidateRules(t *testing.T) {
 		{"storage class lowercase", func(t *Transfer) { t.Destination.StorageClass = "standard" }, "use one of STANDARD, STANDARD_IA"},
 		{"create key with created bucket", func(t *Transfer) { t.Destination.CreateBucket, t.Destination.CreateKmsKey = true, true }, ""},
 		{"create key without created bucket", func(t *Transfer) { t.Destination.CreateKmsKey = true }, "destination.createKmsKey: true needs destination.createBucket: true"},
+		{"report into the destination bucket of another account", func(t *Transfer) { t.Task.Report = &Report{Bucket: t.Destination.Bucket} },
+			`task.report.bucket: "acme-media-dst" is the destination bucket, in account 222222222222`},
 		{"noncurrent versions expire in a created bucket", func(t *Transfer) {
 			t.Destination.CreateBucket, t.Destination.NoncurrentVersionExpirationDays = true, 1
 		}, ""},

@@ -93,10 +93,13 @@ func NewDestinationAccess(scope constructs.Construct, id string, props *Destinat
 		props = &DestinationAccessProps{}
 	}
 	b := destinationBucket(props.Transfer, props.Transfers)
-	d := &destinationAccess{statements: b.BucketPolicyStatements()}
-	d.policyBytes = len(spec.PolicyDocument(b.OwnedPolicyStatements()))
+	d := &destinationAccess{}
 	constructs.NewConstruct_Override(d, scope, &id)
 	this := d.Construct
+	// The construct's address (a hash of its path) makes its Sids its own.
+	b.Owner = strings.ToUpper((*this.Node().Addr())[2 : 2+spec.OwnerTokenLength])
+	d.statements = b.BucketPolicyStatements()
+	d.policyBytes = len(spec.PolicyDocument(b.OwnedPolicyStatements()))
 	removal := props.RemovalPolicy
 	if removal == "" {
 		removal = awscdk.RemovalPolicy_RETAIN
