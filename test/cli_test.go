@@ -49,14 +49,7 @@ var (
 func TestEveryPlannedCommandSelectsOnlyItsStacksInOneAccount(t *testing.T) {
 	for _, configPath := range []string{"app/example/example.yaml", "test/testdata/shared-buckets.yaml"} {
 		t.Run(configPath, func(t *testing.T) {
-			outdir, stderr, err := runApp(t, map[string]any{"config": configPath})
-			if err != nil {
-				t.Fatalf("app failed: %v\n%s", err, stderr)
-			}
-			cfg, err := config.Load(filepath.Join("..", configPath))
-			if err != nil {
-				t.Fatal(err)
-			}
+			outdir, cfg := synthesized(t, configPath)
 			for _, c := range plan.Commands(cfg.Transfers, configPath) {
 				if c.Phase == plan.Bootstrap {
 					continue
@@ -87,14 +80,7 @@ func TestEveryPlannedCommandSelectsOnlyItsStacksInOneAccount(t *testing.T) {
 // all in the pipeline account.
 func TestPlannedPipelineDeploySelectsThePipelineAndItsSupportStacks(t *testing.T) {
 	const configPath = "test/testdata/pipeline.yaml"
-	outdir, stderr, err := runApp(t, map[string]any{"config": configPath})
-	if err != nil {
-		t.Fatalf("app failed: %v\n%s", err, stderr)
-	}
-	cfg, err := config.Load(filepath.Join("..", configPath))
-	if err != nil {
-		t.Fatal(err)
-	}
+	outdir, cfg := synthesized(t, configPath)
 	cmds := plan.PipelineCommands(cfg.Transfers, configPath, cfg.Pipeline.Account, cfg.Pipeline.Region, config.DefaultPipelineName)
 	deploy := cmds[len(cmds)-1]
 	out := cdkCLI(t, cliArgs(deploy.Args, outdir)...)
@@ -128,6 +114,21 @@ func TestWithoutExclusivelyTheCLIReachesIntoTheOtherAccount(t *testing.T) {
 	if m := includedRe.FindStringSubmatch(out); m == nil || m[2] != "media-archive-source" {
 		t.Errorf("destroy without --exclusively:\n%s", out)
 	}
+}
+
+// synthesized runs the app on a config (a path relative to the repository) and
+// returns its output directory and the config as the plan reads it.
+func synthesized(t *testing.T, configPath string) (string, *config.Config) {
+	t.Helper()
+	outdir, stderr, err := runApp(t, map[string]any{"config": configPath})
+	if err != nil {
+		t.Fatalf("app failed: %v\n%s", err, stderr)
+	}
+	cfg, err := config.Load(filepath.Join("..", configPath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return outdir, cfg
 }
 
 // cliArgs turns a planned command into one against the synthesized assembly: the
