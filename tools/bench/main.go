@@ -1,9 +1,14 @@
 // Command bench measures `npx cdk synth` as a user runs it: whole-process wall-clock
-// seconds and peak memory for configs of 1 and 50 transfers, with the CloudFormation
-// validation plugin on and off. It prints the median of -runs runs per case after one
-// warm-up run (which builds the app and the provider Lambda into Go's caches).
+// seconds and peak memory for configs of 1, 50 and 200 transfers, with the
+// CloudFormation validation plugin on and off, each into a fresh output directory;
+// then a repeated synth into the same cdk.out. It prints the median of -runs runs per
+// case after one warm-up run (which builds the app and the provider Lambda into Go's
+// caches), and counts the `go build` runs of the provider Lambda in every synth (the
+// processes seen in the synth's process tree, sampled every 50 ms; such a build takes
+// at least a few hundred milliseconds).
 //
-//	go run ./tools/bench            (or: make bench)
+//	go run ./tools/bench                          (or: make bench)
+//	go run ./tools/bench -dir /path/to/checkout   (another checkout, e.g. a baseline)
 package main
 
 import (
@@ -22,59 +27,117 @@ import (
 
 func main() {
 	runs := flag.Int("runs", 3, "runs per case")
+	sizes := flag.String("transfers", "1,50,200", "comma-separated config sizes (transfers)")
+	appDir := flag.String("dir", ".", "the checkout whose app `npx cdk synth` runs (its cdk.json and node_modules)")
+	repeat := flag.Bool("repeat", true, "also measure a repeated synth into the same cdk.out")
 	flag.Parse()
+
+	app, err := filepath.Abs(*appDir)
+	check(err)
+	var ns []int
+	for _, s := range strings.Split(*sizes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 {
+			check(fmt.Errorf("-transfers: %q is not a positive number", s))
+		}
+		ns = append(ns, n)
+	}
 	dir, err := os.MkdirTemp("", "datasync-bench")
 	check(err)
 	defer os.RemoveAll(dir)
+	// The app's node_modules/.bin first, as the Makefile does: the pinned Node.js and CLI.
+	check(os.Setenv("PATH", filepath.Join(app, "node_modules", ".bin")+string(os.PathListSeparator)+os.Getenv("PATH")))
+	b := &bench{app: app}
 
 	configs := map[int]string{}
-	for _, n := range []int{1, 50} {
+	for _, n := range append([]int{1}, ns...) {
 		configs[n] = filepath.Join(dir, fmt.Sprintf("transfers-%d.yaml", n))
 		check(os.WriteFile(configs[n], []byte(config(n)), 0o644))
 	}
-	fmt.Printf("machine: %d CPUs, %s/%s, %s\n", runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, nodeVersion())
+	fmt.Printf("app: %s (%s)\n", app, gitDescribe(app))
+	fmt.Printf("machine: %d CPUs (%s), %s, %s/%s, %s, %s\n", runtime.NumCPU(), cpuModel(), memTotal(),
+		runtime.GOOS, runtime.GOARCH, b.goVersion(), b.nodeVersion())
+	fmt.Printf("load average at start: %s\n", loadAvg())
 	fmt.Println("warm-up run (fills Go's build cache for the app and the Lambda bundle) ...")
-	synth(configs[1], filepath.Join(dir, "out-warmup"), true)
+	b.synth(configs[1], filepath.Join(dir, "out-warmup"), true)
 
-	fmt.Printf("\n%-10s %-11s %12s %14s %16s   (median of %d; runs)\n", "transfers", "validation", "seconds", "peak RSS MiB", "peak tree MiB", *runs)
-	for _, n := range []int{1, 50} {
+	fmt.Printf("\n%-28s %-11s %8s %13s %14s %13s   (median of %d; runs)\n",
+		"case", "validation", "seconds", "peak RSS MiB", "peak tree MiB", "Lambda builds", *runs)
+	for _, n := range ns {
 		for _, validation := range []bool{true, false} {
-			var secs, rss, tree []float64
+			var rs []result
 			for i := 0; i < *runs; i++ {
-				r := synth(configs[n], filepath.Join(dir, fmt.Sprintf("out-%d-%t-%d", n, validation, i)), validation)
-				secs, rss, tree = append(secs, r.seconds), append(rss, r.maxRSS), append(tree, r.treeRSS)
+				rs = append(rs, b.synth(configs[n], filepath.Join(dir, fmt.Sprintf("out-%d-%t-%d", n, validation, i)), validation))
 			}
-			onOff := map[bool]string{true: "on", false: "off"}[validation]
-			fmt.Printf("%-10d %-11s %12.1f %14.0f %16.0f   %s\n", n, onOff, median(secs), median(rss), median(tree), join(secs))
+			report(fmt.Sprintf("%d transfers, fresh cdk.out", n), validation, rs)
 		}
 	}
+	if *repeat {
+		// The same config into the same output directory, as `cdk synth` then `cdk deploy`
+		// (or a second `cdk synth`) do: the staged provider bundle is already there.
+		for _, validation := range []bool{true, false} {
+			out := filepath.Join(dir, fmt.Sprintf("out-repeat-%t", validation))
+			b.synth(configs[1], out, validation)
+			var rs []result
+			for i := 0; i < *runs; i++ {
+				rs = append(rs, b.synth(configs[1], out, validation))
+			}
+			report("1 transfer, same cdk.out", validation, rs)
+		}
+	}
+	fmt.Printf("\nload average at end: %s\n", loadAvg())
 }
 
-type result struct{ seconds, maxRSS, treeRSS float64 }
+func report(name string, validation bool, rs []result) {
+	var secs, rss, tree, builds []float64
+	for _, r := range rs {
+		secs, rss, tree, builds = append(secs, r.seconds), append(rss, r.maxRSS), append(tree, r.treeRSS), append(builds, float64(r.lambdaBuilds))
+	}
+	onOff := map[bool]string{true: "on", false: "off"}[validation]
+	fmt.Printf("%-28s %-11s %8.1f %13.0f %14.0f %13s   %s\n", name, onOff, median(secs), median(rss), median(tree),
+		join(builds, 0), join(secs, 1))
+}
+
+type bench struct {
+	app string // checkout whose app runs
+}
+
+type result struct {
+	seconds, maxRSS, treeRSS float64
+	lambdaBuilds             int
+}
 
 // synth runs `npx cdk synth` of a config and measures it. maxRSS is the largest
 // process's peak (from wait4); treeRSS the peak sum over the process tree, sampled
-// every 50 ms from /proc.
-func synth(configPath, outdir string, validation bool) result {
+// every 50 ms from /proc; lambdaBuilds the `go build` runs that wrote a bootstrap.
+func (b *bench) synth(configPath, outdir string, validation bool) result {
 	cmd := exec.Command("npx", "cdk", "synth", "--quiet", "-c", "config="+configPath, "--output", outdir)
+	cmd.Dir = b.app
 	cmd.Env = append(os.Environ(), "CDK_VALIDATION="+strconv.FormatBool(validation))
-	cmd.Stdout, cmd.Stderr = nil, nil
+	var stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = nil, &stderr
 	start := time.Now()
 	check(cmd.Start())
 	done := make(chan struct{})
-	peak := make(chan float64)
+	sampled := make(chan result)
 	go func() {
-		var max float64
+		var r result
+		builds := map[int]bool{}
 		t := time.NewTicker(50 * time.Millisecond)
 		defer t.Stop()
 		for {
 			select {
 			case <-done:
-				peak <- max
+				r.lambdaBuilds = len(builds)
+				sampled <- r
 				return
 			case <-t.C:
-				if v := treeRSS(cmd.Process.Pid); v > max {
-					max = v
+				v, pids := processTree(cmd.Process.Pid)
+				r.treeRSS = max(r.treeRSS, v)
+				for _, pid := range pids {
+					if !builds[pid] && isLambdaBuild(pid) {
+						builds[pid] = true
+					}
 				}
 			}
 		}
@@ -82,17 +145,30 @@ func synth(configPath, outdir string, validation bool) result {
 	err := cmd.Wait()
 	elapsed := time.Since(start).Seconds()
 	close(done)
-	tree := <-peak
+	r := <-sampled
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "cdk synth of %s failed: %v\n", configPath, err)
+		fmt.Fprintf(os.Stderr, "cdk synth of %s failed: %v\n%s", configPath, err, stderr.String())
 		os.Exit(1)
 	}
 	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	return result{seconds: elapsed, maxRSS: float64(ru.Maxrss) / 1024, treeRSS: tree}
+	r.seconds, r.maxRSS = elapsed, float64(ru.Maxrss)/1024
+	return r
 }
 
-// treeRSS sums the resident memory (MiB) of pid and its descendants.
-func treeRSS(root int) float64 {
+// isLambdaBuild tells whether pid is a `go build` writing the provider's bootstrap.
+func isLambdaBuild(pid int) bool {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil {
+		return false
+	}
+	args := strings.Split(strings.TrimRight(string(raw), "\x00"), "\x00")
+	return len(args) > 2 && filepath.Base(args[0]) == "go" && args[1] == "build" &&
+		strings.HasSuffix(args[len(args)-1], "/constructs/provider/lambda") && strings.Contains(string(raw), "bootstrap")
+}
+
+// processTree returns the resident memory (MiB) of pid and its descendants, and
+// their pids.
+func processTree(root int) (float64, []int) {
 	children := map[int][]int{}
 	rss := map[int]float64{}
 	procs, _ := filepath.Glob("/proc/[0-9]*/stat")
@@ -114,14 +190,16 @@ func treeRSS(root int) float64 {
 		rss[pid] = pages * float64(os.Getpagesize()) / (1 << 20)
 	}
 	var sum float64
+	var pids []int
 	stack := []int{root}
 	for len(stack) > 0 {
 		p := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		sum += rss[p]
+		pids = append(pids, p)
 		stack = append(stack, children[p]...)
 	}
-	return sum
+	return sum, pids
 }
 
 // config writes n transfers that together use every feature: existing and created
@@ -144,12 +222,62 @@ func config(n int) string {
 	return b.String()
 }
 
-func nodeVersion() string {
+func (b *bench) nodeVersion() string {
 	out, err := exec.Command("node", "--version").Output()
 	if err != nil {
 		return "node: " + err.Error()
 	}
 	return "node " + strings.TrimSpace(string(out))
+}
+
+func (b *bench) goVersion() string {
+	out, err := exec.Command("go", "env", "GOVERSION").Output()
+	if err != nil {
+		return "go: " + err.Error()
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func gitDescribe(dir string) string {
+	out, err := exec.Command("git", "-C", dir, "describe", "--always", "--dirty").Output()
+	if err != nil {
+		return "not a git checkout"
+	}
+	return "commit " + strings.TrimSpace(string(out))
+}
+
+func cpuModel() string {
+	return procField("/proc/cpuinfo", "model name")
+}
+
+func memTotal() string {
+	kb, err := strconv.ParseFloat(strings.Fields(procField("/proc/meminfo", "MemTotal") + " 0")[0], 64)
+	if err != nil || kb == 0 {
+		return "memory unknown"
+	}
+	return fmt.Sprintf("%.0f GiB", kb/(1<<20))
+}
+
+// procField returns the value of the first "key: value" line of a /proc file.
+func procField(path, key string) string {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return "unknown"
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == key {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown"
+}
+
+func loadAvg() string {
+	raw, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	return strings.Join(strings.Fields(string(raw))[:3], " ")
 }
 
 func median(v []float64) float64 {
@@ -158,10 +286,10 @@ func median(v []float64) float64 {
 	return s[len(s)/2]
 }
 
-func join(v []float64) string {
+func join(v []float64, prec int) string {
 	parts := make([]string, len(v))
 	for i, x := range v {
-		parts[i] = strconv.FormatFloat(x, 'f', 1, 64)
+		parts[i] = strconv.FormatFloat(x, 'f', prec, 64)
 	}
 	return strings.Join(parts, " ")
 }
