@@ -34,7 +34,8 @@ check-tools:
 # Whole-process seconds, peak memory and provider-Lambda builds of `npx cdk synth` for
 # 1, 50 and 200 transfers with the CloudFormation validation plugin on and off, and of
 # a repeated synth into the same cdk.out. BENCH_FLAGS passes flags, e.g.
-# BENCH_FLAGS='-runs 5 -transfers 1,50' or BENCH_FLAGS='-dir ../baseline'.
+# BENCH_FLAGS='-runs 5 -transfers 1,50', or BENCH_FLAGS='-baseline DIR' to measure another
+# checkout too, its runs alternating with this one's so that both see the same load.
 BENCH_FLAGS ?=
 bench: deps
 	go run ./tools/bench $(BENCH_FLAGS)

@@ -7,8 +7,8 @@
 // processes seen in the synth's process tree, sampled every 50 ms; such a build takes
 // at least a few hundred milliseconds).
 //
-//	go run ./tools/bench                          (or: make bench)
-//	go run ./tools/bench -dir /path/to/checkout   (another checkout, e.g. a baseline)
+//	go run ./tools/bench                            (or: make bench)
+//	go run ./tools/bench -baseline ../other-checkout (both, runs alternating)
 package main
 
 import (
@@ -29,11 +29,10 @@ func main() {
 	runs := flag.Int("runs", 3, "runs per case")
 	sizes := flag.String("transfers", "1,50,200", "comma-separated config sizes (transfers)")
 	appDir := flag.String("dir", ".", "the checkout whose app `npx cdk synth` runs (its cdk.json and node_modules)")
+	baseDir := flag.String("baseline", "", "another checkout to measure too, its runs alternating with -dir's (same load for both)")
 	repeat := flag.Bool("repeat", true, "also measure a repeated synth into the same cdk.out")
 	flag.Parse()
 
-	app, err := filepath.Abs(*appDir)
-	check(err)
 	var ns []int
 	for _, s := range strings.Split(*sizes, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
@@ -45,61 +44,89 @@ func main() {
 	dir, err := os.MkdirTemp("", "datasync-bench")
 	check(err)
 	defer os.RemoveAll(dir)
+	benches := []*bench{newBench("this", *appDir)}
+	if *baseDir != "" {
+		benches = append(benches, newBench("baseline", *baseDir))
+	}
 	// The app's node_modules/.bin first, as the Makefile does: the pinned Node.js and CLI.
-	check(os.Setenv("PATH", filepath.Join(app, "node_modules", ".bin")+string(os.PathListSeparator)+os.Getenv("PATH")))
-	b := &bench{app: app}
+	check(os.Setenv("PATH", filepath.Join(benches[0].app, "node_modules", ".bin")+string(os.PathListSeparator)+os.Getenv("PATH")))
 
 	configs := map[int]string{}
 	for _, n := range append([]int{1}, ns...) {
 		configs[n] = filepath.Join(dir, fmt.Sprintf("transfers-%d.yaml", n))
 		check(os.WriteFile(configs[n], []byte(config(n)), 0o644))
 	}
-	fmt.Printf("app: %s (%s)\n", app, gitDescribe(app))
+	for _, b := range benches {
+		fmt.Printf("%s: %s (%s)\n", b.label, b.app, gitDescribe(b.app))
+	}
 	fmt.Printf("machine: %d CPUs (%s), %s, %s/%s, %s, %s\n", runtime.NumCPU(), cpuModel(), memTotal(),
-		runtime.GOOS, runtime.GOARCH, b.goVersion(), b.nodeVersion())
+		runtime.GOOS, runtime.GOARCH, goVersion(), nodeVersion())
 	fmt.Printf("load average at start: %s\n", loadAvg())
-	fmt.Println("warm-up run (fills Go's build cache for the app and the Lambda bundle) ...")
-	b.synth(configs[1], filepath.Join(dir, "out-warmup"), true)
+	fmt.Println("warm-up runs (fill Go's build cache for the app and the Lambda bundle) ...")
+	for _, b := range benches {
+		b.synth(configs[1], filepath.Join(dir, b.label+"-out-warmup"), true)
+	}
 
-	fmt.Printf("\n%-28s %-11s %8s %13s %14s %13s   (median of %d; runs)\n",
-		"case", "validation", "seconds", "peak RSS MiB", "peak tree MiB", "Lambda builds", *runs)
+	fmt.Printf("\n%-30s %-9s %-11s %8s %13s %14s %13s   (median of %d; runs)\n",
+		"case", "checkout", "validation", "seconds", "peak RSS MiB", "peak tree MiB", "Lambda builds", *runs)
+	// measure runs every checkout runs times, alternating, and reports each.
+	measure := func(name string, validation bool, run func(b *bench, i int) result) {
+		rs := make([][]result, len(benches))
+		for i := 0; i < *runs; i++ {
+			for k := range benches {
+				j := (k + i) % len(benches) // alternate which checkout goes first
+				rs[j] = append(rs[j], run(benches[j], i))
+			}
+		}
+		for j, b := range benches {
+			report(name, b.label, validation, rs[j])
+		}
+	}
 	for _, n := range ns {
 		for _, validation := range []bool{true, false} {
-			var rs []result
-			for i := 0; i < *runs; i++ {
-				rs = append(rs, b.synth(configs[n], filepath.Join(dir, fmt.Sprintf("out-%d-%t-%d", n, validation, i)), validation))
-			}
-			report(fmt.Sprintf("%d transfers, fresh cdk.out", n), validation, rs)
+			measure(fmt.Sprintf("%d transfer(s), fresh cdk.out", n), validation, func(b *bench, i int) result {
+				return b.synth(configs[n], filepath.Join(dir, fmt.Sprintf("%s-out-%d-%t-%d", b.label, n, validation, i)), validation)
+			})
 		}
 	}
 	if *repeat {
 		// The same config into the same output directory, as `cdk synth` then `cdk deploy`
 		// (or a second `cdk synth`) do: the staged provider bundle is already there.
 		for _, validation := range []bool{true, false} {
-			out := filepath.Join(dir, fmt.Sprintf("out-repeat-%t", validation))
-			b.synth(configs[1], out, validation)
-			var rs []result
-			for i := 0; i < *runs; i++ {
-				rs = append(rs, b.synth(configs[1], out, validation))
+			out := func(b *bench) string { return filepath.Join(dir, fmt.Sprintf("%s-out-repeat-%t", b.label, validation)) }
+			for _, b := range benches {
+				b.synth(configs[1], out(b), validation)
 			}
-			report("1 transfer, same cdk.out", validation, rs)
+			measure("1 transfer, same cdk.out", validation, func(b *bench, i int) result {
+				return b.synth(configs[1], out(b), validation)
+			})
 		}
 	}
 	fmt.Printf("\nload average at end: %s\n", loadAvg())
 }
 
-func report(name string, validation bool, rs []result) {
+func newBench(label, dir string) *bench {
+	app, err := filepath.Abs(dir)
+	check(err)
+	if _, err := os.Stat(filepath.Join(app, "cdk.json")); err != nil {
+		check(fmt.Errorf("%s: no cdk.json (-dir and -baseline name checkouts of this repository)", app))
+	}
+	return &bench{label: label, app: app}
+}
+
+func report(name, label string, validation bool, rs []result) {
 	var secs, rss, tree, builds []float64
 	for _, r := range rs {
 		secs, rss, tree, builds = append(secs, r.seconds), append(rss, r.maxRSS), append(tree, r.treeRSS), append(builds, float64(r.lambdaBuilds))
 	}
 	onOff := map[bool]string{true: "on", false: "off"}[validation]
-	fmt.Printf("%-28s %-11s %8.1f %13.0f %14.0f %13s   %s\n", name, onOff, median(secs), median(rss), median(tree),
+	fmt.Printf("%-30s %-9s %-11s %8.1f %13.0f %14.0f %13s   %s\n", name, label, onOff, median(secs), median(rss), median(tree),
 		join(builds, 0), join(secs, 1))
 }
 
 type bench struct {
-	app string // checkout whose app runs
+	label string // "this" or "baseline"
+	app   string // checkout whose app runs
 }
 
 type result struct {
@@ -113,7 +140,8 @@ type result struct {
 func (b *bench) synth(configPath, outdir string, validation bool) result {
 	cmd := exec.Command("npx", "cdk", "synth", "--quiet", "-c", "config="+configPath, "--output", outdir)
 	cmd.Dir = b.app
-	cmd.Env = append(os.Environ(), "CDK_VALIDATION="+strconv.FormatBool(validation))
+	cmd.Env = append(os.Environ(), "CDK_VALIDATION="+strconv.FormatBool(validation),
+		"PATH="+filepath.Join(b.app, "node_modules", ".bin")+string(os.PathListSeparator)+os.Getenv("PATH"))
 	var stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = nil, &stderr
 	start := time.Now()
@@ -222,7 +250,7 @@ func config(n int) string {
 	return b.String()
 }
 
-func (b *bench) nodeVersion() string {
+func nodeVersion() string {
 	out, err := exec.Command("node", "--version").Output()
 	if err != nil {
 		return "node: " + err.Error()
@@ -230,7 +258,7 @@ func (b *bench) nodeVersion() string {
 	return "node " + strings.TrimSpace(string(out))
 }
 
-func (b *bench) goVersion() string {
+func goVersion() string {
 	out, err := exec.Command("go", "env", "GOVERSION").Output()
 	if err != nil {
 		return "go: " + err.Error()
