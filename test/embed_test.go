@@ -100,6 +100,7 @@ func TestEmbeddedInAnotherModule(t *testing.T) {
 		userApp(t, user)
 		tidy(t, user, offlineTidy())
 		checkGoMod(t, user, lib)
+		checkReadmeGoMod(t, user)
 		checkSynth(t, user, cdk, offline(), wantHash)
 	})
 
@@ -234,6 +235,37 @@ func checkGoMod(t *testing.T, dir, libVersionOrDir string) {
 	config := "github.com/aws/aws-sdk-go-v2/config " + requiredVersion(libGoMod, "github.com/aws/aws-sdk-go-v2/config") + " h1:"
 	if !strings.Contains(sum, config) {
 		t.Errorf("go mod tidy did not fetch the Lambda's modules: go.sum lacks %q", config)
+	}
+}
+
+// checkReadmeGoMod checks that the go.mod the README shows is what `go mod tidy`
+// wrote: the same go line, and each requirement it shows.
+func checkReadmeGoMod(t *testing.T, dir string) {
+	t.Helper()
+	readme := readFile(t, filepath.Join(repoRoot(t), "README.md"))
+	parts := strings.SplitN(readme, "```go.mod\n", 2)
+	if len(parts) != 2 {
+		t.Fatal("README.md shows no go.mod (a ```go.mod block) of a module that uses the library")
+	}
+	shown := strings.SplitN(parts[1], "```", 2)[0]
+	got := readFile(t, filepath.Join(dir, "go.mod"))
+	lines := map[string]bool{}
+	for _, l := range strings.Split(got, "\n") {
+		lines[l] = true
+	}
+	n := 0
+	for _, l := range strings.Split(shown, "\n") {
+		f := strings.Fields(l)
+		isRequire := strings.HasPrefix(l, "\t") && len(f) >= 2 && strings.HasPrefix(f[1], "v")
+		if (isRequire || strings.HasPrefix(l, "go ")) && !lines[l] {
+			t.Errorf("README's go.mod shows %q; go mod tidy wrote:\n%s", l, got)
+		}
+		if isRequire {
+			n++
+		}
+	}
+	if n == 0 {
+		t.Errorf("README's go.mod shows no requirement:\n%s", shown)
 	}
 }
 
