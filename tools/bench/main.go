@@ -162,10 +162,11 @@ func (b *bench) synth(configPath, outdir string, validation bool) result {
 				sampled <- r
 				return
 			case <-t.C:
-				v, pids := processTree(cmd.Process.Pid)
+				v, parents := processTree(cmd.Process.Pid)
 				r.treeRSS = max(r.treeRSS, v)
-				for _, pid := range pids {
-					if !builds[pid] && isLambdaBuild(pid) {
+				for pid, parent := range parents {
+					// A child between fork and exec still shows its parent's command line.
+					if !builds[pid] && isLambdaBuild(pid) && !isLambdaBuild(parent) {
 						builds[pid] = true
 					}
 				}
@@ -197,8 +198,8 @@ func isLambdaBuild(pid int) bool {
 }
 
 // processTree returns the resident memory (MiB) of pid and its descendants, and
-// their pids.
-func processTree(root int) (float64, []int) {
+// their parents by pid.
+func processTree(root int) (float64, map[int]int) {
 	children := map[int][]int{}
 	rss := map[int]float64{}
 	procs, _ := filepath.Glob("/proc/[0-9]*/stat")
@@ -220,16 +221,18 @@ func processTree(root int) (float64, []int) {
 		rss[pid] = pages * float64(os.Getpagesize()) / (1 << 20)
 	}
 	var sum float64
-	var pids []int
+	parents := map[int]int{}
 	stack := []int{root}
 	for len(stack) > 0 {
 		p := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		sum += rss[p]
-		pids = append(pids, p)
+		for _, c := range children[p] {
+			parents[c] = p
+		}
 		stack = append(stack, children[p]...)
 	}
-	return sum, pids
+	return sum, parents
 }
 
 // config writes n transfers that together use every feature: existing and created
