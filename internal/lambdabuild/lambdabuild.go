@@ -43,10 +43,11 @@ const (
 
 // buildEnv is the environment of the build on top of the caller's (which keeps
 // GOPROXY, GOMODCACHE, GOCACHE, GOTOOLCHAIN, proxies and credentials for downloads).
-// GOFLAGS is cleared so that flags the user set for their own module (-mod=vendor,
-// -modfile) cannot change the Lambda.
+// GOFLAGS is replaced so that flags the user set for their own module (-mod=vendor,
+// -modfile), in the environment or with `go env -w`, cannot change the Lambda: the go
+// command takes an empty variable's value from its env file, so it is not left empty.
 var buildEnv = []string{
-	"GOOS=linux", "GOARCH=arm64", "GOARM64=v8.0", "CGO_ENABLED=0", "GOWORK=off", "GOFLAGS=",
+	"GOOS=linux", "GOARCH=arm64", "GOARM64=v8.0", "CGO_ENABLED=0", "GOWORK=off", "GOFLAGS=-mod=readonly",
 }
 
 // buildArgs are the `go build` arguments before -o: static, stripped and reproducible
@@ -62,7 +63,8 @@ type Build struct {
 	Dir string
 	// Hash is the hex SHA-256 of the build's inputs.
 	Hash string
-	// GoVersion is the toolchain version the build uses, "" when `go` was not found.
+	// GoVersion is the toolchain version the build uses and its GOEXPERIMENT, "" when
+	// `go` was not found.
 	GoVersion string
 	// GoMin is the Go version the library's go.mod asks for.
 	GoMin string
@@ -98,23 +100,24 @@ func Args(outDir string) []string {
 
 var (
 	goVersionMu sync.Mutex
-	goVersions  = map[string]string{} // by go binary, module directory and GOTOOLCHAIN; successes only
+	goVersions  = map[string]string{} // by go binary, module directory, GOTOOLCHAIN and GOEXPERIMENT; successes only
 )
 
-// goVersion returns `go env GOVERSION` run in dir as the build runs: the toolchain
-// the build will use after any GOTOOLCHAIN switch. ok is false when `go` is not found.
+// goVersion returns `go env GOVERSION GOEXPERIMENT` run in dir as the build runs: the
+// toolchain the build will use after any GOTOOLCHAIN switch, and the experiments it
+// builds with (from the environment or `go env -w`). ok is false when `go` is not found.
 func goVersion(dir string) (string, bool) {
 	goBin, err := exec.LookPath("go")
 	if err != nil {
 		return "", false
 	}
-	key := goBin + "\x00" + dir + "\x00" + os.Getenv("GOTOOLCHAIN")
+	key := strings.Join([]string{goBin, dir, os.Getenv("GOTOOLCHAIN"), os.Getenv("GOEXPERIMENT")}, "\x00")
 	goVersionMu.Lock()
 	defer goVersionMu.Unlock()
 	if v, ok := goVersions[key]; ok {
 		return v, true
 	}
-	cmd := exec.Command(goBin, "env", "GOVERSION")
+	cmd := exec.Command(goBin, "env", "GOVERSION", "GOEXPERIMENT")
 	cmd.Dir, cmd.Env = dir, Env()
 	out, err := cmd.Output()
 	if err != nil {
@@ -122,7 +125,7 @@ func goVersion(dir string) (string, bool) {
 		// message; hash with what is known so that nothing stale is reused.
 		return "unknown (" + goBin + ")", true
 	}
-	v := strings.TrimSpace(string(out))
+	v := strings.Join(strings.Fields(string(out)), " ")
 	goVersions[key] = v
 	return v, true
 }
@@ -145,7 +148,7 @@ func Plan(dir string) (*Build, error) {
 		goV = "not on PATH"
 	}
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\ngo %s\nenv %q GOEXPERIMENT=%q\nargs %q\n", scheme, goV, buildEnv, os.Getenv("GOEXPERIMENT"), Args("OUT"))
+	fmt.Fprintf(h, "%s\ngo %s\nenv %q\nargs %q\n", scheme, goV, buildEnv, Args("OUT"))
 	for _, f := range b.Files {
 		raw, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(f)))
 		if err != nil {

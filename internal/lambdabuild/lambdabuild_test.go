@@ -1,6 +1,7 @@
 package lambdabuild
 
 import (
+	"bytes"
 	"debug/elf"
 	"errors"
 	"io/fs"
@@ -192,14 +193,26 @@ func TestMissingModulesNameTheCauseAndTheFix(t *testing.T) {
 	}
 }
 
-// The user's GOFLAGS and GOWORK are for their own module: the Lambda ignores them.
+// The user's GOFLAGS, GOWORK, GOOS and GOARCH are for their own module, whether in
+// the environment or written with `go env -w`: the Lambda is the same without them.
 func TestBuildIgnoresTheUsersGoFlagsAndWorkspace(t *testing.T) {
 	b := plan(t, library(t))
-	work := filepath.Join(t.TempDir(), "go.work")
+	plain := t.TempDir()
+	if err := b.Run(plain); err != nil {
+		t.Fatal(err)
+	}
+
+	dir := t.TempDir()
+	work := filepath.Join(dir, "go.work")
 	if err := os.WriteFile(work, []byte("go 1.26.8\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("GOFLAGS", "-mod=vendor")
+	goenv := filepath.Join(dir, "go.env") // what `go env -w` writes; -l turns inlining off
+	if err := os.WriteFile(goenv, []byte("GOFLAGS=-gcflags=all=-l\nGOOS=windows\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GOENV", goenv)
+	t.Setenv("GOFLAGS", "") // an empty variable: the go command reads GOFLAGS from GOENV
 	t.Setenv("GOWORK", work)
 	t.Setenv("GOARCH", "amd64")
 	out := t.TempDir()
@@ -213,6 +226,10 @@ func TestBuildIgnoresTheUsersGoFlagsAndWorkspace(t *testing.T) {
 	defer f.Close()
 	if f.Machine != elf.EM_AARCH64 {
 		t.Errorf("bootstrap is for %v, want arm64 whatever GOARCH says", f.Machine)
+	}
+	want, _ := os.ReadFile(filepath.Join(plain, "bootstrap"))
+	if got, _ := os.ReadFile(filepath.Join(out, "bootstrap")); !bytes.Equal(got, want) {
+		t.Error("the user's GOFLAGS (from go env -w) changed the Lambda")
 	}
 }
 
