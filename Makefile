@@ -31,10 +31,14 @@ check-tools:
 	@command -v go >/dev/null || { echo "Go is not installed: get Go 1.26 or newer from https://go.dev/dl/"; exit 1; }
 	@command -v npm >/dev/null || { echo "npm is not installed: install Node.js 20 or newer (npm installs the pinned Node.js 24)"; exit 1; }
 
-# Whole-process seconds and peak memory of `npx cdk synth` for 1 and 50 transfers,
-# with the CloudFormation validation plugin on and off.
+# Whole-process seconds, peak memory and provider-Lambda builds of `npx cdk synth` for
+# 1, 50 and 200 transfers with the CloudFormation validation plugin on and off, and of
+# a repeated synth into the same cdk.out. BENCH_FLAGS passes flags, e.g.
+# BENCH_FLAGS='-runs 5 -transfers 1,50', or BENCH_FLAGS='-baseline DIR' to measure another
+# checkout too, its runs alternating with this one's so that both see the same load.
+BENCH_FLAGS ?=
 bench: deps
-	go run ./tools/bench
+	go run ./tools/bench $(BENCH_FLAGS)
 
 # Prints the bootstrap, deploy and destroy commands of a config, one account and
 # Region per command (make plan CONFIG=transfers.yaml; without CONFIG: the example).

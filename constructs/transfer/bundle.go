@@ -2,74 +2,81 @@ package transfer
 
 import (
 	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
-	"strings"
+	"sync"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/s3transfer/cdk-datasync/internal/lambdabuild"
 )
 
-// providerMainPackage is the import path of the provider's Lambda main package.
-const providerMainPackage = "github.com/s3transfer/cdk-datasync/constructs/provider/lambda"
-
-// goBundler builds the provider Lambda with the local Go toolchain: Linux, arm64,
-// static (CGO off), stripped, reproducible (-trimpath, no VCS stamp), named
-// bootstrap as the provided.al2023 runtime expects. No Docker is involved.
+// goBundler builds the provider Lambda with the local Go toolchain in the library's
+// own module directory (see internal/lambdabuild): Linux, arm64, static (CGO off),
+// stripped, reproducible, named bootstrap as the provided.al2023 runtime expects. No
+// Docker is involved.
 type goBundler struct {
-	pkg string // import path of the main package to build
+	pkg string // the main package it builds, for jsii (which needs a non-empty struct)
 }
 
-// TryBundle implements awscdk.ILocalBundling.
-func (b *goBundler) TryBundle(outputDir *string, _ *awscdk.BundlingOptions) *bool {
-	cmd := exec.Command("go", "build", "-trimpath", "-buildvcs=false", "-tags", "lambda.norpc",
-		"-ldflags", "-s -w", "-o", filepath.Join(*outputDir, "bootstrap"), b.pkg)
-	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
+// TryBundle implements awscdk.ILocalBundling. CDK calls it only when cdk.out has no
+// asset of the build's hash yet.
+func (*goBundler) TryBundle(outputDir *string, _ *awscdk.BundlingOptions) *bool {
+	// The plan that named the asset: built without a toolchain, it fails as such.
+	providerBuildMu.Lock()
+	b := providerBuildPlan
+	providerBuildMu.Unlock()
+	if err := b.Run(*outputDir); err != nil {
 		// A panic here surfaces as the synth error: Docker is never a fallback.
-		panic(fmt.Sprintf("building the DataSync provider Lambda (%s) with `go build` failed: %v\n%s\n"+
-			"Synthesis needs the Go toolchain on PATH and must run inside a Go module that requires %s.",
-			b.pkg, err, strings.TrimSpace(string(out)), "github.com/s3transfer/cdk-datasync"))
+		panic(err.Error())
 	}
 	return jsii.Bool(true)
 }
 
 // bundler is one object for every function, so CDK stages the asset (and runs go
-// build) once per synth. This package imports the provider package, so a module that
-// imports it already resolves every dependency the Lambda build needs.
-var bundler awscdk.ILocalBundling = &goBundler{pkg: providerMainPackage}
+// build) at most once per synth.
+var bundler awscdk.ILocalBundling = &goBundler{pkg: lambdabuild.MainPackage}
+
+var (
+	providerBuildMu   sync.Mutex
+	providerBuildPlan *lambdabuild.Build
+)
+
+// providerBuild locates the library's source and hashes the Lambda's inputs, once
+// per process (again while `go` is not found, so that the hash and the build use
+// the toolchain that is there when the build runs).
+func providerBuild() *lambdabuild.Build {
+	providerBuildMu.Lock()
+	defer providerBuildMu.Unlock()
+	if providerBuildPlan != nil && providerBuildPlan.GoVersion != "" {
+		return providerBuildPlan
+	}
+	dir, err := lambdabuild.Locate()
+	if err == nil {
+		providerBuildPlan, err = lambdabuild.Plan(dir)
+	}
+	if err != nil {
+		panic(fmt.Sprintf("preparing the DataSync provider Lambda: %v", err))
+	}
+	return providerBuildPlan
+}
 
 // providerCode returns the Lambda code of the provider: an asset built at synth time
-// by goBundler and hashed by its output, so the hash changes exactly when the binary
-// does. Identical assets are bundled once per synth and stored once in cdk.out.
+// by goBundler and named by the hash of the build's inputs (sources, go.mod, go.sum,
+// toolchain, flags), so a synth into a cdk.out that already holds it skips the build,
+// and the hash does not depend on the CDK app's own go.mod. Identical assets are
+// bundled once per synth and stored once in cdk.out.
 func providerCode() awslambda.Code {
-	return awslambda.Code_FromAsset(jsii.String(providerSourceDir()), &awss3assets.AssetOptions{
-		AssetHashType: awscdk.AssetHashType_OUTPUT,
+	b := providerBuild()
+	return awslambda.Code_FromAsset(jsii.String(filepath.Join(b.Dir, "constructs", "provider", "lambda")), &awss3assets.AssetOptions{
+		AssetHashType: awscdk.AssetHashType_CUSTOM,
+		AssetHash:     jsii.String(b.Hash),
 		Bundling: &awscdk.BundlingOptions{
 			// Never pulled: local bundling always succeeds or fails the synth.
 			Image: awscdk.DockerImage_FromRegistry(jsii.String("local-go-build-only")),
 			Local: bundler,
 		},
 	})
-}
-
-// providerSourceDir is the directory of the provider package's source, the asset's
-// source path (the bundler builds by import path, from the current module).
-func providerSourceDir() string {
-	_, file, _, ok := runtime.Caller(0)
-	if ok {
-		dir := filepath.Join(filepath.Dir(file), "..", "provider")
-		if st, err := os.Stat(dir); err == nil && st.IsDir() {
-			return dir
-		}
-	}
-	out, err := exec.Command("go", "list", "-f", "{{.Dir}}", providerMainPackage).Output()
-	if err != nil {
-		panic(fmt.Sprintf("cannot find the provider's source directory: %v", err))
-	}
-	return filepath.Dir(strings.TrimSpace(string(out)))
 }

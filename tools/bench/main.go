@@ -1,9 +1,15 @@
 // Command bench measures `npx cdk synth` as a user runs it: whole-process wall-clock
-// seconds and peak memory for configs of 1 and 50 transfers, with the CloudFormation
-// validation plugin on and off. It prints the median of -runs runs per case after one
-// warm-up run (which builds the app and the provider Lambda into Go's caches).
+// seconds and peak memory for configs of 1, 50 and 200 transfers, with the
+// CloudFormation validation plugin on and off, each into a fresh output directory;
+// then a repeated synth into the same cdk.out. It prints the median of -runs runs per
+// case, and the least (what load from other work on a shared machine inflates least),
+// after one warm-up run (which builds the app and the provider Lambda into Go's
+// caches), and counts the `go build` runs of the provider Lambda in every synth (the
+// processes seen in the synth's process tree, sampled every 50 ms; such a build takes
+// at least a few hundred milliseconds).
 //
-//	go run ./tools/bench            (or: make bench)
+//	go run ./tools/bench                            (or: make bench)
+//	go run ./tools/bench -baseline ../other-checkout (both, runs alternating)
 package main
 
 import (
@@ -13,6 +19,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -22,59 +29,146 @@ import (
 
 func main() {
 	runs := flag.Int("runs", 3, "runs per case")
+	sizes := flag.String("transfers", "1,50,200", "comma-separated config sizes (transfers)")
+	appDir := flag.String("dir", ".", "the checkout whose app `npx cdk synth` runs (its cdk.json and node_modules)")
+	baseDir := flag.String("baseline", "", "another checkout to measure too, its runs alternating with -dir's (same load for both)")
+	repeat := flag.Bool("repeat", true, "also measure a repeated synth into the same cdk.out")
 	flag.Parse()
+
+	var ns []int
+	for _, s := range strings.Split(*sizes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 {
+			check(fmt.Errorf("-transfers: %q is not a positive number", s))
+		}
+		ns = append(ns, n)
+	}
 	dir, err := os.MkdirTemp("", "datasync-bench")
 	check(err)
 	defer os.RemoveAll(dir)
+	benches := []*bench{newBench("this", *appDir)}
+	if *baseDir != "" {
+		benches = append(benches, newBench("baseline", *baseDir))
+	}
+	// The app's node_modules/.bin first, as the Makefile does: the pinned Node.js and CLI.
+	check(os.Setenv("PATH", filepath.Join(benches[0].app, "node_modules", ".bin")+string(os.PathListSeparator)+os.Getenv("PATH")))
 
 	configs := map[int]string{}
-	for _, n := range []int{1, 50} {
+	for _, n := range append([]int{1}, ns...) {
 		configs[n] = filepath.Join(dir, fmt.Sprintf("transfers-%d.yaml", n))
 		check(os.WriteFile(configs[n], []byte(config(n)), 0o644))
 	}
-	fmt.Printf("machine: %d CPUs, %s/%s, %s\n", runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, nodeVersion())
-	fmt.Println("warm-up run (fills Go's build cache for the app and the Lambda bundle) ...")
-	synth(configs[1], filepath.Join(dir, "out-warmup"), true)
+	for _, b := range benches {
+		fmt.Printf("%s: %s (%s)\n", b.label, b.app, gitDescribe(b.app))
+	}
+	fmt.Printf("machine: %d CPUs (%s), %s, %s/%s, %s, %s\n", runtime.NumCPU(), cpuModel(), memTotal(),
+		runtime.GOOS, runtime.GOARCH, goVersion(), nodeVersion())
+	fmt.Printf("load average at start: %s\n", loadAvg())
+	fmt.Println("warm-up runs (fill Go's build cache for the app and the Lambda bundle) ...")
+	for _, b := range benches {
+		b.synth(configs[1], filepath.Join(dir, b.label+"-out-warmup"), true)
+	}
 
-	fmt.Printf("\n%-10s %-11s %12s %14s %16s   (median of %d; runs)\n", "transfers", "validation", "seconds", "peak RSS MiB", "peak tree MiB", *runs)
-	for _, n := range []int{1, 50} {
-		for _, validation := range []bool{true, false} {
-			var secs, rss, tree []float64
-			for i := 0; i < *runs; i++ {
-				r := synth(configs[n], filepath.Join(dir, fmt.Sprintf("out-%d-%t-%d", n, validation, i)), validation)
-				secs, rss, tree = append(secs, r.seconds), append(rss, r.maxRSS), append(tree, r.treeRSS)
+	fmt.Printf("\n%-30s %-9s %-11s %8s %6s %13s %14s %13s   (median and least of %d; runs)\n",
+		"case", "checkout", "validation", "seconds", "least", "peak RSS MiB", "peak tree MiB", "Lambda builds", *runs)
+	// measure runs every checkout runs times, alternating, and reports each.
+	measure := func(name string, validation bool, run func(b *bench, i int) result) {
+		rs := make([][]result, len(benches))
+		for i := 0; i < *runs; i++ {
+			for k := range benches {
+				j := (k + i) % len(benches) // alternate which checkout goes first
+				rs[j] = append(rs[j], run(benches[j], i))
 			}
-			onOff := map[bool]string{true: "on", false: "off"}[validation]
-			fmt.Printf("%-10d %-11s %12.1f %14.0f %16.0f   %s\n", n, onOff, median(secs), median(rss), median(tree), join(secs))
+		}
+		for j, b := range benches {
+			report(name, b.label, validation, rs[j])
 		}
 	}
+	for _, n := range ns {
+		for _, validation := range []bool{true, false} {
+			measure(fmt.Sprintf("%d transfer(s), fresh cdk.out", n), validation, func(b *bench, i int) result {
+				return b.synth(configs[n], filepath.Join(dir, fmt.Sprintf("%s-out-%d-%t-%d", b.label, n, validation, i)), validation)
+			})
+		}
+	}
+	if *repeat {
+		// The same config into the same output directory, as `cdk synth` then `cdk deploy`
+		// (or a second `cdk synth`) do: the staged provider bundle is already there.
+		for _, validation := range []bool{true, false} {
+			out := func(b *bench) string { return filepath.Join(dir, fmt.Sprintf("%s-out-repeat-%t", b.label, validation)) }
+			for _, b := range benches {
+				b.synth(configs[1], out(b), validation)
+			}
+			measure("1 transfer, same cdk.out", validation, func(b *bench, i int) result {
+				return b.synth(configs[1], out(b), validation)
+			})
+		}
+	}
+	fmt.Printf("\nload average at end: %s\n", loadAvg())
 }
 
-type result struct{ seconds, maxRSS, treeRSS float64 }
+func newBench(label, dir string) *bench {
+	app, err := filepath.Abs(dir)
+	check(err)
+	if _, err := os.Stat(filepath.Join(app, "cdk.json")); err != nil {
+		check(fmt.Errorf("%s: no cdk.json (-dir and -baseline name checkouts of this repository)", app))
+	}
+	return &bench{label: label, app: app}
+}
+
+func report(name, label string, validation bool, rs []result) {
+	var secs, rss, tree, builds []float64
+	for _, r := range rs {
+		secs, rss, tree, builds = append(secs, r.seconds), append(rss, r.maxRSS), append(tree, r.treeRSS), append(builds, float64(r.lambdaBuilds))
+	}
+	onOff := map[bool]string{true: "on", false: "off"}[validation]
+	fmt.Printf("%-30s %-9s %-11s %8.1f %6.1f %13.0f %14.0f %13s   %s\n", name, label, onOff, median(secs), slices.Min(secs),
+		median(rss), median(tree), join(builds, 0), join(secs, 1))
+}
+
+type bench struct {
+	label string // "this" or "baseline"
+	app   string // checkout whose app runs
+}
+
+type result struct {
+	seconds, maxRSS, treeRSS float64
+	lambdaBuilds             int
+}
 
 // synth runs `npx cdk synth` of a config and measures it. maxRSS is the largest
 // process's peak (from wait4); treeRSS the peak sum over the process tree, sampled
-// every 50 ms from /proc.
-func synth(configPath, outdir string, validation bool) result {
+// every 50 ms from /proc; lambdaBuilds the `go build` runs that wrote a bootstrap.
+func (b *bench) synth(configPath, outdir string, validation bool) result {
 	cmd := exec.Command("npx", "cdk", "synth", "--quiet", "-c", "config="+configPath, "--output", outdir)
-	cmd.Env = append(os.Environ(), "CDK_VALIDATION="+strconv.FormatBool(validation))
-	cmd.Stdout, cmd.Stderr = nil, nil
+	cmd.Dir = b.app
+	cmd.Env = append(os.Environ(), "CDK_VALIDATION="+strconv.FormatBool(validation),
+		"PATH="+filepath.Join(b.app, "node_modules", ".bin")+string(os.PathListSeparator)+os.Getenv("PATH"))
+	var stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = nil, &stderr
 	start := time.Now()
 	check(cmd.Start())
 	done := make(chan struct{})
-	peak := make(chan float64)
+	sampled := make(chan result)
 	go func() {
-		var max float64
+		var r result
+		builds := map[int]bool{}
 		t := time.NewTicker(50 * time.Millisecond)
 		defer t.Stop()
 		for {
 			select {
 			case <-done:
-				peak <- max
+				r.lambdaBuilds = len(builds)
+				sampled <- r
 				return
 			case <-t.C:
-				if v := treeRSS(cmd.Process.Pid); v > max {
-					max = v
+				v, parents := processTree(cmd.Process.Pid)
+				r.treeRSS = max(r.treeRSS, v)
+				for pid, parent := range parents {
+					// A child between fork and exec still shows its parent's command line.
+					if !builds[pid] && isLambdaBuild(pid) && !isLambdaBuild(parent) {
+						builds[pid] = true
+					}
 				}
 			}
 		}
@@ -82,17 +176,30 @@ func synth(configPath, outdir string, validation bool) result {
 	err := cmd.Wait()
 	elapsed := time.Since(start).Seconds()
 	close(done)
-	tree := <-peak
+	r := <-sampled
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "cdk synth of %s failed: %v\n", configPath, err)
+		fmt.Fprintf(os.Stderr, "cdk synth of %s failed: %v\n%s", configPath, err, stderr.String())
 		os.Exit(1)
 	}
 	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	return result{seconds: elapsed, maxRSS: float64(ru.Maxrss) / 1024, treeRSS: tree}
+	r.seconds, r.maxRSS = elapsed, float64(ru.Maxrss)/1024
+	return r
 }
 
-// treeRSS sums the resident memory (MiB) of pid and its descendants.
-func treeRSS(root int) float64 {
+// isLambdaBuild tells whether pid is a `go build` writing the provider's bootstrap.
+func isLambdaBuild(pid int) bool {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil {
+		return false
+	}
+	args := strings.Split(strings.TrimRight(string(raw), "\x00"), "\x00")
+	return len(args) > 2 && filepath.Base(args[0]) == "go" && args[1] == "build" &&
+		strings.HasSuffix(args[len(args)-1], "/constructs/provider/lambda") && strings.Contains(string(raw), "bootstrap")
+}
+
+// processTree returns the resident memory (MiB) of pid and its descendants, and
+// their parents by pid.
+func processTree(root int) (float64, map[int]int) {
 	children := map[int][]int{}
 	rss := map[int]float64{}
 	procs, _ := filepath.Glob("/proc/[0-9]*/stat")
@@ -114,14 +221,18 @@ func treeRSS(root int) float64 {
 		rss[pid] = pages * float64(os.Getpagesize()) / (1 << 20)
 	}
 	var sum float64
+	parents := map[int]int{}
 	stack := []int{root}
 	for len(stack) > 0 {
 		p := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		sum += rss[p]
+		for _, c := range children[p] {
+			parents[c] = p
+		}
 		stack = append(stack, children[p]...)
 	}
-	return sum
+	return sum, parents
 }
 
 // config writes n transfers that together use every feature: existing and created
@@ -152,16 +263,66 @@ func nodeVersion() string {
 	return "node " + strings.TrimSpace(string(out))
 }
 
+func goVersion() string {
+	out, err := exec.Command("go", "env", "GOVERSION").Output()
+	if err != nil {
+		return "go: " + err.Error()
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func gitDescribe(dir string) string {
+	out, err := exec.Command("git", "-C", dir, "describe", "--always", "--dirty").Output()
+	if err != nil {
+		return "not a git checkout"
+	}
+	return "commit " + strings.TrimSpace(string(out))
+}
+
+func cpuModel() string {
+	return procField("/proc/cpuinfo", "model name")
+}
+
+func memTotal() string {
+	kb, err := strconv.ParseFloat(strings.Fields(procField("/proc/meminfo", "MemTotal") + " 0")[0], 64)
+	if err != nil || kb == 0 {
+		return "memory unknown"
+	}
+	return fmt.Sprintf("%.0f GiB", kb/(1<<20))
+}
+
+// procField returns the value of the first "key: value" line of a /proc file.
+func procField(path, key string) string {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return "unknown"
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == key {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown"
+}
+
+func loadAvg() string {
+	raw, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	return strings.Join(strings.Fields(string(raw))[:3], " ")
+}
+
 func median(v []float64) float64 {
 	s := append([]float64(nil), v...)
 	sort.Float64s(s)
 	return s[len(s)/2]
 }
 
-func join(v []float64) string {
+func join(v []float64, prec int) string {
 	parts := make([]string, len(v))
 	for i, x := range v {
-		parts[i] = strconv.FormatFloat(x, 'f', 1, 64)
+		parts[i] = strconv.FormatFloat(x, 'f', prec, 64)
 	}
 	return strings.Join(parts, " ")
 }
