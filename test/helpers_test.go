@@ -113,12 +113,22 @@ func (t tmpl) one(tt *testing.T, typ string) map[string]any {
 	return nil
 }
 
-// policyStatements returns every statement of every AWS::IAM::Policy.
+// policyStatements returns every statement of every identity policy: the
+// AWS::IAM::Policy resources and the roles' inline policies.
 func (t tmpl) policyStatements() []map[string]any {
-	var out []map[string]any
+	var docs []any
 	for _, r := range t.resources("AWS::IAM::Policy") {
-		doc := r["Properties"].(map[string]any)["PolicyDocument"].(map[string]any)
-		for _, s := range doc["Statement"].([]any) {
+		docs = append(docs, r["Properties"].(map[string]any)["PolicyDocument"])
+	}
+	for _, r := range t.resources("AWS::IAM::Role") {
+		policies, _ := r["Properties"].(map[string]any)["Policies"].([]any)
+		for _, p := range policies {
+			docs = append(docs, p.(map[string]any)["PolicyDocument"])
+		}
+	}
+	var out []map[string]any
+	for _, doc := range docs {
+		for _, s := range doc.(map[string]any)["Statement"].([]any) {
 			out = append(out, s.(map[string]any))
 		}
 	}

@@ -138,7 +138,7 @@ type customResource struct {
 // sourceTemplate is what the lifecycle check reads of a source stack's template.
 type sourceTemplate struct {
 	resources map[string]customResource // provider resources by logical ID
-	policy    []map[string]any          // the provider (location-admin) role's statements
+	policy    []map[string]any          // the provider (location-admin) role's inline policy
 }
 
 func readSourceTemplate(t *testing.T, path string) sourceTemplate {
@@ -161,9 +161,11 @@ func readSourceTemplate(t *testing.T, path string) sourceTemplate {
 		switch {
 		case strings.HasPrefix(r.Type, "Custom::"):
 			out.resources[id] = customResource{r.Type, r.Properties}
-		case r.Type == "AWS::IAM::Policy" && strings.Contains(toString(r.Properties["Roles"]), "LocationAdminRole"):
-			for _, s := range r.Properties["PolicyDocument"].(map[string]any)["Statement"].([]any) {
-				out.policy = append(out.policy, s.(map[string]any))
+		case r.Type == "AWS::IAM::Role" && strings.Contains(id, "LocationAdminRole"):
+			for _, p := range r.Properties["Policies"].([]any) {
+				for _, s := range p.(map[string]any)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+					out.policy = append(out.policy, s.(map[string]any))
+				}
 			}
 		}
 	}

@@ -134,11 +134,15 @@ func TestProviderIsAGoArm64FunctionRunAsTheLocationAdminRole(t *testing.T) {
 	if !strings.Contains(role, "LocationAdminRole") {
 		t.Errorf("function role = %s", role)
 	}
-	// Locations wait for the bucket-access role's policy (the access test assumes it).
+	// Locations wait for the bucket-access role, whose policy is inline (the access
+	// test assumes it): no separate policy resource could still be missing.
 	for id, r := range tm.resources("Custom::DataSyncS3Location") {
-		if !strings.Contains(toString(r["DependsOn"]), "BucketAccessRoleDefaultPolicy") {
-			t.Errorf("location %s does not wait for the bucket-access role's policy", id)
+		if !strings.Contains(toString(r["DependsOn"]), "BucketAccessRole") {
+			t.Errorf("location %s does not wait for the bucket-access role", id)
 		}
+	}
+	if n := len(tm.resources("AWS::IAM::Policy")); n != 0 {
+		t.Errorf("%d separate policy resources: a role could exist without its permissions", n)
 	}
 	_ = stack
 }

@@ -247,15 +247,15 @@ func enforceOwnedBucket(b awss3.IBucket, want string) {
 // statements. One resource holds the statements of every transfer into the bucket.
 func newExistingBucketAccess(scope constructs.Construct, b spec.DestinationBucket, statements []spec.Statement) {
 	arn := fmt.Sprintf("arn:%s:s3:::%s", b.Partition, b.Name)
-	role := awsiam.NewRole(scope, jsii.String("ProviderRole"), &awsiam.RoleProps{
+	logs := newProviderLogs(scope, "Provider", "")
+	permissions := &inlinePolicy{}
+	permissions.allowLogs(logs)
+	permissions.allow(destinationProviderActions(), []string{arn}, nil)
+	role := newRole(scope, "ProviderRole", awsiam.RoleProps{
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
 		Description: jsii.String(fmt.Sprintf("Disables ACLs on and merges the bucket policy of s3://%s for DataSync transfers", b.Name)),
-	})
-	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Actions:   jsii.Strings(destinationProviderActions()...),
-		Resources: jsii.Strings(arn),
-	}))
-	fn := newProviderFunction(scope, "Provider", role, "", "destination s3://"+b.Name)
+	}, "Provider", permissions)
+	fn := newProviderFunction(scope, "Provider", role, logs, "", "destination s3://"+b.Name)
 
 	ownership := awscdk.NewCustomResource(scope, jsii.String("OwnershipControls"), &awscdk.CustomResourceProps{
 		ServiceToken: fn.FunctionArn(),

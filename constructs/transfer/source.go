@@ -94,8 +94,9 @@ func NewSourceTransfer(scope constructs.Construct, id string, props *SourceTrans
 	constructs.NewConstruct_Override(s, scope, &id)
 	this := s.Construct
 	s.accessRole = newBucketAccessRole(this, t)
-	s.admin = newLocationAdminRole(this, t, s.accessRole, basicLogging)
-	s.fn = newProviderFunction(this, "Provider", s.admin, t.ProviderFunctionName(), t.Name+" source")
+	logs := newProviderLogs(this, "Provider", t.ProviderFunctionName())
+	s.admin = newLocationAdminRole(this, t, s.accessRole, logs, basicLogging)
+	s.fn = newProviderFunction(this, "Provider", s.admin, logs, t.ProviderFunctionName(), t.Name+" source")
 
 	s.srcLoc = s.location("SourceLocation", provider.LocationProps{
 		Region: t.Source.Region, S3BucketArn: t.BucketArn(t.Source.Bucket), Subdirectory: t.Source.Prefix,
@@ -183,7 +184,7 @@ func (s *sourceTransfer) location(id string, p provider.LocationProps) awscdk.Cu
 // newBucketAccessRole is the tutorial's "source-datasync-role": trusted by DataSync of
 // this account only, reading the source bucket and writing the destination bucket.
 func newBucketAccessRole(scope constructs.Construct, t spec.Transfer) awsiam.Role {
-	role := awsiam.NewRole(scope, jsii.String("BucketAccessRole"), &awsiam.RoleProps{
+	props := awsiam.RoleProps{
 		RoleName:    jsii.String(t.BucketAccessRoleName()),
 		Description: jsii.String(fmt.Sprintf("DataSync reads s3://%s and writes s3://%s (transfer %s)", t.Source.Bucket, t.Destination.Bucket, t.Name)),
 		AssumedBy: awsiam.NewServicePrincipal(jsii.String("datasync.amazonaws.com"), &awsiam.ServicePrincipalOpts{
@@ -192,7 +193,8 @@ func newBucketAccessRole(scope constructs.Construct, t spec.Transfer) awsiam.Rol
 				"ArnLike":      map[string]interface{}{"aws:SourceArn": fmt.Sprintf("arn:%s:datasync:*:%s:*", t.Partition(), t.Source.Account)},
 			},
 		}),
-	})
+	}
+	p := &inlinePolicy{}
 	// Every S3 grant is pinned to the account that owns the bucket (aws:ResourceAccount):
 	// a bucket of the same name deleted and re-created in someone else's account gets
 	// nothing. Object grants are limited to the transfer's prefix.
@@ -201,44 +203,36 @@ func newBucketAccessRole(scope constructs.Construct, t spec.Transfer) awsiam.Rol
 	inAccount := func(account string) map[string]interface{} {
 		return map[string]interface{}{"StringEquals": map[string]interface{}{"aws:ResourceAccount": account}}
 	}
-	grant(role, spec.SourceBucketActions, []string{src}, inAccount(t.Source.Account))
-	grant(role, spec.SourceObjectActions, []string{srcObjects}, inAccount(t.Source.Account))
-	grant(role, spec.DestinationBucketActions, []string{dst}, inAccount(t.Destination.Account))
-	grant(role, spec.DestinationObjectActions, []string{dstObjects}, inAccount(t.Destination.Account))
+	p.allow(spec.SourceBucketActions, []string{src}, inAccount(t.Source.Account))
+	p.allow(spec.SourceObjectActions, []string{srcObjects}, inAccount(t.Source.Account))
+	p.allow(spec.DestinationBucketActions, []string{dst}, inAccount(t.Destination.Account))
+	p.allow(spec.DestinationObjectActions, []string{dstObjects}, inAccount(t.Destination.Account))
 	findings := []string{"Resource::" + srcObjects, "Resource::" + dstObjects}
 	if t.Source.KmsKeyArn != "" {
-		grant(role, spec.SourceKeyActions, []string{t.Source.KmsKeyArn}, nil)
+		p.allow(spec.SourceKeyActions, []string{t.Source.KmsKeyArn}, nil)
 	}
 	switch {
 	case t.Destination.KmsKeyArn != "":
-		grant(role, spec.DestinationKeyActions, []string{t.Destination.KmsKeyArn}, nil)
+		p.allow(spec.DestinationKeyActions, []string{t.Destination.KmsKeyArn}, nil)
 	case t.Destination.CreateKmsKey:
 		// The destination stack's key has a generated ID; it carries this alias.
 		keys := fmt.Sprintf("arn:%s:kms:%s:%s:key/*", t.Partition(), t.Destination.Region, t.Destination.Account)
-		grant(role, spec.DestinationKeyActions, []string{keys}, map[string]interface{}{
+		p.allow(spec.DestinationKeyActions, []string{keys}, map[string]interface{}{
 			"ForAnyValue:StringEquals": map[string]interface{}{"kms:ResourceAliases": t.KeyAlias()},
 		})
 		findings = append(findings, "Resource::"+keys)
 	}
 	if r := t.Task.Report; r != nil {
 		reports := spec.ObjectsArn(t.BucketArn(r.Bucket), r.Prefix)
-		grant(role, []string{"s3:PutObject"}, []string{reports}, inAccount(t.Source.Account))
+		p.allow([]string{"s3:PutObject"}, []string{reports}, inAccount(t.Source.Account))
 		findings = append(findings, "Resource::"+reports)
 	}
-	suppress(role.Node().FindChild(jsii.String("DefaultPolicy")), "AwsSolutions-IAM5",
+	role := newRole(scope, "BucketAccessRole", props, "BucketAccess", p)
+	suppress(role, "AwsSolutions-IAM5",
 		"DataSync transfers every object under the transfer's prefix of the two buckets (and writes task reports under their prefix); "+
 			"object ARNs are only known as bucket/prefix/*. A created destination key is matched by its alias.",
 		findings...)
 	return role
-}
-
-// grant adds an Allow statement to the role's default policy.
-func grant(role awsiam.Role, actions, resources []string, conditions map[string]interface{}) {
-	props := &awsiam.PolicyStatementProps{Actions: jsii.Strings(actions...), Resources: jsii.Strings(resources...)}
-	if conditions != nil {
-		props.Conditions = &conditions
-	}
-	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(props))
 }
 
 // newLocationAdminRole is the tutorial's "source-user-role", as the provider Lambda's
@@ -251,12 +245,9 @@ func grant(role awsiam.Role, actions, resources []string, conditions map[string]
 // CloudFormation applies the new policy first and deletes removed or replaced
 // resources last, so the cleanup of any earlier config (a BASIC task's shared logs
 // resource policy, a location in a former source Region) must still be allowed.
-func newLocationAdminRole(scope constructs.Construct, t spec.Transfer, accessRole awsiam.Role, basicLogging bool) awsiam.Role {
-	role := awsiam.NewRole(scope, jsii.String("LocationAdminRole"), &awsiam.RoleProps{
-		RoleName:    jsii.String(t.LocationAdminRoleName()),
-		Description: jsii.String(fmt.Sprintf("Creates the DataSync locations and task of transfer %s", t.Name)),
-		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
-	})
+func newLocationAdminRole(scope constructs.Construct, t spec.Transfer, accessRole awsiam.Role, logs awslogs.LogGroup, basicLogging bool) awsiam.Role {
+	policy := &inlinePolicy{}
+	policy.allowLogs(logs)
 	p, acct := t.Partition(), t.Source.Account
 	regions := []string{t.Source.Region}
 	if t.CrossRegion() {
@@ -280,13 +271,13 @@ func newLocationAdminRole(scope constructs.Construct, t spec.Transfer, accessRol
 			// The location access test lists both buckets as this role; each grant is
 			// pinned to the account that owns the bucket.
 			for _, b := range []struct{ bucket, account string }{{t.Source.Bucket, t.Source.Account}, {t.Destination.Bucket, t.Destination.Account}} {
-				grant(role, []string{action}, []string{t.BucketArn(b.bucket)},
+				policy.allow([]string{action}, []string{t.BucketArn(b.bucket)},
 					map[string]interface{}{"StringEquals": map[string]interface{}{"aws:ResourceAccount": b.account}})
 			}
 			continue
 		case "iam:PassRole":
 			// Only the bucket-access role (locations, task report), only to DataSync.
-			grant(role, []string{action}, []string{*accessRole.RoleArn()},
+			policy.allow([]string{action}, []string{*accessRole.RoleArn()},
 				map[string]interface{}{"StringEquals": map[string]interface{}{"iam:PassedToService": "datasync.amazonaws.com"}})
 			continue
 		case "iam:CreateServiceLinkedRole":
@@ -295,7 +286,7 @@ func newLocationAdminRole(scope constructs.Construct, t spec.Transfer, accessRol
 			if t.Task.Mode != "ENHANCED" {
 				continue
 			}
-			grant(role, []string{action},
+			policy.allow([]string{action},
 				[]string{fmt.Sprintf("arn:%s:iam::%s:role/aws-service-role/datasync.amazonaws.com/AWSServiceRoleForDataSync", p, acct)},
 				map[string]interface{}{"StringEquals": map[string]interface{}{"iam:AWSServiceName": "datasync.amazonaws.com"}})
 			continue
@@ -321,11 +312,16 @@ func newLocationAdminRole(scope constructs.Construct, t spec.Transfer, accessRol
 	}
 	for _, key := range order {
 		resources := strings.Split(key, " ")
-		grant(role, byResources[key], resources, nil)
+		policy.allow(byResources[key], resources, nil)
 		findings = append(findings, prefixAll("Resource::", resources)...)
 	}
 	slices.Sort(findings)
-	suppress(role.Node().FindChild(jsii.String("DefaultPolicy")), "AwsSolutions-IAM5",
+	role := newRole(scope, "LocationAdminRole", awsiam.RoleProps{
+		RoleName:    jsii.String(t.LocationAdminRoleName()),
+		Description: jsii.String(fmt.Sprintf("Creates the DataSync locations and task of transfer %s", t.Name)),
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+	}, "LocationAdmin", policy)
+	suppress(role, "AwsSolutions-IAM5",
 		"DataSync location and task IDs are generated, so their ARNs are scoped to this account (and, except for the deletes a later "+
 			"update's cleanup makes, to the Regions of the transfer); datasync:CreateLocationS3, CreateTask, the List actions and the "+
 			"CloudWatch Logs resource-policy actions support no resource-level permissions.",
