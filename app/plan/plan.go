@@ -75,10 +75,11 @@ func Commands(ts []spec.Transfer, configPath string) []Command {
 	}
 
 	var out []Command
+	deployOrder := append(slices.Clone(dst), src...)
 	// Bootstrap: one command per account, every Region it deploys to.
 	var accounts []string
 	regions := map[string][]string{}
-	for _, g := range append(append([]*group{}, dst...), src...) {
+	for _, g := range deployOrder {
 		if _, seen := regions[g.account]; !seen {
 			accounts = append(accounts, g.account)
 		}
@@ -97,10 +98,10 @@ func Commands(ts []spec.Transfer, configPath string) []Command {
 		return Command{Phase: phase, Account: g.account, Regions: []string{g.region}, Role: g.role, Stacks: g.stacks,
 			Args: stackCommandArgs(phase, configPath, g.account, g.stacks)}
 	}
-	for _, g := range append(append([]*group{}, dst...), src...) {
+	for _, g := range deployOrder {
 		out = append(out, stackCommand(Deploy, g))
 	}
-	for _, g := range append(append([]*group{}, src...), dst...) {
+	for _, g := range append(slices.Clone(src), dst...) {
 		out = append(out, stackCommand(Destroy, g))
 	}
 	return out

@@ -158,7 +158,7 @@ func (b DestinationBucket) BucketPolicyStatements() []Statement {
 		}
 		prefixes[p].add(t, Transfer.BucketAccessRoleName)
 	}
-	arn := fmt.Sprintf("arn:%s:s3:::%s", b.Partition, b.Name)
+	arn := b.Arn()
 	stmts := []Statement{listers.statement(b.Sid(SidBucket), b.Partition, DestinationBucketActions, arn)}
 	if len(wholeBucket.roles) > 0 {
 		stmts = append(stmts, wholeBucket.statement(b.Sid(SidWholeBucket), b.Partition,
@@ -187,7 +187,7 @@ func (b DestinationBucket) BucketPolicyStatements() []Statement {
 // DenyInsecureTransportStatement denies requests without TLS to the bucket, for a
 // bucket policy the destination stack owns.
 func (b DestinationBucket) DenyInsecureTransportStatement() Statement {
-	arn := fmt.Sprintf("arn:%s:s3:::%s", b.Partition, b.Name)
+	arn := b.Arn()
 	return Statement{
 		Sid: b.Sid(SidDenyInsecureTransport), Effect: "Deny", Principal: map[string]Values{"AWS": {"*"}},
 		Action: Values{"s3:*"}, Resource: Values{arn, arn + "/*"},

@@ -41,6 +41,9 @@ func DestinationStackName(bucket string) string {
 	return name
 }
 
+// Arn is the bucket's ARN.
+func (b DestinationBucket) Arn() string { return fmt.Sprintf("arn:%s:s3:::%s", b.Partition, b.Name) }
+
 // StackName is DestinationStackName of the bucket.
 func (b DestinationBucket) StackName() string { return DestinationStackName(b.Name) }
 

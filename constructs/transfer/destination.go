@@ -92,7 +92,12 @@ func NewDestinationAccess(scope constructs.Construct, id string, props *Destinat
 	if props == nil {
 		props = &DestinationAccessProps{}
 	}
-	b := destinationBucket(props.Transfer, props.Transfers)
+	return newDestinationAccess(scope, id, destinationBucket(props.Transfer, props.Transfers), props)
+}
+
+// newDestinationAccess is NewDestinationAccess for transfers already validated and
+// grouped into their bucket b.
+func newDestinationAccess(scope constructs.Construct, id string, b spec.DestinationBucket, props *DestinationAccessProps) DestinationAccess {
 	d := &destinationAccess{}
 	constructs.NewConstruct_Override(d, scope, &id)
 	this := d.Construct
@@ -246,7 +251,7 @@ func enforceOwnedBucket(b awss3.IBucket, want string) {
 // AWS::S3::BucketPolicy would replace the whole policy and drop other teams'
 // statements. One resource holds the statements of every transfer into the bucket.
 func newExistingBucketAccess(scope constructs.Construct, b spec.DestinationBucket, statements []spec.Statement) {
-	arn := fmt.Sprintf("arn:%s:s3:::%s", b.Partition, b.Name)
+	arn := b.Arn()
 	logs := newProviderLogs(scope, "Provider", "")
 	permissions := &inlinePolicy{}
 	permissions.allowLogs(logs)
@@ -275,9 +280,16 @@ func newExistingBucketAccess(scope constructs.Construct, b spec.DestinationBucke
 // destinationProviderActions are every action the destination provider calls, for
 // any request on its resource types (provider.RequiredActions): all on the bucket.
 func destinationProviderActions() []string {
+	return providerActions([]string{provider.TypeOwnershipControls, provider.TypeBucketPolicyStatements},
+		cfn.RequestCreate, cfn.RequestUpdate, cfn.RequestDelete)
+}
+
+// providerActions are the actions the provider calls for the request types on the
+// resource types (provider.RequiredActions), sorted, each once.
+func providerActions(types []string, requests ...cfn.RequestType) []string {
 	var out []string
-	for _, typ := range []string{provider.TypeOwnershipControls, provider.TypeBucketPolicyStatements} {
-		for _, req := range []cfn.RequestType{cfn.RequestCreate, cfn.RequestUpdate, cfn.RequestDelete} {
+	for _, typ := range types {
+		for _, req := range requests {
 			out = append(out, provider.RequiredActions(typ, req)...)
 		}
 	}

@@ -264,7 +264,12 @@ func newLocationAdminRole(scope constructs.Construct, t spec.Transfer, accessRol
 	if basicLogging {
 		present = append(present, provider.TypeLogsResourcePolicy)
 	}
-	for _, action := range sourceProviderActions(present) {
+	// Creates and updates of the present resource types, deletes of every type the
+	// source provider serves.
+	deletes := providerActions(sourceProviderTypes, cfn.RequestDelete)
+	actions := append(providerActions(present, cfn.RequestCreate, cfn.RequestUpdate), deletes...)
+	slices.Sort(actions)
+	for _, action := range slices.Compact(actions) {
 		var resources []string
 		switch action {
 		case "s3:ListBucket":
@@ -292,7 +297,7 @@ func newLocationAdminRole(scope constructs.Construct, t spec.Transfer, accessRol
 			continue
 		}
 		inRegions := regions
-		if slices.Contains(sourceProviderDeleteActions(), action) {
+		if slices.Contains(deletes, action) {
 			inRegions = []string{"*"}
 		}
 		for _, pattern := range provider.ActionResources(action) {
@@ -331,27 +336,6 @@ func newLocationAdminRole(scope constructs.Construct, t spec.Transfer, accessRol
 
 // sourceProviderTypes are the resource types the source side's provider serves.
 var sourceProviderTypes = []string{provider.TypeS3Location, provider.TypeTask, provider.TypeTaskExecution, provider.TypeLogsResourcePolicy}
-
-// sourceProviderActions are the actions the source provider may call: creates and
-// updates of the present resource types, deletes of every type it serves.
-func sourceProviderActions(present []string) []string {
-	out := sourceProviderDeleteActions()
-	for _, typ := range present {
-		out = append(out, provider.RequiredActions(typ, cfn.RequestCreate)...)
-		out = append(out, provider.RequiredActions(typ, cfn.RequestUpdate)...)
-	}
-	slices.Sort(out)
-	return slices.Compact(out)
-}
-
-// sourceProviderDeleteActions are the actions a delete calls.
-func sourceProviderDeleteActions() []string {
-	var out []string
-	for _, typ := range sourceProviderTypes {
-		out = append(out, provider.RequiredActions(typ, cfn.RequestDelete)...)
-	}
-	return out
-}
 
 func prefixAll(prefix string, list []string) []string {
 	out := make([]string, len(list))

@@ -61,7 +61,7 @@ func NewDestinationStack(scope constructs.Construct, id string, props *Destinati
 	s := &destinationStack{}
 	awscdk.NewStack_Override(s, scope, &id, &sp)
 	stack := s.Stack
-	s.access = NewDestinationAccess(stack, "Access", &DestinationAccessProps{Transfer: props.Transfer, Transfers: props.Transfers})
+	s.access = newDestinationAccess(stack, "Access", b, &DestinationAccessProps{})
 
 	awscdk.NewCfnOutput(stack, jsii.String("DestinationBucketName"), &awscdk.CfnOutputProps{
 		Description: jsii.String("The bucket DataSync writes to"),
