@@ -110,6 +110,7 @@ func (t Transfer) Validate() error {
 	if e := t.Notifications.Email; e != "" && !emailRe.MatchString(e) {
 		c.add("notifications.email", e, "is not an email address")
 	}
+	validateMonitoring(c, t.Monitoring)
 	return c.errs.Err()
 }
 

@@ -163,18 +163,7 @@ func withDefaults(sp awscdk.StackProps, account, region, name, description strin
 
 // consoleURL is the DataSync console of the destination Region.
 func consoleURL(t spec.Transfer) string {
-	host := "console.aws.amazon.com"
-	switch t.Partition() {
-	case "aws-cn":
-		host = "console.amazonaws.cn"
-	case "aws-us-gov":
-		host = "console.amazonaws-us-gov.com"
-	}
-	region := t.Destination.Region
-	if !strings.HasPrefix(t.Partition(), "aws-iso") {
-		host = region + "." + host
-	}
-	return fmt.Sprintf("https://%s/datasync/home?region=%s", host, region)
+	return fmt.Sprintf("https://%s/datasync/home?region=%s", spec.ConsoleHost(t.Partition(), t.Destination.Region), t.Destination.Region)
 }
 
 // TransferStacks are the two stacks of one transfer.

@@ -8,7 +8,9 @@
 // wrong Region or with another account's key sees other tasks.
 //
 // It implements the calls the transfers command makes: ListTasks (paginated),
-// DescribeTask, ListTaskExecutions, DescribeTaskExecution, StartTaskExecution.
+// DescribeTask, ListTaskExecutions, DescribeTaskExecution, StartTaskExecution, and
+// TagResource and ListTagsForResource on tasks and executions (what the notifier of
+// constructs/monitor calls).
 // An execution follows a script of Steps: every DescribeTaskExecution returns the
 // current step and moves to the next, so state advances over polls.
 package fakedatasync
@@ -117,6 +119,7 @@ type Server struct {
 	tasks []*Task
 	calls []Call
 	seq   int
+	tags  map[string]map[string]string // resource ARN -> key -> value
 	// PageSize is ListTasks' page size when the request gives no MaxResults.
 	PageSize int
 }
@@ -286,6 +289,8 @@ func (s *Server) handle(r *http.Request) (map[string]any, *apiError) {
 			e.pos++
 		}
 		return out, nil
+	case "TagResource", "ListTagsForResource":
+		return s.tagging(op, account, region, in)
 	case "StartTaskExecution":
 		t, err := s.task(account, region, in["TaskArn"])
 		if err != nil {
@@ -452,4 +457,58 @@ func describeExecution(e *execution) map[string]any {
 		out["Result"] = result
 	}
 	return out
+}
+
+// Tags returns the tags of a task or execution.
+func (s *Server) Tags(arn string) map[string]string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]string{}
+	for k, v := range s.tags[arn] {
+		out[k] = v
+	}
+	return out
+}
+
+// tagging serves TagResource and ListTagsForResource on a task or execution of the
+// caller's account and Region.
+func (s *Server) tagging(op, account, region string, in map[string]any) (map[string]any, *apiError) {
+	arn, _ := in["ResourceArn"].(string)
+	m := arnRe.FindStringSubmatch(arn)
+	if m == nil {
+		return nil, invalid("1 validation error detected: Value '%s' at 'resourceArn' failed to satisfy constraint: Member must satisfy regular expression pattern", arn)
+	}
+	var apiErr *apiError
+	if m[4] == "" {
+		_, apiErr = s.task(account, region, arn)
+	} else {
+		_, apiErr = s.execution(account, region, arn)
+	}
+	if apiErr != nil {
+		return nil, apiErr
+	}
+	if op == "ListTagsForResource" {
+		list := []any{}
+		for k, v := range s.tags[arn] {
+			list = append(list, map[string]any{"Key": k, "Value": v})
+		}
+		return map[string]any{"Tags": list}, nil
+	}
+	if s.tags == nil {
+		s.tags = map[string]map[string]string{}
+	}
+	if s.tags[arn] == nil {
+		s.tags[arn] = map[string]string{}
+	}
+	list, _ := in["Tags"].([]any)
+	for _, item := range list {
+		kv, _ := item.(map[string]any)
+		k, _ := kv["Key"].(string)
+		v, _ := kv["Value"].(string)
+		if k == "" {
+			return nil, invalid("a tag has no Key")
+		}
+		s.tags[arn][k] = v
+	}
+	return map[string]any{}, nil
 }

@@ -1,0 +1,38 @@
+// Command lambda is a transfer's notifier (runtime provided.al2023, arm64), built by
+// the transfer constructs with `go build` at synth time like the provider. It reads
+// its transfer from the environment (see monitor.FromEnv) and publishes to the SNS
+// topics in TOPIC_ARNS.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"log"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/datasync"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+
+	"github.com/s3transfer/cdk-datasync/constructs/monitor"
+)
+
+func main() {
+	cfg, err := config.LoadDefaultConfig(context.Background())
+	if err != nil {
+		log.Fatalf("loading AWS configuration: %v", err)
+	}
+	c, topics, err := monitor.FromEnv()
+	if err != nil {
+		log.Fatal(err)
+	}
+	n := &monitor.Notifier{
+		Config:   c,
+		DataSync: datasync.NewFromConfig(cfg),
+		Publish:  monitor.SNSPublisher(sns.NewFromConfig(cfg), topics),
+	}
+	lambda.Start(func(ctx context.Context, raw json.RawMessage) error {
+		_, err := n.Handle(ctx, raw)
+		return err
+	})
+}
