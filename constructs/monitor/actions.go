@@ -19,6 +19,9 @@ const (
 	ExecutionEvent Work = "execution-event"
 	// Check is the periodic check (an EventBridge schedule).
 	Check Work = "check"
+	// DashboardWidget renders the shared dashboard's live table (a function of its own,
+	// in the dashboard's stack).
+	DashboardWidget Work = "widget"
 )
 
 // requiredActions are the IAM actions each path calls: the one table the
@@ -38,12 +41,13 @@ var requiredActions = map[Work][]string{
 		"datasync:DescribeTask", "datasync:ListTaskExecutions", "datasync:DescribeTaskExecution",
 		"datasync:ListTagsForResource", "datasync:TagResource", "sns:Publish",
 	},
+	DashboardWidget: {"datasync:ListTasks", "datasync:DescribeTask", "datasync:ListTaskExecutions", "datasync:DescribeTaskExecution"},
 }
 
-// RequiredActions returns the IAM actions of every path, sorted, without duplicates.
-func RequiredActions() []string {
+// RequiredActions returns the IAM actions of the paths, sorted, without duplicates.
+func RequiredActions(work ...Work) []string {
 	var out []string
-	for _, w := range []Work{ExecutionEvent, Check} {
+	for _, w := range work {
 		out = append(out, requiredActions[w]...)
 	}
 	slices.Sort(out)
@@ -56,7 +60,7 @@ func RequiredActions() []string {
 // DataSync (ListTaskExecutions supports no resource types) and SNS.
 func ActionResource(action string) string {
 	switch action {
-	case "datasync:ListTaskExecutions":
+	case "datasync:ListTaskExecutions", "datasync:ListTasks":
 		return "*"
 	case "sns:Publish":
 		return "topic"

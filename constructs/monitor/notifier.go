@@ -26,6 +26,7 @@ type DataSyncAPI interface {
 	ListTaskExecutions(context.Context, *datasync.ListTaskExecutionsInput, ...func(*datasync.Options)) (*datasync.ListTaskExecutionsOutput, error)
 	ListTagsForResource(context.Context, *datasync.ListTagsForResourceInput, ...func(*datasync.Options)) (*datasync.ListTagsForResourceOutput, error)
 	TagResource(context.Context, *datasync.TagResourceInput, ...func(*datasync.Options)) (*datasync.TagResourceOutput, error)
+	ListTasks(context.Context, *datasync.ListTasksInput, ...func(*datasync.Options)) (*datasync.ListTasksOutput, error)
 }
 
 // Kind is what a notification is about.

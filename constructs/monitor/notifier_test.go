@@ -327,7 +327,48 @@ func TestRequiredActionsCoverEveryCall(t *testing.T) {
 		usedList = append(usedList, a)
 	}
 	slices.Sort(usedList)
-	if want := RequiredActions(); !slices.Equal(usedList, want) {
+	if want := RequiredActions(ExecutionEvent, Check); !slices.Equal(usedList, want) {
 		t.Errorf("calls made %v\ntable        %v", usedList, want)
+	}
+}
+
+func TestWidgetShowsEveryTransferWithItsLastRun(t *testing.T) {
+	r := newRig(t, &fakedatasync.Task{Name: "media", Mode: "ENHANCED", Schedule: "rate(1 day)", ScheduleStatus: "DISABLED", ScheduleDisabledBy: "SERVICE"})
+	r.srv.AddExecution(r.task, r.now.Add(-time.Hour), fakedatasync.Step{Status: "SUCCESS", FilesListed: 10, FilesPrepared: 9, FilesTransferred: 9, FailedTransfer: 1, BytesWritten: 3 << 20})
+	logs := r.srv.AddTask(&fakedatasync.Task{Account: account, Region: region, Name: "logs", Mode: "BASIC"})
+	r.srv.AddExecution(logs, r.now.Add(-time.Hour), fakedatasync.Step{Status: "ERROR", ErrorCode: "S3AccessDenied"})
+	r.srv.AddTask(&fakedatasync.Task{Account: account, Region: region, Name: "idle", Mode: "BASIC"})
+	w := &Widget{DataSync: r.n.DataSync, Region: region, Transfers: []WidgetTransfer{
+		{Name: "media", Route: "s3://a -> s3://b", Dashboard: "datasync-media"}, {Name: "logs", Route: "s3://c -> s3://d"},
+		{Name: "idle", Route: "s3://e -> s3://f"}, {Name: "planned", Route: "s3://g -> s3://h"},
+	}}
+	if !IsWidgetEvent(json.RawMessage(`{"widgetContext":{"dashboardName":"x"}}`)) || IsWidgetEvent(scheduled) {
+		t.Fatal("IsWidgetEvent")
+	}
+	out, err := w.Render(context.Background(), json.RawMessage(`{"widgetContext":{"dashboardName":"datasync-111111111111-us-west-2"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"<b>media</b>", "AVAILABLE (ENHANCED)", "disabled by SERVICE", "execution ended SUCCESS, but 1 object failed",
+		"10 listed, 9 prepared, 9 transferred, 3.0 MiB written", "1 failed", "#dashboards/dashboard/datasync-media",
+		"<b>logs</b>", "execution ended in ERROR (S3AccessDenied)", "(BASIC)",
+		"<b>idle</b>", "never run", "<b>planned</b>", "not deployed", "#/history/",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("widget lacks %q:\n%s", want, out)
+		}
+	}
+	used := map[string]bool{}
+	for _, c := range r.srv.Calls() {
+		used["datasync:"+c.Operation] = true
+	}
+	var usedList []string
+	for a := range used {
+		usedList = append(usedList, a)
+	}
+	slices.Sort(usedList)
+	if want := RequiredActions(DashboardWidget); !slices.Equal(usedList, want) {
+		t.Errorf("widget calls %v, table %v", usedList, want)
 	}
 }

@@ -343,11 +343,7 @@ func (b *Build) Run(outDir string) error {
 			"(PATH=%s). Install Go %s or newer (https://go.dev/dl/), put its bin directory on PATH "+
 			"(e.g. export PATH=$PATH:/usr/local/go/bin) and run `cdk synth` again", os.Getenv("PATH"), b.GoMin)}
 	}
-	pkg := b.Package
-	if pkg == "" {
-		pkg = MainPackage
-	}
-	cmd := exec.Command(goBin, argsFor(pkg, outDir)...)
+	cmd := exec.Command(goBin, argsFor(pkgOf(b), outDir)...)
 	cmd.Dir, cmd.Env = b.Dir, Env()
 	out, err := cmd.CombinedOutput()
 	if err == nil {
@@ -399,7 +395,7 @@ func containsAny(s string, marks []string) bool {
 }
 
 func classify(b *Build, err error, out string) error {
-	head := fmt.Sprintf("building the DataSync provider Lambda (%s) with `go build` in %s failed: %v\n%s\n", MainPackage, b.Dir, err, excerpt(out))
+	head := fmt.Sprintf("building the DataSync provider Lambda (%s) with `go build` in %s failed: %v\n%s\n", pkgOf(b), b.Dir, err, excerpt(out))
 	download := fmt.Sprintf("  GOWORK=off go -C %s mod download\n", shellQuote(b.Dir))
 	why := "The Lambda is built from the library's own go.mod and go.sum, not your module's: `go mod tidy` or " +
 		"`go mod download` in your module fetches these modules only where your module selects the same versions."
@@ -461,4 +457,12 @@ func shellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// pkgOf is the package a build builds.
+func pkgOf(b *Build) string {
+	if b.Package == "" {
+		return MainPackage
+	}
+	return b.Package
 }
