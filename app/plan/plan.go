@@ -39,6 +39,9 @@ type Command struct {
 	Role string
 	// Stacks are the stack names the command selects, in config order.
 	Stacks []string
+	// Monitoring is how many of Stacks (the last ones) are monitoring stacks: a source
+	// command also deploys the shared dashboard of its account and Region.
+	Monitoring int
 	// Args are the arguments after `npx`, ready to run.
 	Args []string
 }
@@ -49,6 +52,7 @@ func Profile(account string) string { return "acct-" + account }
 type group struct {
 	account, region, role string
 	stacks                []string
+	monitoring            int
 }
 
 // Commands returns the plan for the transfers: bootstrap each account in each Region
@@ -65,13 +69,25 @@ func Commands(ts []spec.Transfer, configPath string) []Command {
 				return
 			}
 		}
-		*groups = append(*groups, &group{account, region, role, []string{stack}})
+		*groups = append(*groups, &group{account: account, region: region, role: role, stacks: []string{stack}})
 	}
 	for _, b := range spec.GroupDestinations(ts) {
 		add(&dst, b.Account, b.Region, "destination", b.StackName())
 	}
 	for _, t := range ts {
 		add(&src, t.Source.Account, t.Destination.Region, "source", t.Name+"-source")
+	}
+
+	// The shared dashboard of a source account and Region (spec.MonitoringGroups) is in
+	// the same account and Region as its source stacks, so the same command deploys it;
+	// it references no other stack (it reads the tasks at every view).
+	for _, m := range spec.MonitoringGroups(ts) {
+		for _, g := range src {
+			if g.account == m.Account && g.region == m.Region {
+				g.stacks = append(g.stacks, m.StackName())
+				g.monitoring++
+			}
+		}
 	}
 
 	var out []Command
@@ -95,7 +111,7 @@ func Commands(ts []spec.Transfer, configPath string) []Command {
 		out = append(out, Command{Phase: Bootstrap, Account: a, Regions: regions[a], Args: append(args, "--profile", Profile(a))})
 	}
 	stackCommand := func(phase Phase, g *group) Command {
-		return Command{Phase: phase, Account: g.account, Regions: []string{g.region}, Role: g.role, Stacks: g.stacks,
+		return Command{Phase: phase, Account: g.account, Regions: []string{g.region}, Role: g.role, Stacks: g.stacks, Monitoring: g.monitoring,
 			Args: stackCommandArgs(phase, configPath, g.account, g.stacks)}
 	}
 	for _, g := range deployOrder {
@@ -136,7 +152,7 @@ func Render(w io.Writer, cmds []Command, name string) {
 			case "destination":
 				destinations += len(c.Stacks)
 			case "source":
-				sources += len(c.Stacks)
+				sources += len(c.Stacks) - c.Monitoring
 			}
 		}
 	}
@@ -163,6 +179,8 @@ func Render(w io.Writer, cmds []Command, name string) {
 		switch {
 		case c.Role == "pipeline":
 			fmt.Fprintf(w, "# account %s, %s: the pipeline and its support stacks\n", c.Account, strings.Join(c.Regions, ", "))
+		case c.Phase != Bootstrap && c.Monitoring > 0:
+			fmt.Fprintf(w, "# account %s, %s: %d %s stack(s) and the dashboard's monitoring stack\n", c.Account, c.Regions[0], len(c.Stacks)-c.Monitoring, c.Role)
 		case c.Phase != Bootstrap:
 			fmt.Fprintf(w, "# account %s, %s: %d %s stack(s)\n", c.Account, c.Regions[0], len(c.Stacks), c.Role)
 		}

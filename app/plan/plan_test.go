@@ -33,6 +33,9 @@ func TestEveryStackOnceInAnOrderThatWorks(t *testing.T) {
 	for _, tr := range cfg.Transfers {
 		env[tr.Name+"-source"] = [2]string{tr.Source.Account, tr.Destination.Region}
 	}
+	for _, g := range spec.MonitoringGroups(cfg.Transfers) {
+		env[g.StackName()] = [2]string{g.Account, g.Region}
+	}
 	cmds := Commands(cfg.Transfers, "transfers.yaml")
 	position := map[Phase]map[string]int{Deploy: {}, Destroy: {}}
 	for i, c := range cmds {

@@ -120,3 +120,33 @@ func (t Transfer) DashboardURL(name string) string {
 	r := t.Destination.Region
 	return fmt.Sprintf("https://%s/cloudwatch/home?region=%s#dashboards/dashboard/%s", ConsoleHost(t.Partition(), r), r, name)
 }
+
+// MonitoringGroup is the transfers of one shared dashboard: their source stacks'
+// account and Region.
+type MonitoringGroup struct {
+	Account, Region string
+	Transfers       []Transfer
+}
+
+// StackName is the group's monitoring stack.
+func (g MonitoringGroup) StackName() string { return MonitoringStackName(g.Account, g.Region) }
+
+// MonitoringGroups groups the transfers that appear on a shared dashboard (monitoring
+// on, dashboard not "none") by their source stack's account and Region, in the order
+// they first appear. The transfers are as given (defaults not applied).
+func MonitoringGroups(ts []Transfer) []MonitoringGroup {
+	var out []MonitoringGroup
+	for _, raw := range ts {
+		t := raw.WithDefaults()
+		if !t.Monitoring.On() || t.Monitoring.Dashboard == DashboardNone {
+			continue
+		}
+		i := slices.IndexFunc(out, func(g MonitoringGroup) bool { return g.Account == t.Source.Account && g.Region == t.Destination.Region })
+		if i < 0 {
+			out = append(out, MonitoringGroup{Account: t.Source.Account, Region: t.Destination.Region})
+			i = len(out) - 1
+		}
+		out[i].Transfers = append(out[i].Transfers, raw)
+	}
+	return out
+}
