@@ -78,8 +78,8 @@ func ExampleNewDestinationAccess_severalTransfers() {
 
 // The source side added to an existing stack in another Region than the destination:
 // the task and the destination location are still created in us-west-2. ENHANCED
-// tasks log to /aws/datasync by themselves; BASIC-mode logging and notifications
-// need native resources in the task's Region, so for them the construct stops with
+// tasks log to /aws/datasync by themselves; BASIC-mode logging, notifications
+// and monitoring need native resources in the task's Region, so for them the construct stops with
 // an error that says so (use NewSourceStack, or a stack in the destination Region).
 func ExampleNewSourceTransfer_otherRegion() {
 	app := awscdk.NewApp(nil)
@@ -88,6 +88,7 @@ func ExampleNewSourceTransfer_otherRegion() {
 	})
 
 	t := mediaArchive()
+	t.Monitoring.Enabled = jsii.Bool(false) // its rules would have to be in us-west-2
 	src := transfer.NewSourceTransfer(stack, "MediaArchive", &transfer.SourceTransferProps{Transfer: &t})
 	awscdk.NewCfnOutput(stack, jsii.String("MediaArchiveTask"), &awscdk.CfnOutputProps{Value: src.TaskArn()})
 	app.Synth(nil)
