@@ -192,6 +192,21 @@ func TestMonitoringOffKeepsTheFailureMailOnly(t *testing.T) {
 	if stacks := transfer.NewStacks(app, []spec.Transfer{tr}); len(stacks.Monitoring) != 0 {
 		t.Errorf("a monitoring stack for a transfer with monitoring off")
 	}
+	// Switching monitoring keeps the e-mail topic (same logical ID): its confirmed
+	// subscription survives.
+	on := crossRegion()
+	on.Notifications.Email = tr.Notifications.Email
+	_, onTm := sourceStack(t, on)
+	var offIDs, onIDs []string
+	for id := range tm.resources("AWS::SNS::Topic") {
+		offIDs = append(offIDs, id)
+	}
+	for id := range onTm.resources("AWS::SNS::Topic") {
+		onIDs = append(onIDs, id)
+	}
+	if len(offIDs) != 1 || !slices.Equal(offIDs, onIDs) {
+		t.Errorf("topics with monitoring off %v, on %v", offIDs, onIDs)
+	}
 }
 
 func TestTransferDashboardGraphsTheTaskOfTheCustomResourcePerMode(t *testing.T) {
