@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/s3transfer/cdk-datasync/app/operate"
+	"github.com/s3transfer/cdk-datasync/constructs/spec"
 )
 
 func newStatus(f *flags) *cobra.Command {
@@ -23,7 +24,8 @@ func newStatus(f *flags) *cobra.Command {
 task's status, its last run (result, start, duration, files and bytes written, average
 rate of the transfer phase) and the next scheduled run. Times are UTC. A next run marked
 ~ is estimated: a rate() schedule counts from when it was set, which DataSync does not
-report exactly.
+report exactly. Then the console links of the transfers' dashboards; with --json
+they are in "dashboards" ({"name", "url", "transfers"}).
 
 Exit status 0 when every transfer could be read (deployed or not), 1 otherwise.`,
 		Args: args(cobra.NoArgs),
@@ -40,11 +42,12 @@ Exit status 0 when every transfer could be read (deployed or not), 1 otherwise.`
 			if asJSON {
 				enc := json.NewEncoder(f.stdout)
 				enc.SetIndent("", "  ")
-				if err := enc.Encode(map[string]any{"transfers": rows}); err != nil {
+				if err := enc.Encode(map[string]any{"transfers": rows, "dashboards": spec.Dashboards(cfg.Transfers)}); err != nil {
 					return err
 				}
 			} else {
 				printStatus(f.stdout, rows)
+				printDashboards(f.stdout, cfg.Transfers)
 			}
 			for _, r := range rows {
 				var notDeployed *operate.NotDeployedError

@@ -150,3 +150,33 @@ func MonitoringGroups(ts []Transfer) []MonitoringGroup {
 	}
 	return out
 }
+
+// DashboardLink is a dashboard of the transfers and its console link.
+type DashboardLink struct {
+	Name string `json:"name"`
+	URL  string `json:"url"`
+	// Transfers are the transfers it shows.
+	Transfers []string `json:"transfers"`
+}
+
+// Dashboards lists the dashboards the transfers' monitoring creates: one per source
+// account and Region (MonitoringGroups), then each transfer's own (dashboard
+// "transfer").
+func Dashboards(ts []Transfer) []DashboardLink {
+	var out []DashboardLink
+	for _, g := range MonitoringGroups(ts) {
+		first := g.Transfers[0]
+		l := DashboardLink{Name: first.SharedDashboardName(), URL: first.DashboardURL(first.SharedDashboardName())}
+		for _, t := range g.Transfers {
+			l.Transfers = append(l.Transfers, t.Name)
+		}
+		out = append(out, l)
+	}
+	for _, raw := range ts {
+		t := raw.WithDefaults()
+		if t.Monitoring.On() && t.Monitoring.Dashboard == DashboardTransfer {
+			out = append(out, DashboardLink{Name: t.TransferDashboardName(), URL: t.DashboardURL(t.TransferDashboardName()), Transfers: []string{t.Name}})
+		}
+	}
+	return out
+}
