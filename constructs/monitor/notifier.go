@@ -142,7 +142,7 @@ func (n *Notifier) execution(ctx context.Context, arn string) ([]Notification, e
 		return nil, nil
 	}
 	subject := fmt.Sprintf("DataSync %s: %s", n.Transfer, what)
-	return []Notification{{Kind: kind, Subject: subject, Body: n.render(kind, what, arn, d)}}, nil
+	return []Notification{{Kind: kind, Subject: subject, Body: n.render(kind, what, arn, d, "")}}, nil
 }
 
 // outcome classifies a finished execution; "" while it runs.
@@ -371,10 +371,9 @@ func (n *Notifier) checkProgress(ctx context.Context, arn string) (*Notification
 		return nil, err
 	}
 	what := fmt.Sprintf("execution made no progress for %s (%s)", idle.Round(time.Minute), d.Status)
-	body := n.render(Stalled, what, arn, d)
-	body += fmt.Sprintf("\nNo counter and no phase changed since %s (threshold: monitoring.stallMinutes = %d). The run may\n"+
-		"be waiting on throttled S3 requests, on a very large listing, or be stuck: check its logs; cancel it with\n"+
-		"aws datasync cancel-task-execution --task-execution-arn %s\n", stamp(since), int(n.StallAfter/time.Minute), arn)
+	body := n.render(Stalled, what, arn, d, fmt.Sprintf("No counter and no phase changed since %s (threshold: monitoring.stallMinutes = %d).\n"+
+		"The run may be waiting on throttled S3 requests or a very large listing, or be stuck: check its logs.\n"+
+		"To cancel it: aws datasync cancel-task-execution --task-execution-arn %s\n", stamp(since), int(n.StallAfter/time.Minute), arn))
 	return &Notification{Kind: Stalled, Subject: subject(n.Transfer, what), Body: body}, nil
 }
 
@@ -496,8 +495,9 @@ func (n *Notifier) header(b *strings.Builder, what string) {
 	fmt.Fprintf(b, "Task:       %s\n", n.TaskArn)
 }
 
-// render is the body of an execution's notification.
-func (n *Notifier) render(kind Kind, what, arn string, d *datasync.DescribeTaskExecutionOutput) string {
+// render is the body of an execution's notification; note, if any, goes before the
+// links.
+func (n *Notifier) render(kind Kind, what, arn string, d *datasync.DescribeTaskExecutionOutput, note string) string {
 	var b strings.Builder
 	n.header(&b, what)
 	fmt.Fprintf(&b, "Execution:  %s\n", arn)
@@ -534,9 +534,10 @@ func (n *Notifier) render(kind Kind, what, arn string, d *datasync.DescribeTaskE
 		row(&b, "folders failed", group(f.List+f.Prepare+f.Transfer+f.Verify+f.Delete))
 	}
 	row(&b, "deleted", group(d.FilesDeleted))
+	b.WriteString("\n")
 	if r := d.Result; r != nil {
 		if r.ErrorCode != nil || r.ErrorDetail != nil {
-			fmt.Fprintf(&b, "\nError code:   %s\nError detail: %s\n", aws.ToString(r.ErrorCode), aws.ToString(r.ErrorDetail))
+			fmt.Fprintf(&b, "Error code:   %s\nError detail: %s\n", aws.ToString(r.ErrorCode), aws.ToString(r.ErrorDetail))
 		}
 		var phases []string
 		for _, p := range []struct {
@@ -559,11 +560,23 @@ func (n *Notifier) render(kind Kind, what, arn string, d *datasync.DescribeTaskE
 		b.WriteString("\n")
 	}
 	if kind == Incomplete {
-		b.WriteString("\nDataSync counts the run as SUCCESS although not every object arrived. The task report and the\n" +
+		paragraph(&b)
+		b.WriteString("DataSync counts the run as SUCCESS although not every object arrived. The task report and the\n" +
 			"logs name the objects; re-run the task (transfer mode CHANGED copies only what is missing).\n")
+	}
+	if note != "" {
+		paragraph(&b)
+		b.WriteString(note)
 	}
 	n.links(&b, arn)
 	return b.String()
+}
+
+// paragraph starts a new paragraph: a blank line unless there is one.
+func paragraph(b *strings.Builder) {
+	if !strings.HasSuffix(b.String(), "\n\n") {
+		b.WriteString("\n")
+	}
 }
 
 func row(b *strings.Builder, name, value string) { fmt.Fprintf(b, "  %-16s %s\n", name, value) }
@@ -572,7 +585,8 @@ func row(b *strings.Builder, name, value string) { fmt.Fprintf(b, "  %-16s %s\n"
 func (n *Notifier) links(b *strings.Builder, execArn string) {
 	region, taskID := regionOf(n.TaskArn), n.TaskArn[strings.LastIndex(n.TaskArn, "/")+1:]
 	host := spec.ConsoleHost(n.partition(), region)
-	b.WriteString("\nLinks:\n")
+	paragraph(b)
+	b.WriteString("Links:\n")
 	if execArn != "" {
 		execID := execArn[strings.LastIndex(execArn, "/")+1:]
 		fmt.Fprintf(b, "  Execution: https://%s/datasync/home?region=%s#/history/%s/%s\n", host, region, taskID, execID)

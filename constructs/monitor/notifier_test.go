@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -144,6 +145,14 @@ func expectOne(t *testing.T, r *rig, got []Notification, kind Kind, fragments ..
 		}
 	}
 	t.Logf("%s\nSubject: %s\n\n%s", kind, got[0].Subject, got[0].Body)
+	// MONITOR_RENDER_OUT=file collects the notifications, for the docs.
+	if path := os.Getenv("MONITOR_RENDER_OUT"); path != "" {
+		f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		if err == nil {
+			fmt.Fprintf(f, "### %s\n\n```\nSubject: %s\n\n%s```\n\n", kind, got[0].Subject, got[0].Body)
+			f.Close()
+		}
+	}
 	return got[0]
 }
 
