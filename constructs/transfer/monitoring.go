@@ -11,10 +11,10 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/s3transfer/cdk-datasync/constructs/monitor"
 	"github.com/s3transfer/cdk-datasync/constructs/spec"
@@ -215,7 +215,7 @@ type transfersDashboard struct {
 	fn        awslambda.Function
 }
 
-func (d *transfersDashboard) Dashboard() awscloudwatch.Dashboard   { return d.dashboard }
+func (d *transfersDashboard) Dashboard() awscloudwatch.Dashboard  { return d.dashboard }
 func (d *transfersDashboard) WidgetFunction() awslambda.IFunction { return d.fn }
 
 // NewTransfersDashboard adds the shared dashboard of the transfers to scope, which
@@ -338,7 +338,9 @@ func NewTransfersDashboard(scope constructs.Construct, id string, props *Transfe
 
 // MonitoringStackName is the stack of a source account and Region's shared
 // dashboard: datasync-monitoring-<account>-<region>.
-func MonitoringStackName(account, region string) string { return spec.MonitoringStackName(account, region) }
+func MonitoringStackName(account, region string) string {
+	return spec.MonitoringStackName(account, region)
+}
 
 // MonitoringStackProps configure a MonitoringStack.
 type MonitoringStackProps struct {
@@ -368,4 +370,3 @@ func NewMonitoringStack(scope constructs.Construct, id string, props *Monitoring
 	})
 	return stack
 }
-
