@@ -29,7 +29,9 @@ func (h *Handler) location(ctx context.Context, event cfn.Event) (Result, error)
 	}
 	client := h.DataSync(p.Region)
 	o := ownerOf(event)
-	find := func(who owner) (string, error) { return h.findLocation(ctx, client, who, p.S3BucketArn) }
+	find := func(who owner) (string, error) {
+		return h.findLocation(ctx, client, who, p.S3BucketArn, p.Subdirectory)
+	}
 	if event.RequestType == cfn.RequestDelete {
 		return h.deleteDataSync(ctx, event, client, find, func(c DataSyncAPI, arn string) error {
 			_, err := c.DeleteLocation(ctx, &datasync.DeleteLocationInput{LocationArn: aws.String(arn)})

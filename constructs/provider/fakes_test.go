@@ -54,6 +54,41 @@ type world struct {
 	// onGetPolicy runs after each GetBucketPolicy, outside the lock.
 	onGetPolicy func(bucket string)
 	sleeps      []time.Duration
+	// pageSize, when set, is the page size of list calls that give no MaxResults
+	// (a call's MaxResults, at most 100, wins); 0 keeps the small pages (one entry,
+	// two tags) that exercise pagination.
+	pageSize int
+	// latency, when set, is how long each read (DescribeTask, DescribeLocationS3,
+	// ListTagsForResource) takes, outside the lock; inFlight and maxInFlight count
+	// the reads under way at once.
+	latency               time.Duration
+	inFlight, maxInFlight atomic.Int64
+}
+
+// read models a read's round trip: it counts the reads in flight and waits latency.
+// Call it before taking the lock; call the function it returns when done.
+func (w *world) read() func() {
+	n := w.inFlight.Add(1)
+	for {
+		m := w.maxInFlight.Load()
+		if n <= m || w.maxInFlight.CompareAndSwap(m, n) {
+			break
+		}
+	}
+	time.Sleep(w.latency)
+	return func() { w.inFlight.Add(-1) }
+}
+
+// pageOf is the page size of one list call: small (one entry, two tags), or with
+// pageSize set, MaxResults (at most 100, DataSync's maximum) or pageSize.
+func (w *world) pageOf(maxResults *int32, small int) int {
+	if w.pageSize == 0 {
+		return small
+	}
+	if maxResults != nil && *maxResults > 0 {
+		return min(int(*maxResults), 100)
+	}
+	return w.pageSize
 }
 
 type fakeLocation struct {
@@ -257,7 +292,7 @@ func (f *fakeDataSync) ListLocations(_ context.Context, in *datasync.ListLocatio
 			all = append(all, dstypes.LocationListEntry{LocationArn: aws.String(arn), LocationUri: aws.String(loc.uri)})
 		}
 	}
-	locs, next := page(all, in.NextToken, 1)
+	locs, next := page(all, in.NextToken, f.w.pageOf(in.MaxResults, 1))
 	return &datasync.ListLocationsOutput{Locations: locs, NextToken: next}, nil
 }
 
@@ -280,6 +315,7 @@ func matchFilter(op dstypes.Operator, value string, values []string) bool {
 }
 
 func (f *fakeDataSync) ListTagsForResource(_ context.Context, in *datasync.ListTagsForResourceInput, _ ...func(*datasync.Options)) (*datasync.ListTagsForResourceOutput, error) {
+	defer f.w.read()()
 	f.w.mu.Lock()
 	defer f.w.mu.Unlock()
 	if err := f.w.call("ListTagsForResource", in); err != nil {
@@ -290,7 +326,7 @@ func (f *fakeDataSync) ListTagsForResource(_ context.Context, in *datasync.ListT
 		return nil, errNotFound
 	}
 	// Two tags per page, to exercise pagination.
-	out, next := page(tags, in.NextToken, 2)
+	out, next := page(tags, in.NextToken, f.w.pageOf(in.MaxResults, 2))
 	return &datasync.ListTagsForResourceOutput{Tags: out, NextToken: next}, nil
 }
 
@@ -345,6 +381,7 @@ func (f *fakeDataSync) DeleteTask(_ context.Context, in *datasync.DeleteTaskInpu
 }
 
 func (f *fakeDataSync) DescribeTask(_ context.Context, in *datasync.DescribeTaskInput, _ ...func(*datasync.Options)) (*datasync.DescribeTaskOutput, error) {
+	defer f.w.read()()
 	f.w.mu.Lock()
 	defer f.w.mu.Unlock()
 	if err := f.w.call("DescribeTask", in); err != nil {
@@ -384,10 +421,10 @@ func (f *fakeDataSync) ListTasks(_ context.Context, in *datasync.ListTasksInput,
 				matchFilter(flt.Operator, aws.ToString(t.in.DestinationLocationArn), flt.Values))
 		}
 		if keep {
-			all = append(all, dstypes.TaskListEntry{TaskArn: aws.String(arn)})
+			all = append(all, dstypes.TaskListEntry{TaskArn: aws.String(arn), Name: t.in.Name, TaskMode: t.in.TaskMode})
 		}
 	}
-	tasks, next := page(all, in.NextToken, 1)
+	tasks, next := page(all, in.NextToken, f.w.pageOf(in.MaxResults, 1))
 	return &datasync.ListTasksOutput{Tasks: tasks, NextToken: next}, nil
 }
 
@@ -424,7 +461,7 @@ func (f *fakeDataSync) ListTaskExecutions(_ context.Context, in *datasync.ListTa
 			all = append(all, dstypes.TaskExecutionListEntry{TaskExecutionArn: aws.String(arn), Status: dstypes.TaskExecutionStatusLaunching})
 		}
 	}
-	execs, next := page(all, in.NextToken, 1)
+	execs, next := page(all, in.NextToken, f.w.pageOf(in.MaxResults, 1))
 	return &datasync.ListTaskExecutionsOutput{TaskExecutions: execs, NextToken: next}, nil
 }
 
