@@ -97,9 +97,62 @@ type fakeLocation struct {
 }
 
 type fakeTask struct {
-	in     *datasync.CreateTaskInput
-	update *datasync.UpdateTaskInput // last update
-	status []dstypes.TaskStatus      // statuses DescribeTask reports in turn, last repeats
+	in      *datasync.CreateTaskInput
+	update  *datasync.UpdateTaskInput   // last update
+	updates []*datasync.UpdateTaskInput // every update, in order
+	status  []dstypes.TaskStatus        // statuses DescribeTask reports in turn, last repeats
+}
+
+// describe is the task as DescribeTask shows it: created from in, then each update
+// applied as DataSync applies it (a field left out keeps its value; an empty filter
+// list, schedule expression, report config or log group ARN clears it).
+func (t *fakeTask) describe(arn string) *datasync.DescribeTaskOutput {
+	in := t.in
+	out := &datasync.DescribeTaskOutput{
+		TaskArn: aws.String(arn), Name: in.Name, TaskMode: in.TaskMode,
+		SourceLocationArn: in.SourceLocationArn, DestinationLocationArn: in.DestinationLocationArn,
+		CloudWatchLogGroupArn: in.CloudWatchLogGroupArn, Options: in.Options, Includes: in.Includes, Excludes: in.Excludes,
+		Schedule: in.Schedule, TaskReportConfig: in.TaskReportConfig,
+	}
+	if out.TaskMode == "" {
+		out.TaskMode = dstypes.TaskModeBasic
+	}
+	for _, u := range t.updates {
+		if u.Name != nil {
+			out.Name = u.Name
+		}
+		if u.Options != nil {
+			out.Options = u.Options
+		}
+		if u.Includes != nil {
+			out.Includes = u.Includes
+		}
+		if u.Excludes != nil {
+			out.Excludes = u.Excludes
+		}
+		if u.Schedule != nil {
+			out.Schedule = u.Schedule
+			if aws.ToString(u.Schedule.ScheduleExpression) == "" {
+				out.Schedule = nil
+			}
+		}
+		if u.CloudWatchLogGroupArn != nil {
+			out.CloudWatchLogGroupArn = optional(aws.ToString(u.CloudWatchLogGroupArn))
+		}
+		if u.TaskReportConfig != nil {
+			out.TaskReportConfig = u.TaskReportConfig
+			if u.TaskReportConfig.Destination == nil {
+				out.TaskReportConfig = nil
+			}
+		}
+	}
+	if len(out.Includes) == 0 {
+		out.Includes = nil
+	}
+	if len(out.Excludes) == 0 {
+		out.Excludes = nil
+	}
+	return out
 }
 
 func newWorld() *world {
@@ -183,8 +236,9 @@ type fakeDataSync struct {
 
 // DataSync's tag rules (datasync-2018-11-09 API model: TagKey, TagValue, InputTagList).
 var (
-	tagKeyPattern   = regexp.MustCompile(`^[a-zA-Z0-9\s+=._:/-]+$`)
-	tagValuePattern = regexp.MustCompile(`^[a-zA-Z0-9\s+=._:@/-]*$`)
+	logGroupArnPattern = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):logs:[a-z\-0-9]+:[0-9]{12}:log-group:([^:\*]*)(:\*)?$`)
+	tagKeyPattern      = regexp.MustCompile(`^[a-zA-Z0-9\s+=._:/-]+$`)
+	tagValuePattern    = regexp.MustCompile(`^[a-zA-Z0-9\s+=._:@/-]*$`)
 )
 
 // tagResource stores the tags of a new object after checking them as DataSync does.
@@ -228,12 +282,7 @@ func (f *fakeDataSync) CreateLocationS3(_ context.Context, in *datasync.CreateLo
 	if err := f.w.tagResource(arn, in.Tags); err != nil {
 		return nil, err
 	}
-	bucket := aws.ToString(in.S3BucketArn)[len("arn:aws:s3:::"):]
-	uri := "s3://" + bucket + "/"
-	if sub := strings.Trim(aws.ToString(in.Subdirectory), "/"); sub != "" {
-		uri += sub + "/"
-	}
-	f.w.locations[arn] = &fakeLocation{in: in, uri: uri}
+	f.w.locations[arn] = &fakeLocation{in: in, uri: locationURI(aws.ToString(in.S3BucketArn), aws.ToString(in.Subdirectory))}
 	if err := f.w.lost("CreateLocationS3"); err != nil {
 		return nil, err
 	}
@@ -251,7 +300,35 @@ func (f *fakeDataSync) UpdateLocationS3(_ context.Context, in *datasync.UpdateLo
 		return nil, errNotFound
 	}
 	loc.in.Subdirectory, loc.in.S3StorageClass, loc.in.S3Config = in.Subdirectory, in.S3StorageClass, in.S3Config
+	loc.uri = locationURI(aws.ToString(loc.in.S3BucketArn), aws.ToString(in.Subdirectory))
 	return &datasync.UpdateLocationS3Output{}, nil
+}
+
+// locationURI is the URI DataSync gives an S3 location: s3://<bucket>/<subdirectory>/.
+func locationURI(bucketArn, subdirectory string) string {
+	uri := "s3://" + bucketArn[len("arn:aws:s3:::"):] + "/"
+	if sub := strings.Trim(subdirectory, "/"); sub != "" {
+		uri += sub + "/"
+	}
+	return uri
+}
+
+func (f *fakeDataSync) DescribeLocationS3(_ context.Context, in *datasync.DescribeLocationS3Input, _ ...func(*datasync.Options)) (*datasync.DescribeLocationS3Output, error) {
+	defer f.w.read()()
+	f.w.mu.Lock()
+	defer f.w.mu.Unlock()
+	if err := f.w.call("DescribeLocationS3", in); err != nil {
+		return nil, err
+	}
+	loc, ok := f.w.locations[aws.ToString(in.LocationArn)]
+	if !ok || regionOfArn(aws.ToString(in.LocationArn)) != f.region {
+		return nil, errNotFound
+	}
+	class := loc.in.S3StorageClass
+	if class == "" {
+		class = dstypes.S3StorageClassStandard
+	}
+	return &datasync.DescribeLocationS3Output{LocationArn: in.LocationArn, LocationUri: aws.String(loc.uri), S3StorageClass: class, S3Config: loc.in.S3Config}, nil
 }
 
 func (f *fakeDataSync) DeleteLocation(_ context.Context, in *datasync.DeleteLocationInput, _ ...func(*datasync.Options)) (*datasync.DeleteLocationOutput, error) {
@@ -362,7 +439,13 @@ func (f *fakeDataSync) UpdateTask(_ context.Context, in *datasync.UpdateTaskInpu
 	if !ok {
 		return nil, errNotFound
 	}
+	// The log group ARN must match LogGroupArn's pattern in the API model; an empty
+	// one removes the log group (see updateTask).
+	if g := in.CloudWatchLogGroupArn; g != nil && *g != "" && !logGroupArnPattern.MatchString(*g) {
+		return nil, invalidRequest("1 validation error detected: Value at 'cloudWatchLogGroupArn' failed to satisfy constraint")
+	}
 	t.update = in
+	t.updates = append(t.updates, in)
 	return &datasync.UpdateTaskOutput{}, nil
 }
 
@@ -391,11 +474,12 @@ func (f *fakeDataSync) DescribeTask(_ context.Context, in *datasync.DescribeTask
 	if !ok {
 		return nil, errNotFound
 	}
-	status := t.status[0]
+	out := t.describe(aws.ToString(in.TaskArn))
+	out.Status = t.status[0]
 	if len(t.status) > 1 {
 		t.status = t.status[1:]
 	}
-	return &datasync.DescribeTaskOutput{TaskArn: in.TaskArn, Status: status, CloudWatchLogGroupArn: t.in.CloudWatchLogGroupArn}, nil
+	return out, nil
 }
 
 // ListTasks serves the LocationId filter (a task matches by its source or its

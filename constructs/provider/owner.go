@@ -160,28 +160,29 @@ func firstMatch(ctx context.Context, items []string, check func(context.Context,
 }
 
 // locationUriPrefix is the LocationUri filter value for S3 locations on bucket under
-// subdirectory: s3://<bucket>/<subdirectory>, or s3://<bucket>/ alone when the
-// subdirectory has characters a filter value may not hold (FilterAttributeValue pattern
-// ^[0-9a-zA-Z_\ \-\:\*\.\\/\?-]*$, at most 255 characters, in the API model).
-// It is a prefix of the URI of every location created with these values, which
-// DataSync writes as s3://<bucket>/<subdirectory>/.
+// subdirectory: s3://<bucket>/<subdirectory>, a prefix of the URI DataSync gives a
+// location made with these values (s3://<bucket>/<subdirectory>/). A subdirectory
+// with characters outside both the LocationUri pattern (^(...|s3|...)://[a-zA-Z0-9.:/\-]+$)
+// and the filter value pattern (FilterAttributeValue, at most 255 characters) of the
+// datasync-2018-11-09 API model may appear otherwise in the URI: then only the bucket
+// narrows the list, s3://<bucket>/.
 func locationUriPrefix(bucket, subdirectory string) string {
 	bucketOnly := "s3://" + bucket + "/"
 	v := bucketOnly + strings.Trim(subdirectory, "/")
-	if len(v) > 255 || !filterValue.MatchString(v) {
+	if len(v) > 255 || !uriSafe.MatchString(v) {
 		return bucketOnly
 	}
 	return v
 }
 
-var filterValue = regexp.MustCompile(`^[0-9a-zA-Z_ :*.\\/?-]*$`)
+var uriSafe = regexp.MustCompile(`^[a-zA-Z0-9.:/-]*$`)
 
 // findLocation returns the S3 location that o created on the bucket under the
 // subdirectory, or "". DataSync's own filters narrow the list to S3 locations whose
 // URI starts with s3://<bucket>/<subdirectory>, so only those have their tags read.
-func (h *Handler) findLocation(ctx context.Context, client DataSyncAPI, o owner, bucketArn, subdirectory string) (string, error) {
+func (h *Handler) findLocation(ctx context.Context, client DataSyncAPI, o owner, bucketArn, subdirectory string, also check) (string, error) {
 	bucket := bucketArn[strings.LastIndex(bucketArn, ":")+1:]
-	return h.findOwned(ctx, client, o, func(next *string) ([]string, *string, error) {
+	return h.findOwned(ctx, client, o, also, func(next *string) ([]string, *string, error) {
 		page, err := client.ListLocations(ctx, &datasync.ListLocationsInput{NextToken: next, MaxResults: aws.Int32(maxPage), Filters: []dstypes.LocationFilter{
 			{Name: dstypes.LocationFilterNameLocationType, Operator: dstypes.OperatorEq, Values: []string{"S3"}},
 			{Name: dstypes.LocationFilterNameLocationUri, Operator: dstypes.OperatorBeginsWith, Values: []string{locationUriPrefix(bucket, subdirectory)}},
@@ -199,8 +200,8 @@ func (h *Handler) findLocation(ctx context.Context, client DataSyncAPI, o owner,
 
 // findTask returns the task that o created from the source location, or "". The list
 // is narrowed by DataSync's LocationId filter to tasks that use that location.
-func (h *Handler) findTask(ctx context.Context, client DataSyncAPI, o owner, sourceLocationArn string) (string, error) {
-	return h.findOwned(ctx, client, o, func(next *string) ([]string, *string, error) {
+func (h *Handler) findTask(ctx context.Context, client DataSyncAPI, o owner, sourceLocationArn string, also check) (string, error) {
+	return h.findOwned(ctx, client, o, also, func(next *string) ([]string, *string, error) {
 		page, err := client.ListTasks(ctx, &datasync.ListTasksInput{NextToken: next, MaxResults: aws.Int32(maxPage), Filters: []dstypes.TaskFilter{
 			{Name: dstypes.TaskFilterNameLocationId, Operator: dstypes.OperatorEq, Values: []string{sourceLocationArn}},
 		}})
@@ -216,8 +217,8 @@ func (h *Handler) findTask(ctx context.Context, client DataSyncAPI, o owner, sou
 }
 
 // findExecution returns the execution of the task that o started, or "".
-func (h *Handler) findExecution(ctx context.Context, client DataSyncAPI, o owner, taskArn string) (string, error) {
-	return h.findOwned(ctx, client, o, func(next *string) ([]string, *string, error) {
+func (h *Handler) findExecution(ctx context.Context, client DataSyncAPI, o owner, taskArn string, also check) (string, error) {
+	return h.findOwned(ctx, client, o, also, func(next *string) ([]string, *string, error) {
 		page, err := client.ListTaskExecutions(ctx, &datasync.ListTaskExecutionsInput{TaskArn: aws.String(taskArn), NextToken: next, MaxResults: aws.Int32(maxPage)})
 		if err != nil {
 			return nil, nil, err
@@ -230,17 +231,26 @@ func (h *Handler) findExecution(ctx context.Context, client DataSyncAPI, o owner
 	})
 }
 
-// findOwned returns the first object o owns among those a paged DataSync list call
-// returns (page gives one page's ARNs and the next token), or "". The tags of one
-// page's candidates are read concurrently (firstMatch).
-func (h *Handler) findOwned(ctx context.Context, client DataSyncAPI, o owner, page func(next *string) ([]string, *string, error)) (string, error) {
+// check is a further condition on a candidate object of a lookup; nil accepts all.
+type check func(ctx context.Context, arn string) (bool, error)
+
+// findOwned returns the first object o owns (and also accepts) among those a paged
+// DataSync list call returns (page gives one page's ARNs and the next token), or "".
+// The candidates of one page are checked concurrently (firstMatch).
+func (h *Handler) findOwned(ctx context.Context, client DataSyncAPI, o owner, also check, page func(next *string) ([]string, *string, error)) (string, error) {
 	var next *string
 	for {
 		arns, token, err := page(next)
 		if err != nil {
 			return "", err
 		}
-		found, err := firstMatch(ctx, arns, func(ctx context.Context, arn string) (bool, error) { return h.owns(ctx, client, o, arn) })
+		found, err := firstMatch(ctx, arns, func(ctx context.Context, arn string) (bool, error) {
+			ok, err := h.owns(ctx, client, o, arn)
+			if err != nil || !ok || also == nil {
+				return ok, err
+			}
+			return also(ctx, arn)
+		})
 		if err != nil || found != "" {
 			return found, err
 		}
