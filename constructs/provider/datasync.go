@@ -84,30 +84,54 @@ func (h *Handler) location(ctx context.Context, event cfn.Event) (Result, error)
 
 // locationToKeep returns the location an update keeps: the one the physical ID names
 // when it is in the requested Region and bucket, else the original location of this
-// stack and logical ID there, with its description when at hand; "" when the update
-// needs a new location.
+// stack and logical ID there, with its description; "" when the update needs a new
+// location.
 func (h *Handler) locationToKeep(ctx context.Context, client DataSyncAPI, event cfn.Event, p LocationProps) (string, *datasync.DescribeLocationS3Output, error) {
-	if arn := event.PhysicalResourceID; regionOfArn(arn) == p.Region {
-		cur, err := h.describeLocation(ctx, client, arn)
+	return toKeep(ctx, h, event, p.Region, "location",
+		func(ctx context.Context, arn string) (*datasync.DescribeLocationS3Output, error) {
+			return h.describeLocation(ctx, client, arn)
+		},
+		func(cur *datasync.DescribeLocationS3Output) bool { return onBucket(cur, p) },
+		func(o owner, also check) (string, error) {
+			return h.findLocation(ctx, client, o, p.S3BucketArn, p.Subdirectory, also)
+		})
+}
+
+// toKeep returns the object an update keeps: the one the physical ID names when it
+// is in region and the same object (its description passes same), else an object of
+// this stack and logical ID from any request (find lists the candidates) that is,
+// other than the physical ID's; with its description. "" when there is none.
+func toKeep[T any](ctx context.Context, h *Handler, event cfn.Event, region, what string,
+	describe func(context.Context, string) (*T, error), same func(*T) bool, find func(owner, check) (string, error)) (string, *T, error) {
+	if arn := event.PhysicalResourceID; regionOfArn(arn) == region {
+		cur, err := describe(ctx, arn)
 		if err != nil {
 			return "", nil, err
 		}
-		if cur != nil && onBucket(cur, p) {
+		if cur != nil && same(cur) {
 			return arn, cur, nil
 		}
 	}
 	o := ownerOf(event)
 	o.requestID = "" // any request of this stack and logical ID
-	arn, err := retryIAM(ctx, h.Retry, "looking for the location this update replaced", func() (string, error) {
-		return h.findLocation(ctx, client, o, p.S3BucketArn, p.Subdirectory, func(ctx context.Context, arn string) (bool, error) {
+	var mu sync.Mutex
+	found := map[string]*T{}
+	arn, err := retryIAM(ctx, h.Retry, "looking for the "+what+" this update replaced", func() (string, error) {
+		return find(o, func(ctx context.Context, arn string) (bool, error) {
 			if arn == event.PhysicalResourceID {
 				return false, nil
 			}
-			cur, err := h.describeLocation(ctx, client, arn)
-			return cur != nil && onBucket(cur, p), err
+			cur, err := describe(ctx, arn)
+			if err != nil || cur == nil || !same(cur) {
+				return false, err
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			found[arn] = cur
+			return true, nil
 		})
 	})
-	return arn, nil, err
+	return arn, found[arn], err
 }
 
 // onBucket reports whether a described location is on p's bucket.
@@ -136,14 +160,8 @@ func (h *Handler) describeLocation(ctx context.Context, client DataSyncAPI, arn 
 }
 
 // updateLocation gives the location arn p's subdirectory, storage class and role,
-// unless it has them already (cur: its description, nil to describe it here).
+// unless it has them already (cur: its description).
 func (h *Handler) updateLocation(ctx context.Context, client DataSyncAPI, arn string, cur *datasync.DescribeLocationS3Output, p LocationProps) error {
-	if cur == nil {
-		var err error
-		if cur, err = h.describeLocation(ctx, client, arn); err != nil {
-			return err
-		}
-	}
 	if cur != nil && locationHas(cur, p) {
 		return nil
 	}
@@ -231,40 +249,19 @@ func (old TaskProps) needsNewTask(p TaskProps) bool {
 		old.DestinationLocationArn != p.DestinationLocationArn || old.TaskMode != p.TaskMode
 }
 
-// taskToKeep returns the task an update keeps (see locationToKeep): the one the
-// physical ID names when it has p's locations and task mode, else the original task
-// of this stack and logical ID that has them, with its description; "" when the
-// update needs a new task.
+// taskToKeep returns the task an update keeps (see toKeep): the one the physical ID
+// names when it has p's locations and task mode, else the original task of this
+// stack and logical ID that has them, with its description; "" when the update
+// needs a new task.
 func (h *Handler) taskToKeep(ctx context.Context, client DataSyncAPI, event cfn.Event, p TaskProps) (string, *datasync.DescribeTaskOutput, error) {
-	if arn := event.PhysicalResourceID; regionOfArn(arn) == p.Region {
-		cur, err := h.describeTask(ctx, client, arn)
-		if err != nil {
-			return "", nil, err
-		}
-		if cur != nil && sameTask(cur, p) {
-			return arn, cur, nil
-		}
-	}
-	o := ownerOf(event)
-	o.requestID = "" // any request of this stack and logical ID
-	var mu sync.Mutex
-	found := map[string]*datasync.DescribeTaskOutput{}
-	arn, err := retryIAM(ctx, h.Retry, "looking for the task this update replaced", func() (string, error) {
-		return h.findTask(ctx, client, o, p.SourceLocationArn, func(ctx context.Context, arn string) (bool, error) {
-			if arn == event.PhysicalResourceID {
-				return false, nil
-			}
-			cur, err := h.describeTask(ctx, client, arn)
-			if err != nil || cur == nil || !sameTask(cur, p) {
-				return false, err
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			found[arn] = cur
-			return true, nil
+	return toKeep(ctx, h, event, p.Region, "task",
+		func(ctx context.Context, arn string) (*datasync.DescribeTaskOutput, error) {
+			return h.describeTask(ctx, client, arn)
+		},
+		func(cur *datasync.DescribeTaskOutput) bool { return sameTask(cur, p) },
+		func(o owner, also check) (string, error) {
+			return h.findTask(ctx, client, o, p.SourceLocationArn, also)
 		})
-	})
-	return arn, found[arn], err
 }
 
 // sameTask reports whether a described task has what UpdateTask cannot change: p's
