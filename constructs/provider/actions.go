@@ -25,17 +25,18 @@ import (
 // An update can replace a location or task (new bucket, Region, location or task
 // mode), so an update needs everything a create needs; it first describes the
 // object its physical ID names (and, rolling back, the original it looks for), since
-// replacement is decided against the object itself. A delete of a failed
+// replacement is decided against the object itself; rolling back its own failed
+// update, it deletes what that update may have created (removeLeftovers). A delete of a failed
 // create's placeholder looks for what that create left, so deletes list and read tags.
 var requiredActions = map[string]map[cfn.RequestType][]string{
 	TypeS3Location: {
 		cfn.RequestCreate: locationCreate,
-		cfn.RequestUpdate: append(slices.Clone(locationCreate), "datasync:DescribeLocationS3", "datasync:UpdateLocationS3"),
+		cfn.RequestUpdate: append(slices.Clone(locationCreate), "datasync:DescribeLocationS3", "datasync:UpdateLocationS3", "datasync:DeleteLocation"),
 		cfn.RequestDelete: {"datasync:DeleteLocation", "datasync:ListLocations", "datasync:ListTagsForResource"},
 	},
 	TypeTask: {
 		cfn.RequestCreate: taskCreate,
-		cfn.RequestUpdate: append(slices.Clone(taskCreate), "datasync:DescribeTask", "datasync:UpdateTask"),
+		cfn.RequestUpdate: append(slices.Clone(taskCreate), "datasync:DescribeTask", "datasync:UpdateTask", "datasync:DeleteTask"),
 		cfn.RequestDelete: {"datasync:DeleteTask", "datasync:ListTasks", "datasync:ListTagsForResource"},
 	},
 	TypeTaskExecution: {

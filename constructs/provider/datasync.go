@@ -24,7 +24,7 @@ func regionOfArn(s string) string {
 }
 
 func (h *Handler) location(ctx context.Context, event cfn.Event) (Result, error) {
-	p, _, err := props[LocationProps](event)
+	p, old, err := props[LocationProps](event)
 	if err != nil && event.RequestType != cfn.RequestDelete {
 		return Result{}, err
 	}
@@ -43,6 +43,15 @@ func (h *Handler) location(ctx context.Context, event cfn.Event) (Result, error)
 		arn, cur, err := h.locationToKeep(ctx, client, event, p)
 		if err == nil && arn != "" {
 			err = h.updateLocation(ctx, client, arn, cur, p)
+		}
+		if err == nil && arn == event.PhysicalResourceID && old.replacedBy(p) {
+			there := h.DataSync(old.Region)
+			err = h.removeLeftovers(ctx, event, func(o owner, also check) (string, error) {
+				return h.findLocation(ctx, there, o, old.S3BucketArn, old.Subdirectory, also)
+			}, func(arn string) error {
+				_, err := there.DeleteLocation(ctx, &datasync.DeleteLocationInput{LocationArn: aws.String(arn)})
+				return err
+			})
 		}
 		if err != nil {
 			return Result{}, err
@@ -134,6 +143,34 @@ func toKeep[T any](ctx context.Context, h *Handler, event cfn.Event, region, wha
 	return arn, found[arn], err
 }
 
+// maxLeftovers bounds removeLeftovers: one request creates at most one object.
+const maxLeftovers = 3
+
+// removeLeftovers deletes what a failed update may have created. It runs when an
+// update keeps its physical ID although its OldResourceProperties would have
+// replaced the object: the rollback of this resource's own failed update, whose
+// OldResourceProperties are the failed ones. An object of this stack and logical ID
+// other than the physical ID, where the failed update would have created it (find
+// lists there), can only be that update's: its create took effect but the answer was
+// lost or the deadline cut it off. CloudFormation never learned its ID and would
+// never delete it, and a task would keep copying on its schedule.
+func (h *Handler) removeLeftovers(ctx context.Context, event cfn.Event, find func(owner, check) (string, error), del func(string) error) error {
+	o := ownerOf(event)
+	o.requestID = "" // the failed request's ID is not in the rollback's event
+	notKept := func(_ context.Context, arn string) (bool, error) { return arn != event.PhysicalResourceID, nil }
+	for range maxLeftovers {
+		arn, err := retryIAM(ctx, h.Retry, "looking for what the failed update left", func() (string, error) { return find(o, notKept) })
+		if err != nil || arn == "" {
+			return err
+		}
+		_, err = retryIAM(ctx, h.Retry, "delete "+arn, func() (struct{}, error) { return struct{}{}, del(arn) })
+		if err != nil && !isNotFound(err) {
+			return err
+		}
+	}
+	return nil
+}
+
 // onBucket reports whether a described location is on p's bucket.
 func onBucket(cur *datasync.DescribeLocationS3Output, p LocationProps) bool {
 	_, ok := subdirectoryOf(cur, p)
@@ -193,7 +230,7 @@ func locationHas(cur *datasync.DescribeLocationS3Output, p LocationProps) bool {
 }
 
 func (h *Handler) task(ctx context.Context, event cfn.Event) (Result, error) {
-	p, _, err := props[TaskProps](event)
+	p, old, err := props[TaskProps](event)
 	if err != nil && event.RequestType != cfn.RequestDelete {
 		return Result{}, err
 	}
@@ -214,6 +251,15 @@ func (h *Handler) task(ctx context.Context, event cfn.Event) (Result, error) {
 		arn, cur, err := h.taskToKeep(ctx, client, event, p)
 		if err == nil && arn != "" {
 			err = h.updateTask(ctx, client, arn, cur, p, s)
+		}
+		if err == nil && arn == event.PhysicalResourceID && old.needsNewTask(p) {
+			there := h.DataSync(old.Region)
+			err = h.removeLeftovers(ctx, event, func(o owner, also check) (string, error) {
+				return h.findTask(ctx, there, o, old.SourceLocationArn, also)
+			}, func(arn string) error {
+				_, err := there.DeleteTask(ctx, &datasync.DeleteTaskInput{TaskArn: aws.String(arn)})
+				return err
+			})
 		}
 		if err != nil {
 			return Result{}, err

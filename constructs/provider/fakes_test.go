@@ -301,6 +301,9 @@ func (f *fakeDataSync) UpdateLocationS3(_ context.Context, in *datasync.UpdateLo
 	}
 	loc.in.Subdirectory, loc.in.S3StorageClass, loc.in.S3Config = in.Subdirectory, in.S3StorageClass, in.S3Config
 	loc.uri = locationURI(aws.ToString(loc.in.S3BucketArn), aws.ToString(in.Subdirectory))
+	if err := f.w.lost("UpdateLocationS3"); err != nil {
+		return nil, err
+	}
 	return &datasync.UpdateLocationS3Output{}, nil
 }
 
@@ -446,6 +449,9 @@ func (f *fakeDataSync) UpdateTask(_ context.Context, in *datasync.UpdateTaskInpu
 	}
 	t.update = in
 	t.updates = append(t.updates, in)
+	if err := f.w.lost("UpdateTask"); err != nil {
+		return nil, err
+	}
 	return &datasync.UpdateTaskOutput{}, nil
 }
 

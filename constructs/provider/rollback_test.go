@@ -73,10 +73,10 @@ func deploy(t *testing.T, w *world, c stackConfig) *stack {
 var mutating = []string{"CreateLocationS3", "UpdateLocationS3", "CreateTask", "UpdateTask", "StartTaskExecution"}
 
 // update applies the template of c in order, as an update of the stack; when failAt
-// names a resource, the first call of its update that changes something fails. It
-// returns the resources it sent an Update, whether one failed, and the physical IDs
-// the updates answered.
-func (s *stack) update(c stackConfig, failAt string) (updated []string, failed bool, answered map[string]string) {
+// names a resource, the first call of its update that changes something fails
+// (lost: it takes effect, then its answer is lost). It returns the resources it sent
+// an Update, whether one failed, and the physical IDs the updates answered.
+func (s *stack) update(c stackConfig, failAt string, lost bool) (updated []string, failed bool, answered map[string]string) {
 	answered = map[string]string{}
 	for _, id := range stackOrder {
 		p := c.template(s.phys)[id]
@@ -85,11 +85,16 @@ func (s *stack) update(c stackConfig, failAt string) (updated []string, failed b
 		}
 		if id == failAt {
 			for _, op := range mutating {
-				s.w.fail[op] = []error{invalidRequest("injected: " + op + " failed")}
+				if lost {
+					s.w.lose[op] = []error{connectionReset(op)}
+				} else {
+					s.w.fail[op] = []error{invalidRequest("injected: " + op + " failed")}
+				}
 			}
 		}
 		arn, err := s.send(cfn.RequestUpdate, id, s.phys[id], p, s.props[id])
 		clear(s.w.fail)
+		clear(s.w.lose)
 		updated = append(updated, id)
 		s.props[id] = p
 		if err != nil {
@@ -131,8 +136,12 @@ func (s *stack) rollback(old stackConfig, updated []string, answered, before map
 //   - every update succeeds and another resource fails: each updated resource gets the
 //     rollback's Update (to its new physical ID), then the cleanup deletes the new one.
 //
-// At the end there is one object per resource, the original, nothing was created or
-// started in the rollback, and a rollback of a failed update changed nothing.
+// Each failing update is replayed twice: failing before it changes anything, and
+// taking effect with its answer lost (a create's object is then left where
+// CloudFormation cannot see it; the rollback deletes it). Not for the execution: a
+// started execution cannot be taken back. At the end there is one object per
+// resource, the original, nothing was created or started in the rollback, and a
+// rollback of an update that failed before changing anything changed nothing.
 func TestRollbackKeepsTheOriginals(t *testing.T) {
 	base := stackConfig{srcBucket: "acme-src", srcRegion: "us-east-1", srcSub: "media", dstBucket: "acme-dst", dstRegion: "us-west-2", mode: "ENHANCED"}
 	changes := map[string]func(*stackConfig){
@@ -148,15 +157,28 @@ func TestRollbackKeepsTheOriginals(t *testing.T) {
 		changes[name](&next)
 		// Which resources the change updates, from a dry run.
 		dry := deploy(t, newWorld(), base)
-		touched, _, _ := dry.update(next, "")
-		for _, failAt := range append(slices.Clone(touched), "another resource") {
-			t.Run(fmt.Sprintf("%s/%s fails", name, failAt), func(t *testing.T) {
+		touched, _, _ := dry.update(next, "", false)
+		type failure struct {
+			at   string
+			lost bool
+		}
+		var failures []failure
+		for _, id := range touched {
+			failures = append(failures, failure{id, false})
+			if id != "Execution" {
+				failures = append(failures, failure{id, true})
+			}
+		}
+		for _, f := range append(failures, failure{"another resource", false}) {
+			failAt := f.at
+			how := map[bool]string{false: "fails", true: "fails after taking effect"}[f.lost]
+			t.Run(fmt.Sprintf("%s/%s %s", name, failAt, how), func(t *testing.T) {
 				w := newWorld()
 				s := deploy(t, w, base)
 				original := maps.Clone(s.phys)
 				originalTask := w.tasks[original["Task"]].describe(original["Task"])
 
-				updated, failed, answered := s.update(next, failAt)
+				updated, failed, answered := s.update(next, failAt, f.lost)
 				if failed != (failAt != "another resource") {
 					t.Fatalf("update failed = %t, want a failure at %s", failed, failAt)
 				}
@@ -187,7 +209,7 @@ func TestRollbackKeepsTheOriginals(t *testing.T) {
 						t.Errorf("the rollback called %s: %v", op, rolledBack)
 					}
 				}
-				if failed && failAt == updated[0] {
+				if failed && failAt == updated[0] && !f.lost {
 					// Nothing had changed: the rollback changes nothing either.
 					for _, op := range mutating {
 						if slices.Contains(rolledBack, op) {
