@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -71,18 +72,8 @@ func newNotifier(scope constructs.Construct, t spec.Transfer, taskArn *string, t
 	default:
 		logGroup = t.LogGroupName()
 	}
-	fn := awslambda.NewFunction(scope, jsii.String("Notifier"), &awslambda.FunctionProps{
-		FunctionName: jsii.String(t.NotifierFunctionName()),
-		Description:  jsii.String(fmt.Sprintf("DataSync transfer %s: readable notifications of what needs attention", t.Name)),
-		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
-		Architecture: awslambda.Architecture_ARM_64(),
-		Handler:      jsii.String("bootstrap"),
-		Code:         notifierCode(),
-		Role:         role,
-		MemorySize:   jsii.Number(128),
-		Timeout:      awscdk.Duration_Seconds(jsii.Number(NotifierTimeout)),
-		LogGroup:     logs,
-		Environment: &map[string]*string{
+	props := monitorFunctionProps(role, logs, fmt.Sprintf("DataSync transfer %s: readable notifications of what needs attention", t.Name),
+		NotifierTimeout, map[string]*string{
 			monitor.EnvTransfer:      jsii.String(t.Name),
 			monitor.EnvTaskArn:       taskArn,
 			monitor.EnvRoute:         jsii.String(route(t)),
@@ -91,11 +82,12 @@ func newNotifier(scope constructs.Construct, t spec.Transfer, taskArn *string, t
 			monitor.EnvNotifySuccess: jsii.String(strconv.FormatBool(t.Monitoring.NotifySuccess)),
 			monitor.EnvPartition:     jsii.String(t.Partition()),
 			monitor.EnvTopicArns:     awscdk.Fn_Join(jsii.String(","), jsii.Strings(orNone(topicArns)...)),
-		},
-		// Lambda retries a failed asynchronous invocation twice: a notification sent
-		// twice beats one never sent.
-		RetryAttempts: jsii.Number(2),
-	})
+		})
+	props.FunctionName = jsii.String(t.NotifierFunctionName())
+	// Lambda retries a failed asynchronous invocation twice: a notification sent
+	// twice beats one never sent.
+	props.RetryAttempts = jsii.Number(2)
+	fn := awslambda.NewFunction(scope, jsii.String("Notifier"), props)
 	// The role's policy names the task, which the provider creates: the notifier
 	// cannot run before it exists anyway.
 	awsevents.NewRule(scope, jsii.String("ExecutionEvents"), &awsevents.RuleProps{
@@ -115,6 +107,23 @@ func newNotifier(scope constructs.Construct, t spec.Transfer, taskArn *string, t
 		Targets:  &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(fn, nil)},
 	})
 	return fn
+}
+
+// monitorFunctionProps are the props of a function of the notifier's binary (Go,
+// provided.al2023, arm64, 128 MB).
+func monitorFunctionProps(role awsiam.IRole, logs awslogs.ILogGroup, description string, timeoutSeconds float64, env map[string]*string) *awslambda.FunctionProps {
+	return &awslambda.FunctionProps{
+		Description:  jsii.String(description),
+		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
+		Architecture: awslambda.Architecture_ARM_64(),
+		Handler:      jsii.String("bootstrap"),
+		Code:         notifierCode(),
+		Role:         role,
+		MemorySize:   jsii.Number(128),
+		Timeout:      awscdk.Duration_Seconds(jsii.Number(timeoutSeconds)),
+		LogGroup:     logs,
+		Environment:  &env,
+	}
 }
 
 func orNone(list []string) []string {
@@ -276,21 +285,11 @@ func NewTransfersDashboard(scope constructs.Construct, id string, props *Transfe
 		"The dashboard lists the transfers' tasks by name (datasync:ListTasks and ListTaskExecutions support no resource-level permissions) "+
 			"and reads them by their generated IDs, only in this account and Region.",
 		append([]string{"Resource::*"}, prefixAll("Resource::", tasks)...)...)
-	d.fn = awslambda.NewFunction(this, jsii.String("Widget"), &awslambda.FunctionProps{
-		Description:  jsii.String("DataSync transfers dashboard " + name + ": the live table"),
-		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
-		Architecture: awslambda.Architecture_ARM_64(),
-		Handler:      jsii.String("bootstrap"),
-		Code:         notifierCode(),
-		Role:         role,
-		MemorySize:   jsii.Number(128),
-		Timeout:      awscdk.Duration_Seconds(jsii.Number(30)),
-		LogGroup:     logs,
-		Environment: &map[string]*string{
+	d.fn = awslambda.NewFunction(this, jsii.String("Widget"), monitorFunctionProps(role, logs,
+		"DataSync transfers dashboard "+name+": the live table", 30, map[string]*string{
 			monitor.EnvWidgetTransfers: jsii.String(mustJSON(rows)),
 			monitor.EnvPartition:       jsii.String(p),
-		},
-	})
+		}))
 
 	d.dashboard = awscloudwatch.NewDashboard(this, jsii.String("Resource"), &awscloudwatch.DashboardProps{
 		DashboardName:   jsii.String(name),
