@@ -33,15 +33,16 @@ const (
 //   - DescribeTask: the schedule and its ScheduleDetails.DisabledBy;
 //   - ListTaskExecutions: the running execution and the last successful run;
 //   - ListTagsForResource, TagResource: the notifier keeps what it saw and what it
-//     already said as tags on the task and the execution (no other state);
+//     already said as tags on the task and the execution (no other state), and each
+//     SUCCESS event tags the task with its start (the check's last success);
 //   - sns:Publish: the notification.
 var requiredActions = map[Work][]string{
-	ExecutionEvent: {"datasync:DescribeTaskExecution", "sns:Publish"},
+	ExecutionEvent: {"datasync:DescribeTaskExecution", "datasync:TagResource", "sns:Publish"},
 	Check: {
 		"datasync:DescribeTask", "datasync:ListTaskExecutions", "datasync:DescribeTaskExecution",
 		"datasync:ListTagsForResource", "datasync:TagResource", "sns:Publish",
 	},
-	DashboardWidget: {"datasync:ListTasks", "datasync:DescribeTask", "datasync:ListTaskExecutions", "datasync:DescribeTaskExecution"},
+	DashboardWidget: {"datasync:ListTasks", "datasync:DescribeTask", "datasync:DescribeTaskExecution"},
 }
 
 // RequiredActions returns the IAM actions of the paths, sorted, without duplicates.

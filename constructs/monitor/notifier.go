@@ -84,6 +84,7 @@ const (
 	TagStallNotified  = tagPrefix + "stall-notified"    // execution: the fingerprint notified as stalled
 	TagDisabledNotice = tagPrefix + "disabled-notified" // task: ScheduleDetails.StatusUpdateTime notified
 	TagOverdueNotice  = tagPrefix + "overdue-notified"  // task: the last success (or "none") notified as overdue
+	TagLastSuccess    = tagPrefix + "last-success"      // task: "<unix start> <execution ID>" of the newest successful run
 )
 
 // event is the part of an EventBridge event the notifier reads.
@@ -137,12 +138,17 @@ func (n *Notifier) execution(ctx context.Context, arn string) ([]Notification, e
 		return nil, fmt.Errorf("DescribeTaskExecution %s: %w", arn, err)
 	}
 	kind, what := outcome(d)
+	var tagErr error
+	if d.Status == dstypes.TaskExecutionStatusSuccess && d.StartTime != nil {
+		// The check counts overdue runs from here without listing the executions.
+		tagErr = n.tag(ctx, n.TaskArn, TagLastSuccess, fmt.Sprintf("%d %s", d.StartTime.Unix(), arn[strings.LastIndex(arn, "/")+1:]))
+	}
 	if kind == "" || kind == Succeeded && !n.NotifySuccess {
 		log.Printf("execution %s is %s: %s; nothing to notify", arn, d.Status, what)
-		return nil, nil
+		return nil, tagErr
 	}
 	subject := fmt.Sprintf("DataSync %s: %s", n.Transfer, what)
-	return []Notification{{Kind: kind, Subject: subject, Body: n.render(kind, what, arn, d, "")}}, nil
+	return []Notification{{Kind: kind, Subject: subject, Body: n.render(kind, what, arn, d, "")}}, tagErr
 }
 
 // outcome classifies a finished execution; "" while it runs.
@@ -405,30 +411,15 @@ func parseProgress(v string) (string, time.Time) {
 // schedule's interval (counted from the last success, or from the task's creation),
 // once per last success.
 func (n *Notifier) checkOverdue(ctx context.Context, task *datasync.DescribeTaskOutput, tags map[string]string, execs []dstypes.TaskExecutionListEntry) (*Notification, error) {
-	if task.Schedule == nil || task.Schedule.ScheduleExpression == nil {
+	// A schedule that is off runs nothing: disabled by DataSync it has its own
+	// notification, disabled by a user it is meant to be.
+	if task.Schedule == nil || task.Schedule.ScheduleExpression == nil || task.Schedule.Status != dstypes.ScheduleStatusEnabled {
 		return nil, nil
 	}
 	expr := *task.Schedule.ScheduleExpression
-	var last *datasync.DescribeTaskExecutionOutput
-	lastArn := ""
-	// Newest first: the last successful run is usually among the last few.
-	for i := len(execs) - 1; i >= 0; i-- {
-		if execs[i].Status != dstypes.TaskExecutionStatusSuccess {
-			continue
-		}
-		arn := aws.ToString(execs[i].TaskExecutionArn)
-		d, err := n.DataSync.DescribeTaskExecution(ctx, &datasync.DescribeTaskExecutionInput{TaskExecutionArn: &arn})
-		if err != nil {
-			return nil, fmt.Errorf("DescribeTaskExecution %s: %w", arn, err)
-		}
-		if d.StartTime != nil && (last == nil || d.StartTime.After(*last.StartTime)) {
-			last, lastArn = d, arn
-		}
-		break
-	}
-	since, baseline := aws.ToTime(task.CreationTime), "none"
-	if last != nil {
-		since, baseline = *last.StartTime, lastArn[strings.LastIndex(lastArn, "/")+1:]
+	since, baseline, lastArn, err := n.lastSuccess(ctx, task, tags, execs)
+	if err != nil {
+		return nil, err
 	}
 	interval, err := scheduleInterval(expr, since)
 	if err != nil {
@@ -444,19 +435,64 @@ func (n *Notifier) checkOverdue(ctx context.Context, task *datasync.DescribeTask
 	what := "no successful run for " + days(now.Sub(since))
 	var b strings.Builder
 	n.header(&b, what)
-	fmt.Fprintf(&b, "Schedule:   %s (status %s): one run every %s, so a success was due by %s\n",
-		expr, task.Schedule.Status, interval, stamp(since.Add(2*interval)))
-	if last != nil {
+	fmt.Fprintf(&b, "Schedule:   %s: one run every %s, so a success was due by %s\n",
+		expr, interval, stamp(since.Add(2*interval)))
+	if lastArn != "" {
 		fmt.Fprintf(&b, "Last success: %s, started %s\n", lastArn, stamp(since))
 	} else {
 		fmt.Fprintf(&b, "Last success: none since the task was created (%s)\n", stamp(since))
 	}
-	if n := len(execs); n > 0 {
-		fmt.Fprintf(&b, "Latest run: %s, %s\n", aws.ToString(execs[n-1].TaskExecutionArn), execs[n-1].Status)
+	if current := aws.ToString(task.CurrentTaskExecutionArn); current != "" {
+		for _, e := range execs {
+			if aws.ToString(e.TaskExecutionArn) == current {
+				fmt.Fprintf(&b, "Latest run: %s, %s\n", current, e.Status)
+			}
+		}
 	}
-	b.WriteString("\nScheduled runs fail, are skipped (a run still going when the next is due), or the schedule is off.\n")
+	b.WriteString("\nScheduled runs fail, or are skipped (a run still going when the next is due).\n")
 	n.links(&b, "")
 	return &Notification{Kind: Overdue, Subject: subject(n.Transfer, what), Body: b.String()}, nil
+}
+
+// successScan is how many successful executions from each end of ListTaskExecutions'
+// list (whose order the API does not specify) the check describes when the task has
+// no last-success tag yet.
+const successScan = 5
+
+// lastSuccess is when the newest successful run started, its execution ID as the
+// baseline of the overdue notice and its ARN ("none", "" and the task's creation
+// when it never succeeded): from the task's last-success tag, which every SUCCESS
+// event sets, else from the executions.
+func (n *Notifier) lastSuccess(ctx context.Context, task *datasync.DescribeTaskOutput, tags map[string]string, execs []dstypes.TaskExecutionListEntry) (time.Time, string, string, error) {
+	if sec, id, ok := strings.Cut(tags[TagLastSuccess], " "); ok {
+		if s, err := strconv.ParseInt(sec, 10, 64); err == nil {
+			return time.Unix(s, 0).UTC(), id, n.TaskArn + "/execution/" + id, nil
+		}
+	}
+	var successes []string
+	for _, e := range execs {
+		if e.Status == dstypes.TaskExecutionStatusSuccess {
+			successes = append(successes, aws.ToString(e.TaskExecutionArn))
+		}
+	}
+	if len(successes) > 2*successScan {
+		successes = append(successes[:successScan], successes[len(successes)-successScan:]...)
+	}
+	since, baseline, lastArn := aws.ToTime(task.CreationTime), "none", ""
+	var newest time.Time
+	for _, arn := range successes {
+		d, err := n.DataSync.DescribeTaskExecution(ctx, &datasync.DescribeTaskExecutionInput{TaskExecutionArn: &arn})
+		if err != nil {
+			return time.Time{}, "", "", fmt.Errorf("DescribeTaskExecution %s: %w", arn, err)
+		}
+		if d.StartTime != nil && d.StartTime.After(newest) {
+			newest, lastArn = *d.StartTime, arn
+		}
+	}
+	if lastArn != "" {
+		since, baseline = newest, lastArn[strings.LastIndex(lastArn, "/")+1:]
+	}
+	return since, baseline, lastArn, nil
 }
 
 // scheduleInterval is the time between the two scheduled runs that follow from.
@@ -596,7 +632,7 @@ func (n *Notifier) links(b *strings.Builder, execArn string) {
 	}
 	fmt.Fprintf(b, "  Task:      https://%s/datasync/home?region=%s#/tasks/%s\n", host, region, taskID)
 	if execArn == "" && n.TaskLogGroup != "" {
-		fmt.Fprintf(b, "  Logs:      %s\n", logsURL(host, region, n.TaskLogGroup, taskID))
+		fmt.Fprintf(b, "  Logs:      %s\n", logsURL(host, region, n.TaskLogGroup, ""))
 	}
 }
 
@@ -616,10 +652,14 @@ func regionOf(arn string) string {
 	return parts[3]
 }
 
-// logsURL opens a log group in the CloudWatch console, filtered by a term (the
-// console's fragment encoding: URL-escaped, with '%' written as '$25').
+// logsURL opens a log group's events in the CloudWatch console, filtered by a term
+// when there is one (the console's fragment encoding: URL-escaped, with '%' written
+// as '$25').
 func logsURL(host, region, group, term string) string {
 	enc := func(s string) string { return strings.ReplaceAll(url.QueryEscape(s), "%", "$25") }
-	return fmt.Sprintf("https://%s/cloudwatch/home?region=%s#logsV2:log-groups/log-group/%s/log-events$3FfilterPattern$3D%s",
-		host, region, enc(group), enc(`"`+term+`"`))
+	u := fmt.Sprintf("https://%s/cloudwatch/home?region=%s#logsV2:log-groups/log-group/%s/log-events", host, region, enc(group))
+	if term != "" {
+		u += "$3FfilterPattern$3D" + enc(`"`+term+`"`)
+	}
+	return u
 }

@@ -269,6 +269,7 @@ func TestScheduledTransferWithoutRecentSuccessIsOverdue(t *testing.T) {
 	r.srv.AddExecution(r.task, r.now.Add(-48*time.Hour), fakedatasync.Step{Status: "ERROR", ErrorCode: "S3AccessDenied"})
 	r.srv.AddExecution(r.task, r.now.Add(-24*time.Hour), fakedatasync.Step{Status: "ERROR", ErrorCode: "S3AccessDenied"})
 	expectOne(t, r, r.handle(t, scheduled), Overdue, "no successful run for 3 days", "one run every 24h0m0s",
+		"Latest run: "+r.task.Arn(),
 		"Last success: "+ok, "ERROR")
 	if got := r.handle(t, scheduled); len(got) != 0 {
 		t.Errorf("notified again: %+v", got)
@@ -379,5 +380,31 @@ func TestWidgetShowsEveryTransferWithItsLastRun(t *testing.T) {
 	slices.Sort(usedList)
 	if want := RequiredActions(DashboardWidget); !slices.Equal(usedList, want) {
 		t.Errorf("widget calls %v, table %v", usedList, want)
+	}
+}
+
+func TestOverdueCountsFromTheLastSuccessEvent(t *testing.T) {
+	r := newRig(t, &fakedatasync.Task{Name: "media", Mode: "ENHANCED", Schedule: "rate(1 day)"})
+	ok := r.srv.AddExecution(r.task, r.now.Add(-72*time.Hour), fakedatasync.Step{Status: "SUCCESS", Elapsed: time.Hour})
+	r.handle(t, executionEvent(ok, "SUCCESS"))
+	if tag := r.srv.Tags(r.task.Arn())[TagLastSuccess]; !strings.HasSuffix(tag, ok[strings.LastIndex(ok, "/")+1:]) {
+		t.Fatalf("last-success tag %q", tag)
+	}
+	// Many runs since, all failed: the check reads the tag, not every execution.
+	for i := 1; i <= 20; i++ {
+		r.srv.AddExecution(r.task, r.now.Add(-72*time.Hour+time.Duration(i)*time.Hour), fakedatasync.Step{Status: "ERROR"})
+	}
+	before := len(r.srv.Calls())
+	expectOne(t, r, r.handle(t, scheduled), Overdue, "Last success: "+ok)
+	for _, c := range r.srv.Calls()[before:] {
+		if c.Operation == "DescribeTaskExecution" {
+			t.Errorf("the check described %v", c.Input)
+		}
+	}
+
+	// A schedule a user disabled is not overdue.
+	r2 := newRig(t, &fakedatasync.Task{Name: "media", Mode: "ENHANCED", Schedule: "rate(1 hour)", ScheduleStatus: "DISABLED", ScheduleDisabledBy: "USER"})
+	if got := r2.handle(t, scheduled); len(got) != 0 {
+		t.Errorf("a disabled schedule is overdue: %+v", got)
 	}
 }

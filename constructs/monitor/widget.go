@@ -114,14 +114,11 @@ func (w *Widget) row(ctx context.Context, t WidgetTransfer, byName map[string]ds
 			schedule += fmt.Sprintf(` <span style="color:#d13212">disabled by %s</span>`, d.DisabledBy)
 		}
 	}
-	list, err := w.DataSync.ListTaskExecutions(ctx, &datasync.ListTaskExecutionsInput{TaskArn: &arn})
-	if err != nil {
-		return []string{name, state, schedule, "? " + html.EscapeString(err.Error()), "", view}
-	}
-	if len(list.TaskExecutions) == 0 {
+	// The task's current execution is its most recent one.
+	execArn := aws.ToString(task.CurrentTaskExecutionArn)
+	if execArn == "" {
 		return []string{name, state, schedule, "never run", "", view}
 	}
-	execArn := aws.ToString(list.TaskExecutions[len(list.TaskExecutions)-1].TaskExecutionArn)
 	d, err := w.DataSync.DescribeTaskExecution(ctx, &datasync.DescribeTaskExecutionInput{TaskExecutionArn: &execArn})
 	if err != nil {
 		return []string{name, state, schedule, "? " + html.EscapeString(err.Error()), "", view}

@@ -282,7 +282,7 @@ func NewTransfersDashboard(scope constructs.Construct, id string, props *Transfe
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
 	}, "Widget", policy)
 	suppress(role, "AwsSolutions-IAM5",
-		"The dashboard lists the transfers' tasks by name (datasync:ListTasks and ListTaskExecutions support no resource-level permissions) "+
+		"The dashboard lists the transfers' tasks by name (datasync:ListTasks supports no resource-level permissions) "+
 			"and reads them by their generated IDs, only in this account and Region.",
 		append([]string{"Resource::*"}, prefixAll("Resource::", tasks)...)...)
 	d.fn = awslambda.NewFunction(this, jsii.String("Widget"), monitorFunctionProps(role, logs,
