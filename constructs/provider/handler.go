@@ -56,12 +56,19 @@ type Handler struct {
 	// unchanged. It must be longer than a concurrent writer's read-to-write window
 	// (milliseconds), so that its write has landed when we check.
 	PolicySettle time.Duration
+	// PolicyReadBack paces the further reads after a bucket-policy write while S3
+	// still shows the policy from before it. Default (zero Budget):
+	// DefaultPolicyReadBack, sleeping with Retry's Sleep.
+	PolicyReadBack Backoff
 }
 
 // Result is what a successful operation reports to CloudFormation.
 type Result struct {
 	PhysicalID string
 	Data       map[string]any
+	// Message, when set, is the reason sent with SUCCESS: something the request did
+	// besides its resource's own change (shown in the stack event).
+	Message string
 }
 
 // Handle performs one CloudFormation request and returns the physical resource ID
