@@ -225,14 +225,15 @@ func deadPrincipalsError(bucket string, dead []deadPrincipal, deleting, removing
 	if removing {
 		return fmt.Errorf("%sThese are the last principals of a NotPrincipal: the statement applies to everyone, and removing "+
 			"it would change that, so destination.removeDeletedPrincipals does not touch it. Way out: edit the statement yourself "+
-			"(put the ARN of a principal that exists in place of the unique ID, or remove the statement), then deploy again", msg)
+			"(replace the unique ID with the ARN of a principal that exists, or remove the statement), then deploy again", msg)
 	}
 	wayOut := "set destination.removeDeletedPrincipals: true and deploy again"
 	if deleting {
 		wayOut = "deploy the stack once with destination.removeDeletedPrincipals: true, then delete it"
 	}
-	return fmt.Errorf("%sWays out: edit those statements yourself (aws s3api get-bucket-policy / put-bucket-policy: put the ARN "+
-		"of a principal that exists in place of each unique ID, a re-created role has a new one, or remove it), then retry; or %s: "+
+	return fmt.Errorf("%sWays out: edit those statements yourself (aws s3api get-bucket-policy, then put-bucket-policy: replace "+
+		"each unique ID with the ARN of the role or user that should have access, written again even if it was re-created under "+
+		"the same name, or remove it), then retry; or %s: "+
 		"the provider then removes exactly these unique IDs, and a statement left without any principal, and reports what it "+
 		"removed in the stack event and its log", msg, wayOut)
 }
