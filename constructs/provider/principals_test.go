@@ -248,3 +248,68 @@ func TestPruneDeadPrincipalsKeepsOtherStatementsByteForByte(t *testing.T) {
 		t.Errorf("removed from a skipped statement: %v", p.Removed)
 	}
 }
+
+// FuzzPruneDeadPrincipals checks, for any policy, that removal leaves no unique ID
+// in a Principal, keeps every statement without one as it was (but for whitespace),
+// and that pruning the result again changes nothing.
+func FuzzPruneDeadPrincipals(f *testing.F) {
+	f.Add(teamPolicy, analystRoleID)
+	f.Add(`{"Statement":{"Sid":"x","Principal":{"AWS":"AIDAZXCVBNMLKJHGFDSA2"}}}`, auditUserID)
+	f.Add(`{"Statement":[{"NotPrincipal":{"AWS":["AROAQWERTYUIOPASDFGH1","*"]}},{"Principal":"*"}]}`, loaderRoleID)
+	f.Add(``, "")
+	f.Fuzz(func(t *testing.T, policy, id string) {
+		if id != "" {
+			policy = strings.ReplaceAll(policy, "arn:aws:iam::333333333333:role/analyst", id)
+		}
+		_, stmts, err := parsePolicy([]byte(policy))
+		if err != nil {
+			return // S3 only ever returns valid policies
+		}
+		p, err := pruneDeadPrincipals([]byte(policy), nil, true)
+		if err != nil {
+			t.Fatalf("prune failed: %v", err)
+		}
+		_, out, err := parsePolicy(p.Policy)
+		if err != nil {
+			t.Fatalf("pruned policy does not parse: %v\n%s", err, p.Policy)
+		}
+		for _, s := range out {
+			var fields map[string]json.RawMessage
+			if json.Unmarshal(s, &fields) != nil {
+				continue
+			}
+			if all, rest, ok := principalIDs(fields["Principal"]); ok && len(all) != len(rest) {
+				t.Fatalf("a unique ID is left in %s", s)
+			}
+		}
+		untouched := 0
+		for _, s := range stmts {
+			var fields map[string]json.RawMessage
+			if json.Unmarshal(s, &fields) == nil {
+				if a, r, ok := principalIDs(fields["Principal"]); ok && len(a) != len(r) {
+					continue
+				}
+				if a, r, ok := principalIDs(fields["NotPrincipal"]); ok && len(a) != len(r) {
+					continue
+				}
+			}
+			untouched++
+			found := false
+			want, _ := compactJSON(s) // the policy is written without insignificant whitespace
+			for _, o := range out {
+				got, _ := compactJSON(o)
+				found = found || string(got) == string(want)
+			}
+			if !found && len(p.Removed) > 0 {
+				t.Fatalf("statement without unique IDs changed or lost: %s\n%s", s, p.Policy)
+			}
+		}
+		if len(out) < untouched {
+			t.Fatalf("%d statements out, %d had nothing to remove", len(out), untouched)
+		}
+		again, err := pruneDeadPrincipals(p.Policy, nil, true)
+		if err != nil || len(again.Removed) != 0 || len(again.DroppedStatements) != 0 {
+			t.Fatalf("pruning twice removed more: %+v (%v)", again, err)
+		}
+	})
+}
