@@ -195,6 +195,33 @@ func TestDeadPrincipalsDeleteFollowsTheSameRule(t *testing.T) {
 	}
 }
 
+func TestDeadPrincipalsFailedCreateRollsBackCleanly(t *testing.T) {
+	cf := newCloudFormation(t)
+	w := newWorld()
+	w.policies["acme-dst"] = teamPolicy
+	w.deletePrincipal(analystRole, analystRoleID)
+	f := &Function{Handler: w.handler(), Margin: 0}
+	p := statementsProps("OursA")
+	create := event(cfn.RequestCreate, TypeBucketPolicyStatements, "", p, nil)
+	create.ResponseURL = cf.URL
+	_ = f.Invoke(context.Background(), create)
+	failed := cf.answer(t)
+	if failed.Status != cfn.StatusFailed || !strings.Contains(failed.Reason, analystRoleID) {
+		t.Fatalf("create answered %+v", failed)
+	}
+	// CloudFormation rolls back with a delete of the physical ID the create answered:
+	// nothing of ours was written, so it writes nothing and succeeds (no ROLLBACK_FAILED).
+	rollback := event(cfn.RequestDelete, TypeBucketPolicyStatements, failed.PhysicalResourceID, p, nil)
+	rollback.ResponseURL = cf.URL
+	_ = f.Invoke(context.Background(), rollback)
+	if r := cf.answer(t); r.Status != cfn.StatusSuccess {
+		t.Errorf("rollback answered %+v", r)
+	}
+	if w.count("PutBucketPolicy")+w.count("DeleteBucketPolicy") != 0 {
+		t.Errorf("calls %v", w.calls)
+	}
+}
+
 func TestDeadPrincipalsIgnoredWhenNothingIsWritten(t *testing.T) {
 	w := newWorld()
 	w.policies["acme-dst"] = teamPolicy
