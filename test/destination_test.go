@@ -273,13 +273,19 @@ func TestTransfersThatDisagreeAboutABucketAreRejectedNamingBoth(t *testing.T) {
 	}
 }
 
-func TestEmbeddedOwnedBucketGetsACLsDisabledAndStatements(t *testing.T) {
-	tr := crossRegion()
+// stackWithOwnedBucket is a stack of the destination account that defines the
+// bucket acme-media-dst itself.
+func stackWithOwnedBucket(t *testing.T) (awscdk.Stack, awss3.Bucket) {
 	app := newApp(t, false)
 	stack := awscdk.NewStack(app, jsii.String("Existing"), &awscdk.StackProps{
 		Env: &awscdk.Environment{Account: jsii.String("222222222222"), Region: jsii.String("us-west-2")},
 	})
-	bucket := awss3.NewBucket(stack, jsii.String("Data"), &awss3.BucketProps{BucketName: jsii.String("acme-media-dst")})
+	return stack, awss3.NewBucket(stack, jsii.String("Data"), &awss3.BucketProps{BucketName: jsii.String("acme-media-dst")})
+}
+
+func TestEmbeddedOwnedBucketGetsACLsDisabledAndStatements(t *testing.T) {
+	tr := crossRegion()
+	stack, bucket := stackWithOwnedBucket(t)
 	transfer.NewDestinationAccess(stack, "MediaArchive", &transfer.DestinationAccessProps{Transfer: &tr, Bucket: bucket})
 	tm := toJSON(stack)
 
@@ -347,11 +353,7 @@ func TestRemoveDeletedPrincipalsReachesTheProvider(t *testing.T) {
 
 func TestRemoveDeletedPrincipalsRejectedForABucketTheAppDefines(t *testing.T) {
 	tr := crossRegion()
-	app := newApp(t, false)
-	stack := awscdk.NewStack(app, jsii.String("Existing"), &awscdk.StackProps{
-		Env: &awscdk.Environment{Account: jsii.String("222222222222"), Region: jsii.String("us-west-2")},
-	})
-	bucket := awss3.NewBucket(stack, jsii.String("Data"), &awss3.BucketProps{BucketName: jsii.String("acme-media-dst")})
+	stack, bucket := stackWithOwnedBucket(t)
 	msg := expectPanic(t, func() {
 		transfer.NewDestinationAccess(stack, "MediaArchive", &transfer.DestinationAccessProps{Transfer: &tr, Bucket: bucket, RemoveDeletedPrincipals: true})
 	})

@@ -35,10 +35,19 @@ const teamPolicy = `{
   ]
 }`
 
-func TestFakeS3RefusesUniqueIDPrincipalsAsS3Does(t *testing.T) {
+// teamWorld is a world whose bucket acme-dst has teamPolicy, after the principals
+// given as ARN, unique ID pairs were deleted.
+func teamWorld(deleted ...string) *world {
 	w := newWorld()
 	w.policies["acme-dst"] = teamPolicy
-	w.deletePrincipal(analystRole, analystRoleID)
+	for i := 0; i+1 < len(deleted); i += 2 {
+		w.deletePrincipal(deleted[i], deleted[i+1])
+	}
+	return w
+}
+
+func TestFakeS3RefusesUniqueIDPrincipalsAsS3Does(t *testing.T) {
+	w := teamWorld(analystRole, analystRoleID)
 	_, err := (&fakeS3{w}).PutBucketPolicy(context.Background(), &s3.PutBucketPolicyInput{Bucket: aws.String("acme-dst"), Policy: aws.String(w.policies["acme-dst"])})
 	if code, msg := awsErrorOf(err); code != "MalformedPolicy" || msg != "invalid principal in policy" {
 		t.Fatalf("the fake accepted a deleted principal's unique ID: %v", err)
@@ -62,10 +71,7 @@ func TestUniqueIDPattern(t *testing.T) {
 }
 
 func TestDeadPrincipalsFailAtOnceNamingEachStatementAndID(t *testing.T) {
-	w := newWorld()
-	w.policies["acme-dst"] = teamPolicy
-	w.deletePrincipal(analystRole, analystRoleID)
-	w.deletePrincipal(auditUser, auditUserID)
+	w := teamWorld(analystRole, analystRoleID, auditUser, auditUserID)
 
 	_, err := w.handler().Handle(context.Background(), event(cfn.RequestCreate, TypeBucketPolicyStatements, "", statementsProps("OursA"), nil))
 	if err == nil {
@@ -89,11 +95,7 @@ func TestDeadPrincipalsFailAtOnceNamingEachStatementAndID(t *testing.T) {
 }
 
 func TestDeadPrincipalsRemovedWhenOptedIn(t *testing.T) {
-	w := newWorld()
-	w.policies["acme-dst"] = teamPolicy
-	w.deletePrincipal(analystRole, analystRoleID)
-	w.deletePrincipal(auditUser, auditUserID)
-	w.deletePrincipal(loaderRole, loaderRoleID)
+	w := teamWorld(analystRole, analystRoleID, auditUser, auditUserID, loaderRole, loaderRoleID)
 	p := statementsProps("OursA")
 	p.RemoveDeletedPrincipals = "true"
 
@@ -163,8 +165,7 @@ func TestDeadPrincipalsKeptInANotPrincipalTheyWouldEmpty(t *testing.T) {
 }
 
 func TestDeadPrincipalsDeleteFollowsTheSameRule(t *testing.T) {
-	w := newWorld()
-	w.policies["acme-dst"] = teamPolicy
+	w := teamWorld()
 	h := w.handler()
 	p := statementsProps("OursA", "OursB")
 	id := mustHandle(t, h, event(cfn.RequestCreate, TypeBucketPolicyStatements, "", p, nil)).PhysicalID
@@ -197,9 +198,7 @@ func TestDeadPrincipalsDeleteFollowsTheSameRule(t *testing.T) {
 
 func TestDeadPrincipalsFailedCreateRollsBackCleanly(t *testing.T) {
 	cf := newCloudFormation(t)
-	w := newWorld()
-	w.policies["acme-dst"] = teamPolicy
-	w.deletePrincipal(analystRole, analystRoleID)
+	w := teamWorld(analystRole, analystRoleID)
 	f := &Function{Handler: w.handler(), Margin: 0}
 	p := statementsProps("OursA")
 	create := event(cfn.RequestCreate, TypeBucketPolicyStatements, "", p, nil)
@@ -223,8 +222,7 @@ func TestDeadPrincipalsFailedCreateRollsBackCleanly(t *testing.T) {
 }
 
 func TestDeadPrincipalsIgnoredWhenNothingIsWritten(t *testing.T) {
-	w := newWorld()
-	w.policies["acme-dst"] = teamPolicy
+	w := teamWorld()
 	h := w.handler()
 	p := statementsProps("OursA")
 	id := mustHandle(t, h, event(cfn.RequestCreate, TypeBucketPolicyStatements, "", p, nil)).PhysicalID
@@ -240,9 +238,7 @@ func TestDeadPrincipalsIgnoredWhenNothingIsWritten(t *testing.T) {
 
 func TestDeadPrincipalsReportedInTheStackEvent(t *testing.T) {
 	cf := newCloudFormation(t)
-	w := newWorld()
-	w.policies["acme-dst"] = teamPolicy
-	w.deletePrincipal(auditUser, auditUserID)
+	w := teamWorld(auditUser, auditUserID)
 	p := statementsProps("OursA")
 	p.RemoveDeletedPrincipals = "true"
 	e := event(cfn.RequestCreate, TypeBucketPolicyStatements, "", p, nil)
