@@ -1,8 +1,11 @@
 package provider
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"log"
+	"os"
 	"strings"
 	"testing"
 
@@ -244,7 +247,13 @@ func TestDeadPrincipalsReportedInTheStackEvent(t *testing.T) {
 	e := event(cfn.RequestCreate, TypeBucketPolicyStatements, "", p, nil)
 	e.ResponseURL = cf.URL
 	f := &Function{Handler: w.handler(), Margin: 0}
+	var logged bytes.Buffer
+	log.SetOutput(&logged)
 	_ = f.Invoke(context.Background(), e)
+	log.SetOutput(os.Stderr)
+	if !strings.Contains(logged.String(), "removed 1 unique ID(s) of deleted IAM principals") || !strings.Contains(logged.String(), auditUserID) {
+		t.Errorf("the function's log lacks the report:\n%s", logged.String())
+	}
 	r := cf.answer(t)
 	if r.Status != cfn.StatusSuccess || !strings.Contains(r.Reason, "removed 1 unique ID(s)") || !strings.Contains(r.Reason, auditUserID) ||
 		r.Data["RemovedDeletedPrincipals"] != "1" {
