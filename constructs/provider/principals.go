@@ -76,17 +76,6 @@ type principalsPruned struct {
 	Kept []deadPrincipal
 }
 
-// findDeadPrincipals lists the unique IDs in the Principal and NotPrincipal
-// elements of the statements of policy whose Sid is not in skip (this project's
-// statements, which the merge replaces or removes anyway).
-func findDeadPrincipals(policy []byte, skip []string) ([]deadPrincipal, error) {
-	p, err := pruneDeadPrincipals(policy, skip, false)
-	if err != nil {
-		return nil, err
-	}
-	return append(p.Removed, p.Kept...), nil
-}
-
 // pruneDeadPrincipals finds the unique IDs in the statements of policy whose Sid is
 // not in skip and, when remove is set, takes them out: from each Principal or
 // NotPrincipal "AWS" list; a principal element left empty is dropped; a statement
