@@ -295,3 +295,19 @@ func TestPrefixWithinNeverSplitsACharacterOrAnEscape(t *testing.T) {
 		}
 	}
 }
+
+func TestResponseBodyTooBigWithoutItsReasonFailsSayingWhy(t *testing.T) {
+	r := cfn.Response{Status: cfn.StatusSuccess, RequestID: "r", LogicalResourceID: "l", StackID: "s", PhysicalResourceID: "p",
+		Data: map[string]any{"Big": strings.Repeat("d", MaxResponseBytes)}}
+	body, err := responseBody(r, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got cfn.Response
+	if err := json.Unmarshal(body, &got); err != nil || len(body) > MaxResponseBytes {
+		t.Fatalf("%d bytes: %v", len(body), err)
+	}
+	if got.Status != cfn.StatusFailed || got.Data != nil || !strings.Contains(got.Reason, "over CloudFormation's limit of 4096 bytes") {
+		t.Errorf("answer = %+v", got)
+	}
+}
