@@ -195,9 +195,11 @@ func responseBody(r cfn.Response, text string) ([]byte, error) {
 	if budget < 0 {
 		// The IDs and data alone are too big (never so for this provider's resources):
 		// CloudFormation would drop the answer and wait an hour, so fail now, saying why.
+		r.Reason = ""
+		bare, _ := json.Marshal(r)
 		r.Status, r.Data = cfn.StatusFailed, nil
 		r.Reason = fmt.Sprintf("the provider's answer would be %d bytes without its reason, over CloudFormation's limit of %d bytes%s",
-			len(rest)-len(r.Reason)+len(where), MaxResponseBytes, where)
+			len(bare), MaxResponseBytes, where)
 		return json.Marshal(r)
 	}
 	r.Reason = prefixWithin(strings.ToValidUTF8(text, "\uFFFD"), budget) + cutNote + where
