@@ -273,13 +273,19 @@ func TestTransfersThatDisagreeAboutABucketAreRejectedNamingBoth(t *testing.T) {
 	}
 }
 
-func TestEmbeddedOwnedBucketGetsACLsDisabledAndStatements(t *testing.T) {
-	tr := crossRegion()
+// stackWithOwnedBucket is a stack of the destination account that defines the
+// bucket acme-media-dst itself.
+func stackWithOwnedBucket(t *testing.T) (awscdk.Stack, awss3.Bucket) {
 	app := newApp(t, false)
 	stack := awscdk.NewStack(app, jsii.String("Existing"), &awscdk.StackProps{
 		Env: &awscdk.Environment{Account: jsii.String("222222222222"), Region: jsii.String("us-west-2")},
 	})
-	bucket := awss3.NewBucket(stack, jsii.String("Data"), &awss3.BucketProps{BucketName: jsii.String("acme-media-dst")})
+	return stack, awss3.NewBucket(stack, jsii.String("Data"), &awss3.BucketProps{BucketName: jsii.String("acme-media-dst")})
+}
+
+func TestEmbeddedOwnedBucketGetsACLsDisabledAndStatements(t *testing.T) {
+	tr := crossRegion()
+	stack, bucket := stackWithOwnedBucket(t)
 	transfer.NewDestinationAccess(stack, "MediaArchive", &transfer.DestinationAccessProps{Transfer: &tr, Bucket: bucket})
 	tm := toJSON(stack)
 
@@ -319,6 +325,41 @@ func TestEmbeddedBucketKnownOnlyByName(t *testing.T) {
 	tm := toJSON(stack)
 	if len(tm.resources("Custom::S3BucketPolicyStatements")) != 1 || len(tm.resources("AWS::S3::BucketPolicy")) != 0 {
 		t.Error("an imported bucket's policy must be merged by the provider")
+	}
+}
+
+func TestRemoveDeletedPrincipalsReachesTheProvider(t *testing.T) {
+	tr := crossRegion()
+	_, tm := destinationStack(t, tr)
+	if v, set := tm.one(t, "Custom::S3BucketPolicyStatements")["RemoveDeletedPrincipals"]; set {
+		t.Errorf("RemoveDeletedPrincipals = %v by default, want it absent (templates of existing users unchanged)", v)
+	}
+	tr.Destination.RemoveDeletedPrincipals = true
+	_, tm = destinationStack(t, tr)
+	if v := tm.one(t, "Custom::S3BucketPolicyStatements")["RemoveDeletedPrincipals"]; v != "true" {
+		t.Errorf("RemoveDeletedPrincipals = %v, want \"true\"", v)
+	}
+
+	// The construct's own prop, for a bucket known only by name.
+	app := newApp(t, false)
+	stack := awscdk.NewStack(app, jsii.String("Existing"), nil)
+	plain := crossRegion()
+	transfer.NewDestinationAccess(stack, "MediaArchive", &transfer.DestinationAccessProps{Transfer: &plain, RemoveDeletedPrincipals: true,
+		Bucket: awss3.Bucket_FromBucketName(stack, jsii.String("Data"), jsii.String("acme-media-dst"))})
+	if v := toJSON(stack).one(t, "Custom::S3BucketPolicyStatements")["RemoveDeletedPrincipals"]; v != "true" {
+		t.Errorf("DestinationAccessProps.RemoveDeletedPrincipals: property = %v", v)
+	}
+}
+
+func TestRemoveDeletedPrincipalsRejectedForABucketTheAppDefines(t *testing.T) {
+	tr := crossRegion()
+	stack, bucket := stackWithOwnedBucket(t)
+	msg := expectPanic(t, func() {
+		transfer.NewDestinationAccess(stack, "MediaArchive", &transfer.DestinationAccessProps{Transfer: &tr, Bucket: bucket, RemoveDeletedPrincipals: true})
+	})
+	if !strings.Contains(msg, "RemoveDeletedPrincipals (destination.removeDeletedPrincipals): true applies only to a bucket the app does not define") ||
+		!strings.Contains(msg, `"acme-media-dst"`) {
+		t.Errorf("panic = %s", msg)
 	}
 }
 

@@ -34,6 +34,19 @@ func TestParseGoodConfig(t *testing.T) {
 	}
 }
 
+func TestRemoveDeletedPrincipalsKey(t *testing.T) {
+	cfg, err := Parse([]byte(strings.Replace(good, "bucket: acme-media-dst", "bucket: acme-media-dst\n      removeDeletedPrincipals: true", 1)), "good.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cfg.Transfers[0].Destination.RemoveDeletedPrincipals {
+		t.Error("destination.removeDeletedPrincipals: true was not read")
+	}
+	if cfg, _ := Parse([]byte(good), "good.yaml"); cfg.Transfers[0].Destination.RemoveDeletedPrincipals {
+		t.Error("removeDeletedPrincipals is on by default")
+	}
+}
+
 func TestEmbeddedExampleIsValid(t *testing.T) {
 	data, err := os.ReadFile("../example/example.yaml")
 	if err != nil {
@@ -60,6 +73,8 @@ func TestBadConfigs(t *testing.T) {
 		{"validation problems with path, value and line", strings.Replace(good, "bucket: acme-media-dst", "bucket: Acme_Dst", 1),
 			[]string{`line 8: transfers[0].destination.bucket: "Acme_Dst" is not a valid S3 bucket name`}},
 		{"no transfers", "transfers: []\n", []string{"transfers: no transfers"}},
+		{"removeDeletedPrincipals on a created bucket", strings.Replace(good, "bucket: acme-media-dst", "bucket: acme-media-dst\n      createBucket: true\n      removeDeletedPrincipals: true", 1),
+			[]string{`line 10: transfers[0].destination.removeDeletedPrincipals: true applies only to an existing bucket`}},
 		{"duplicate names", good + strings.TrimPrefix(strings.SplitN(good, "transfers:", 2)[1], "\n"),
 			[]string{`transfers[1].name: "media-archive" is already the name of transfers[0]`}},
 		{"pipeline problems", "pipeline: {account: \"1\", region: mars-1, connectionArn: x, repository: norepo, branch: \"\"}\n" + good,

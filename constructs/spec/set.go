@@ -19,6 +19,8 @@ type DestinationBucket struct {
 	KmsKeyArn            string
 	// NoncurrentVersionExpirationDays is destination.noncurrentVersionExpirationDays.
 	NoncurrentVersionExpirationDays int
+	// RemoveDeletedPrincipals is destination.removeDeletedPrincipals.
+	RemoveDeletedPrincipals bool
 	// Owner is a token of OwnerTokenLength letters and digits that identifies the
 	// construct owning the bucket's statements, in their Sids (see Sid). The
 	// DestinationAccess construct sets it from its address; "" stands for a token of
@@ -72,7 +74,7 @@ func GroupDestinations(ts []Transfer) []DestinationBucket {
 			out = append(out, DestinationBucket{
 				Name: d.Bucket, Account: d.Account, Region: d.Region, Partition: t.Partition(),
 				Create: d.CreateBucket, CreateKmsKey: d.CreateKmsKey, KmsKeyArn: d.KmsKeyArn,
-				NoncurrentVersionExpirationDays: d.NoncurrentVersionExpirationDays,
+				NoncurrentVersionExpirationDays: d.NoncurrentVersionExpirationDays, RemoveDeletedPrincipals: d.RemoveDeletedPrincipals,
 			})
 		}
 		out[i].Transfers = append(out[i].Transfers, t)
@@ -128,6 +130,7 @@ func ValidateSet(ts []Transfer) error {
 			{"createKmsKey", d.CreateKmsKey, o.CreateKmsKey, "the bucket has one encryption key"},
 			{"kmsKeyArn", d.KmsKeyArn, o.KmsKeyArn, "the bucket has one encryption key, and every transfer into it needs to be granted that key"},
 			{"noncurrentVersionExpirationDays", d.NoncurrentVersionExpirationDays, o.NoncurrentVersionExpirationDays, "the bucket has one lifecycle"},
+			{"removeDeletedPrincipals", d.RemoveDeletedPrincipals, o.RemoveDeletedPrincipals, "one resource writes the bucket's policy for all of them"},
 		} {
 			if f.mine != f.of {
 				disagree[d.Bucket] = true

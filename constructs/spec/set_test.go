@@ -89,6 +89,11 @@ func TestValidateSet(t *testing.T) {
 			a.Destination.NoncurrentVersionExpirationDays = 30
 			return []Transfer{a, b}
 		}, []string{`transfers[1].destination.noncurrentVersionExpirationDays: 0 disagrees with transfers[0] ("a"), which gives 30`}},
+		{"only one of two transfers removes deleted principals", func() []Transfer {
+			a, b := into("a", "111111111111", "lake", "a"), into("b", "222222222222", "lake", "b")
+			b.Destination.RemoveDeletedPrincipals = true
+			return []Transfer{a, b}
+		}, []string{`removeDeletedPrincipals: true disagrees with transfers[0] ("a"), which gives false for the same bucket "lake"`}},
 		{"different KMS keys", func() []Transfer {
 			a, b, c := into("a", "111111111111", "lake", "a"), into("b", "222222222222", "lake", "b"), into("c", "333333333333", "lake", "c")
 			a.Destination.KmsKeyArn, b.Destination.KmsKeyArn = key1, key2

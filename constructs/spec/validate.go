@@ -97,6 +97,9 @@ func (t Transfer) Validate() error {
 	case n > 0 && !t.Destination.CreateBucket:
 		c.add("destination.noncurrentVersionExpirationDays", n, "needs destination.createBucket: true (the stack sets lifecycle rules only on a bucket it creates; add the rule to your own bucket yourself)")
 	}
+	if t.Destination.RemoveDeletedPrincipals && t.Destination.CreateBucket {
+		c.add("destination.removeDeletedPrincipals", true, "applies only to an existing bucket (destination.createBucket: false): the policy of a bucket the stack creates holds only this project's statements")
+	}
 	if t.Destination.CreateKmsKey && (!t.Destination.CreateBucket || t.Destination.KmsKeyArn != "") {
 		c.add("destination.createKmsKey", true, "needs destination.createBucket: true and no destination.kmsKeyArn (the stack creates a key only for a bucket it creates)")
 	}

@@ -134,6 +134,10 @@ func TestValidateRules(t *testing.T) {
 		{"noncurrent version expiry negative", func(t *Transfer) {
 			t.Destination.CreateBucket, t.Destination.NoncurrentVersionExpirationDays = true, -1
 		}, "destination.noncurrentVersionExpirationDays: -1 is negative"},
+		{"remove deleted principals from an existing bucket's policy", func(t *Transfer) { t.Destination.RemoveDeletedPrincipals = true }, ""},
+		{"remove deleted principals from a created bucket's policy", func(t *Transfer) {
+			t.Destination.CreateBucket, t.Destination.RemoveDeletedPrincipals = true, true
+		}, "destination.removeDeletedPrincipals: true applies only to an existing bucket (destination.createBucket: false)"},
 		{"create key and given key", func(t *Transfer) {
 			t.Destination.CreateBucket, t.Destination.CreateKmsKey, t.Destination.KmsKeyArn = true, true, keyUSW2
 		}, "no destination.kmsKeyArn"},
