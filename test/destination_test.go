@@ -262,7 +262,7 @@ func TestTransfersThatDisagreeAboutABucketAreRejectedNamingBoth(t *testing.T) {
 	b.Name, b.Destination.CreateBucket = "media-archive-2", true
 	app := newApp(t, false)
 	msg := expectPanic(t, func() { transfer.NewStacks(app, []spec.Transfer{a, b}) })
-	if !strings.Contains(msg, `transfers[1].destination.createBucket: true disagrees with transfers[0] ("media-archive")`) {
+	if !strings.Contains(msg, `transfers[1] ("media-archive-2").destination.createBucket: true disagrees with transfers[0] ("media-archive")`) {
 		t.Errorf("panic = %s", msg)
 	}
 	msg = expectPanic(t, func() {

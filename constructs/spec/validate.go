@@ -139,8 +139,17 @@ func KnownRegions() []string {
 // validateEndpoint checks one side's account, Region, bucket and prefix and returns
 // the Region's facts when the Region is usable.
 func validateEndpoint(c *collector, side, account, region, bucket, prefix string) *regionFacts {
-	if !accountRe.MatchString(account) {
-		c.add(side+".account", account, "is not a 12-digit AWS account ID (quote it in YAML so leading zeros are kept)")
+	if account == "" && region == "" && bucket == "" && prefix == "" {
+		c.add(side, nil, "is missing: every transfer needs a %s with account, region and bucket", side)
+		return nil
+	}
+	switch {
+	case account == "":
+		c.add(side+".account", account, "is empty: give the 12-digit ID of the account that owns the %s bucket", side)
+	case !accountRe.MatchString(account) && strings.Trim(account, "0123456789") == "" && len(account) < 12:
+		c.add(side+".account", account, "is not a 12-digit AWS account ID: an ID with leading zeros keeps them only when quoted in YAML (account: \"012345678901\")")
+	case !accountRe.MatchString(account):
+		c.add(side+".account", account, "is not a 12-digit AWS account ID")
 	}
 	facts, ok := knownRegions[region]
 	switch {
