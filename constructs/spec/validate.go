@@ -67,13 +67,26 @@ func (t Transfer) Validate() error {
 			c.add("destination.region", t.Destination.Region, "is in partition %s but the source Region %s is in %s: DataSync cannot transfer across partitions",
 				dstRegion.Partition, t.Source.Region, srcRegion.Partition)
 		}
-		if t.Source.Account != t.Destination.Account {
+		// Opt-in Regions. The cross-account tutorial's earlier revision said it helps
+		// "transfer data between S3 buckets that are also in different AWS Regions (unless
+		// you're working with one or more opt-in Regions)"; its current revision
+		// ("Tutorial: Transferring data between Amazon S3 buckets across AWS accounts")
+		// dropped the parenthesis. DataSync's "Where can I transfer my data" page
+		// (working-with-locations, "Supported transfers in the same AWS Region" and
+		// "... across AWS Regions") says: "There are no restrictions when transferring
+		// data within the same AWS Region (including a Region disabled by default)" and
+		// "You can't transfer between Regions if one or both of the Regions is disabled by
+		// default." So the rule is about Regions, not accounts: a transfer within one
+		// opt-in Region is allowed (across accounts too); one between two Regions of
+		// which one is opt-in is not.
+		if t.CrossRegion() {
 			for _, e := range []struct {
 				path, region string
 				facts        *regionFacts
 			}{{"source.region", t.Source.Region, srcRegion}, {"destination.region", t.Destination.Region, dstRegion}} {
 				if e.facts.OptIn {
-					c.add(e.path, e.region, "is an opt-in Region: DataSync does not support transfers across accounts that involve opt-in Regions")
+					c.add(e.path, e.region, "is an opt-in Region (disabled by default) and the transfer is between two Regions: DataSync "+
+						"transfers between Regions only when neither is an opt-in Region; keep both buckets in %s, or both outside opt-in Regions", e.region)
 				}
 			}
 		}

@@ -58,10 +58,18 @@ func TestValidateRules(t *testing.T) {
 		{"same partition other than aws", func(t *Transfer) {
 			t.Source.Region, t.Destination.Region = "us-gov-east-1", "us-gov-west-1"
 		}, ""},
-		{"cross-account source opt-in", func(t *Transfer) { t.Source.Region = "af-south-1" }, `source.region: "af-south-1" is an opt-in Region`},
-		{"cross-account destination opt-in", func(t *Transfer) { t.Destination.Region = "me-south-1" }, `destination.region: "me-south-1" is an opt-in Region`},
+		{"cross-Region from an opt-in Region", func(t *Transfer) { t.Source.Region = "af-south-1" },
+			`source.region: "af-south-1" is an opt-in Region (disabled by default) and the transfer is between two Regions`},
+		{"cross-Region into an opt-in Region", func(t *Transfer) { t.Destination.Region = "me-south-1" }, `destination.region: "me-south-1" is an opt-in Region`},
+		{"cross-Region opt-in in one account", func(t *Transfer) {
+			t.Destination.Account = t.Source.Account
+			t.Source.Region, t.Destination.Region = "af-south-1", "eu-west-1"
+		}, `source.region: "af-south-1" is an opt-in Region`},
 		{"same-account opt-in allowed", func(t *Transfer) {
 			t.Destination.Account = t.Source.Account
+			t.Source.Region, t.Destination.Region = "af-south-1", "af-south-1"
+		}, ""},
+		{"cross-account within one opt-in Region allowed", func(t *Transfer) {
 			t.Source.Region, t.Destination.Region = "af-south-1", "af-south-1"
 		}, ""},
 
