@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"fmt"
 	"net"
 	"regexp"
 	"slices"
@@ -220,6 +221,11 @@ func validateSubdirectory(c *collector, path, prefix string) {
 		c.add(path, prefix, "is longer than %d characters", maxSubdirectory)
 	case !subdirRe.MatchString(prefix):
 		c.add(path, prefix, "has characters DataSync does not accept in a prefix: use letters, digits, spaces and _ - + . / ( )")
+	case IAMPolicyCharProblem(prefix) != "":
+		// The prefix is written into the bucket-access role's policy (and the destination
+		// bucket's policy) as part of an object ARN.
+		c.add(path, prefix, "%s, and the prefix is part of an object ARN in the bucket-access role's policy: IAM rejects the role. "+
+			"Use a prefix without it (an ARN with a wildcard in its place would grant more than the prefix)", IAMPolicyCharProblem(prefix))
 	case strings.HasPrefix(prefix, "/"):
 		c.add(path, prefix, "starts with '/': DataSync cannot transfer objects whose prefix begins with a slash (write %q)", strings.TrimLeft(prefix, "/"))
 	case strings.Contains(prefix, "//"):
@@ -227,6 +233,35 @@ func validateSubdirectory(c *collector, path, prefix string) {
 	case slices.ContainsFunc(strings.Split(prefix, "/"), func(s string) bool { return s == "." || s == ".." }):
 		c.add(path, prefix, "contains a '.' or '..' segment ('/./', '/../'): DataSync cannot transfer objects with such prefixes")
 	}
+}
+
+// IAMPolicyCharProblem names the characters of s that IAM does not accept in a
+// policy document, with their positions (1 = the first character), or returns "".
+// IAM and AWS STS quotas, "IAM name requirements": "Policy documents can contain only
+// the following Unicode characters: horizontal tab (U+0009), linefeed (U+000A),
+// carriage return (U+000D), and characters in the range U+0020 to U+00FF." Writing
+// such a character as a JSON escape (\u3000) does not change the character the
+// decoded document holds, and no AWS documentation says IAM accepts it; a '?' or
+// '*' in its place would widen the grant. So such values are rejected.
+func IAMPolicyCharProblem(s string) string {
+	var bad []string
+	pos := 0
+	for _, r := range s {
+		pos++
+		if r == '\t' || r == '\n' || r == '\r' || (r >= 0x20 && r <= 0xFF) {
+			continue
+		}
+		if len(bad) == 5 {
+			bad = append(bad, "...")
+			break
+		}
+		bad = append(bad, fmt.Sprintf("U+%04X %q at character %d", r, r, pos))
+	}
+	if len(bad) == 0 {
+		return ""
+	}
+	return "has characters IAM does not accept in a policy document (only tab, line feed, carriage return and U+0020 to U+00FF): " +
+		strings.Join(bad, ", ")
 }
 
 // prefixesOverlap reports whether one prefix contains the other, segment by segment
