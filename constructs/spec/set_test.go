@@ -158,9 +158,11 @@ func scale(n, accounts int, prefixed bool) []Transfer {
 	return ts
 }
 
-// TestBucketPolicyFitsTheTargets: 25 transfers from 25 accounts into 25 prefixes, and
+// TestBucketPolicyFitsTheTargets: 24 transfers from 24 accounts into 24 prefixes, and
 // 100 whole-bucket transfers (from 25 accounts), leave 4 KB of S3's 20 KB for
-// statements that are not ours.
+// statements that are not ours. (With DataSync's two version actions in every prefix
+// statement, 25 prefix transfers from 25 accounts no longer fit with 12-character
+// names: TestPrefixTransfersAtTheBudget.)
 func TestBucketPolicyFitsTheTargets(t *testing.T) {
 	for _, tc := range []struct {
 		name        string
@@ -168,7 +170,7 @@ func TestBucketPolicyFitsTheTargets(t *testing.T) {
 		wantStmts   int
 		maxPerTrans int
 	}{
-		{"25 prefixes from 25 accounts", scale(25, 25, true), 26, 650},
+		{"24 prefixes from 24 accounts", scale(24, 24, true), 25, 680},
 		{"100 whole-bucket from 25 accounts", scale(100, 25, false), 2, 165},
 		{"100 whole-bucket from one account", scale(100, 1, false), 2, 150},
 	} {
@@ -209,6 +211,9 @@ func TestBucketPolicyOverBudgetIsRejectedWithTheWayOut(t *testing.T) {
 	}
 	if err := ValidateSet(ts[:30]); err != nil {
 		t.Errorf("30 prefix transfers into a created bucket rejected: %v", err)
+	}
+	if err := ValidateSet(ts[:31]); err == nil {
+		t.Errorf("31 prefix transfers from 31 accounts fit a created bucket's policy: the README says 30")
 	}
 }
 
@@ -339,21 +344,21 @@ func TestDerivedNamesStayWithinAWSLimits(t *testing.T) {
 	}
 }
 
-// TestTwentyFivePrefixTransfersFitWithNamesOfUpTo22Characters pins the bound the
-// README gives: every role ARN is named in the policy, so names cost three bytes
-// a character per transfer. With 17-character prefixes, 25 transfers from 25
-// accounts fit with names of 22 characters, not 23.
-func TestTwentyFivePrefixTransfersFitWithNamesOfUpTo22Characters(t *testing.T) {
+// TestPrefixTransfersAtTheBudget pins the bounds the README gives: every role ARN is
+// named in the policy, so names cost three bytes a character per transfer. With
+// 17-character prefixes into an existing bucket, 24 transfers from 24 accounts fit
+// with names of 14 characters, not 15, and 25 from 25 accounts with names of 5, not 6.
+func TestPrefixTransfersAtTheBudget(t *testing.T) {
 	for _, tc := range []struct {
-		nameLength int
-		fits       bool
-	}{{22, true}, {23, false}} {
-		ts := scale(25, 25, true)
+		transfers, nameLength int
+		fits                  bool
+	}{{24, 14, true}, {24, 15, false}, {25, 5, true}, {25, 6, false}} {
+		ts := scale(tc.transfers, tc.transfers, true)
 		for i := range ts {
 			ts[i].Name = fmt.Sprintf("t%s%03d", strings.Repeat("x", tc.nameLength-4), i)
 		}
 		if err := ValidateSet(ts); (err == nil) != tc.fits {
-			t.Errorf("names of %d characters: fits %t, want %t (%v)", tc.nameLength, err == nil, tc.fits, err)
+			t.Errorf("%d transfers with names of %d characters: fits %t, want %t (%v)", tc.transfers, tc.nameLength, err == nil, tc.fits, err)
 		}
 	}
 }

@@ -49,7 +49,7 @@ type DestinationAccessProps struct {
 
 // DestinationAccess is the destination account's part of the transfers into one
 // bucket: the bucket with ACLs disabled and a policy that lets each source account's
-// bucket-access role (the tutorial's ten S3 actions, objects limited to the
+// bucket-access role (the twelve S3 actions of DataSync's destination permissions, objects limited to the
 // transfer's prefix) and location-admin role (listing the bucket, for the location
 // access test) in.
 type DestinationAccess interface {
