@@ -124,6 +124,9 @@ func (t Transfer) Validate() error {
 	if e := t.Notifications.Email; e != "" && !emailRe.MatchString(e) {
 		c.add("notifications.email", e, "is not an email address")
 	}
+	if len(c.errs) == 0 {
+		validateRolePolicySize(c, t)
+	}
 	return c.errs.Err()
 }
 

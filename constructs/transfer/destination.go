@@ -259,7 +259,7 @@ func newExistingBucketAccess(scope constructs.Construct, b spec.DestinationBucke
 	role := newRole(scope, "ProviderRole", awsiam.RoleProps{
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
 		Description: jsii.String(fmt.Sprintf("Disables ACLs on and merges the bucket policy of s3://%s for DataSync transfers", b.Name)),
-	}, "Provider", permissions)
+	}, "Provider", permissions, fmt.Sprintf("destination bucket %q", b.Name))
 	fn := newProviderFunction(scope, "Provider", role, logs, "", "destination s3://"+b.Name)
 
 	ownership := awscdk.NewCustomResource(scope, jsii.String("OwnershipControls"), &awscdk.CustomResourceProps{
