@@ -8,13 +8,13 @@ import (
 
 func TestPolicyCharsLeavesOutWhiteSpaceBetweenTokensOnly(t *testing.T) {
 	for doc, want := range map[string]int{
-		`{"a":"b"}`:                    9,
-		"{ \"a\" :\n\t\"b\" }":         9,
-		`{"a":"b c"}`:                  11, // white space inside a string counts
-		`{"a":"\"x\""}`:                13,
-		`{"a":"é"}`:                    9, // characters, not bytes
-		`{"Statement":[1, 2,  3]}`:     21,
-		`{"a":["x" , "y"]}`:            15,
+		`{"a":"b"}`:                     9,
+		"{ \"a\" :\n\t\"b\" }":          9,
+		`{"a":"b c"}`:                   11, // white space inside a string counts
+		`{"a":"\"x\""}`:                 13,
+		`{"a":"é"}`:                     9, // characters, not bytes
+		`{"Statement":[1, 2,  3]}`:      21,
+		`{"a":["x" , "y"]}`:             15,
 		"{\"k\":\"\\\\\", \"v\":\"w\"}": 18, // an escaped backslash ends nothing
 	} {
 		if got := PolicyChars([]byte(doc)); got != want {
@@ -78,4 +78,3 @@ func TestBucketAccessPolicyAtIAMsQuota(t *testing.T) {
 		t.Errorf("prefixed: %v", errs)
 	}
 }
-
