@@ -57,6 +57,91 @@ func PolicyChars(doc []byte) int {
 	return n
 }
 
+// Sizes assumed for values CloudFormation resolves at deploy time: the pseudo
+// parameters' longest values, and EstimatedReferenceChars for any other reference
+// (the ARNs and names in this project's role policies are shorter).
+var pseudoChars = map[string]int{"AWS::Partition": len("aws-us-gov"), "AWS::Region": len("ap-southeast-5"), "AWS::AccountId": 12, "AWS::URLSuffix": len("amazonaws.com.cn")}
+
+// EstimatedReferenceChars is the length assumed for the value of a reference
+// (Ref, Fn::GetAtt, ...) other than a pseudo parameter.
+const EstimatedReferenceChars = 256
+
+// EstimatedPolicyChars is PolicyChars of a policy document as a template holds it
+// (decoded JSON), with each CloudFormation intrinsic function counted as the length
+// its value may have: a pseudo parameter's longest value, a Fn::Join the sum of its
+// parts, any other reference EstimatedReferenceChars.
+func EstimatedPolicyChars(doc any) int {
+	raw, err := json.Marshal(estimated(doc))
+	if err != nil {
+		panic(err) // decoded JSON: cannot fail
+	}
+	return PolicyChars(raw)
+}
+
+func estimated(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		if n, ok := intrinsicChars(v); ok {
+			return strings.Repeat("x", n)
+		}
+		out := map[string]any{}
+		for k, e := range v {
+			out[k] = estimated(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = estimated(e)
+		}
+		return out
+	}
+	return v
+}
+
+// intrinsicChars is the length a CloudFormation intrinsic function's value may have,
+// and whether m is one.
+func intrinsicChars(m map[string]any) (int, bool) {
+	if len(m) != 1 {
+		return 0, false
+	}
+	for k, arg := range m {
+		switch {
+		case k == "Ref":
+			if n, ok := pseudoChars[fmt.Sprint(arg)]; ok {
+				return n, true
+			}
+			return EstimatedReferenceChars, true
+		case k == "Fn::Join":
+			parts, _ := arg.([]any)
+			if len(parts) != 2 {
+				return EstimatedReferenceChars, true
+			}
+			sep, _ := parts[0].(string)
+			list, _ := parts[1].([]any)
+			n := utf8.RuneCountInString(sep) * max(0, len(list)-1)
+			for _, e := range list {
+				switch e := e.(type) {
+				case string:
+					n += utf8.RuneCountInString(e)
+				case map[string]any:
+					c, ok := intrinsicChars(e)
+					if !ok {
+						c = EstimatedReferenceChars
+					}
+					n += c
+				default:
+					n += EstimatedReferenceChars
+				}
+			}
+			return n, true
+		case strings.HasPrefix(k, "Fn::"):
+			return EstimatedReferenceChars, true
+		}
+	}
+	return 0, false
+}
+
 // IdentityPolicyDocument is an identity-based policy (no Principal) holding stmts,
 // compact, with '<', '>' and '&' written as themselves, as CloudFormation passes the
 // document to IAM.

@@ -78,3 +78,22 @@ func TestBucketAccessPolicyAtIAMsQuota(t *testing.T) {
 		t.Errorf("prefixed: %v", errs)
 	}
 }
+
+func TestEstimatedPolicyCharsCountsReferences(t *testing.T) {
+	join := map[string]any{"Fn::Join": []any{"", []any{
+		"arn:", map[string]any{"Ref": "AWS::Partition"}, ":logs:", map[string]any{"Ref": "AWS::Region"}, ":",
+		map[string]any{"Ref": "AWS::AccountId"}, ":log-group:x"}}}
+	joined := len("arn:") + 10 + len(":logs:") + 14 + 1 + 12 + len(":log-group:x")
+	for _, tc := range []struct {
+		doc  any
+		want int
+	}{
+		{map[string]any{"a": join}, len(`{"a":""}`) + joined},
+		{[]any{map[string]any{"Ref": "Something"}}, len(`[""]`) + EstimatedReferenceChars},
+		{[]any{map[string]any{"Fn::GetAtt": []any{"Role", "Arn"}}, "x y"}, len(`["","x y"]`) + EstimatedReferenceChars},
+	} {
+		if got := EstimatedPolicyChars(tc.doc); got != tc.want {
+			t.Errorf("EstimatedPolicyChars(%v) = %d, want %d", tc.doc, got, tc.want)
+		}
+	}
+}

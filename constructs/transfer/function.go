@@ -115,8 +115,8 @@ func newRole(scope constructs.Construct, id string, props awsiam.RoleProps, poli
 
 // roleQuotaProblems checks a role's inline policy (the role's only one) and trust
 // policy, as resolved by the CDK, against IAM's quotas (spec.MaxRoleInlinePolicyChars,
-// spec.MaxTrustPolicyChars). References the CDK leaves to CloudFormation count as
-// estimatedChars of their value.
+// spec.MaxTrustPolicyChars). References the CDK leaves to CloudFormation are counted
+// as spec.EstimatedPolicyChars does.
 func roleQuotaProblems(role string, inline, trust interface{}) []string {
 	var out []string
 	for _, q := range []struct {
@@ -128,84 +128,10 @@ func roleQuotaProblems(role string, inline, trust interface{}) []string {
 		{"inline policy", inline, spec.MaxRoleInlinePolicyChars, "shorter bucket names and prefixes (they are written into its ARNs), or fewer KMS keys and reports per transfer"},
 		{"trust policy", trust, spec.MaxTrustPolicyChars, "raise the account's \"Role trust policy length\" quota in Service Quotas"},
 	} {
-		raw, err := json.Marshal(estimated(q.doc))
-		if err != nil {
-			panic(err)
-		}
-		if size := spec.PolicyChars(raw); size > q.limit {
+		if size := spec.EstimatedPolicyChars(q.doc); size > q.limit {
 			out = append(out, fmt.Sprintf("the %s of role %s would be %d characters (white space not counted), over IAM's quota of %d. Ways out: %s",
 				q.what, role, size, q.limit, q.out))
 		}
 	}
 	return out
-}
-
-// Sizes assumed for values CloudFormation resolves at deploy time: the pseudo
-// parameters' longest values, and estimatedChars for any other reference (the ARNs
-// and names in this project's role policies are shorter).
-var pseudoChars = map[string]int{"AWS::Partition": len("aws-us-gov"), "AWS::Region": len("ap-southeast-5"), "AWS::AccountId": 12, "AWS::URLSuffix": len("amazonaws.com.cn")}
-
-const estimatedChars = 256
-
-// estimated replaces each CloudFormation intrinsic function in a resolved document
-// by a string of the length its value may have.
-func estimated(v interface{}) interface{} {
-	switch v := v.(type) {
-	case map[string]interface{}:
-		if n, ok := intrinsicChars(v); ok {
-			return strings.Repeat("x", n)
-		}
-		out := map[string]interface{}{}
-		for k, e := range v {
-			out[k] = estimated(e)
-		}
-		return out
-	case []interface{}:
-		out := make([]interface{}, len(v))
-		for i, e := range v {
-			out[i] = estimated(e)
-		}
-		return out
-	}
-	return v
-}
-
-// intrinsicChars is the length a CloudFormation intrinsic function's value may have,
-// and whether m is one.
-func intrinsicChars(m map[string]interface{}) (int, bool) {
-	if len(m) != 1 {
-		return 0, false
-	}
-	for k, arg := range m {
-		switch {
-		case k == "Ref":
-			if n, ok := pseudoChars[fmt.Sprint(arg)]; ok {
-				return n, true
-			}
-			return estimatedChars, true
-		case k == "Fn::Join":
-			parts, _ := arg.([]interface{})
-			if len(parts) != 2 {
-				return estimatedChars, true
-			}
-			sep, _ := parts[0].(string)
-			list, _ := parts[1].([]interface{})
-			n := len(sep) * max(0, len(list)-1)
-			for _, e := range list {
-				switch e := e.(type) {
-				case string:
-					n += len([]rune(e))
-				case map[string]interface{}:
-					c, _ := intrinsicChars(e)
-					n += c
-				default:
-					n += estimatedChars
-				}
-			}
-			return n, true
-		case strings.HasPrefix(k, "Fn::"):
-			return estimatedChars, true
-		}
-	}
-	return 0, false
 }

@@ -8,14 +8,14 @@ import (
 )
 
 // doc is a resolved policy document whose size, as IAM counts it, is n characters
-// with a reference to a log group's ARN (counted as estimatedChars) in it.
+// with a reference to a log group's ARN (counted as spec.EstimatedReferenceChars) in it.
 func doc(n int) map[string]interface{} {
 	d := map[string]interface{}{"Version": "2012-10-17", "Statement": []interface{}{map[string]interface{}{
 		"Effect": "Allow", "Action": "logs:PutLogEvents",
 		"Resource": []interface{}{map[string]interface{}{"Fn::GetAtt": []interface{}{"Logs", "Arn"}}, ""},
 	}}}
 	// {"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"logs:PutLogEvents","Resource":["<256 x>",""]}]}
-	fixed := len(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"logs:PutLogEvents","Resource":["",""]}]}`) + estimatedChars
+	fixed := len(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"logs:PutLogEvents","Resource":["",""]}]}`) + spec.EstimatedReferenceChars
 	d["Statement"].([]interface{})[0].(map[string]interface{})["Resource"].([]interface{})[1] = strings.Repeat("a", n-fixed)
 	return d
 }
@@ -37,18 +37,5 @@ func TestRoleQuotasOnBothSidesOfEachBoundary(t *testing.T) {
 	}
 	if len(p) != 2 || !strings.HasPrefix(p[0], want[0]) || !strings.HasPrefix(p[1], want[1]) {
 		t.Errorf("over the quotas:\n%s", strings.Join(p, "\n"))
-	}
-}
-
-func TestEstimatedReferences(t *testing.T) {
-	join := map[string]interface{}{"Fn::Join": []interface{}{"", []interface{}{
-		"arn:", map[string]interface{}{"Ref": "AWS::Partition"}, ":logs:", map[string]interface{}{"Ref": "AWS::Region"}, ":",
-		map[string]interface{}{"Ref": "AWS::AccountId"}, ":log-group:x"}}}
-	got := estimated(map[string]interface{}{"a": join, "b": []interface{}{map[string]interface{}{"Ref": "Something"}}}).(map[string]interface{})
-	if want := len("arn:") + 10 + len(":logs:") + 14 + 1 + 12 + len(":log-group:x"); len(got["a"].(string)) != want {
-		t.Errorf("Fn::Join counted %d, want %d", len(got["a"].(string)), want)
-	}
-	if n := len(got["b"].([]interface{})[0].(string)); n != estimatedChars {
-		t.Errorf("Ref counted %d", n)
 	}
 }
