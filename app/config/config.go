@@ -97,7 +97,7 @@ func Parse(data []byte, name string) (*Config, error) {
 				}
 				cfg.Transfers = make([]spec.Transfer, len(seq.Values))
 				for i, item := range seq.Values {
-					if !c.decode(item, &cfg.Transfers[i]) {
+					if c.reported[fmt.Sprintf("transfers[%d]", i)] || !c.decode(item, &cfg.Transfers[i]) {
 						c.undecoded[i] = true
 					}
 				}
@@ -162,6 +162,7 @@ func (c *checker) walk(node ast.Node, t reflect.Type, path string) {
 				m = &ast.MappingNode{Values: []*ast.MappingValueNode{mv}}
 			} else {
 				c.add(line(node), "%s: expected a mapping of keys (%s), got %s", orRoot(path), strings.Join(yamlKeys(t), ", "), describe(node))
+				c.reported[path] = true
 				return
 			}
 		}
@@ -364,7 +365,7 @@ var (
 
 // validate runs the library's validation on each transfer and the file-wide checks.
 func (c *checker) validate(cfg *Config) {
-	if len(cfg.Transfers) == 0 {
+	if len(cfg.Transfers) == 0 && !c.reported["transfers"] {
 		c.add(c.lines["transfers"], "transfers: no transfers: list at least one")
 	}
 	for i, t := range cfg.Transfers {

@@ -160,6 +160,10 @@ func TestMessagesForValuesOfTheWrongType(t *testing.T) {
 		{"unquoted leading zero: the value as written, once",
 			strings.Replace(good, `account: "222222222222"`, "account: 022222222222", 1),
 			[]string{`line 6: transfers[0].destination.account: 022222222222 is not quoted: YAML reads unquoted digits as a number (a leading 0 even as octal); write account: "022222222222"`}},
+		{"a list item that is not a transfer", "transfers:\n  - just-a-string\n",
+			[]string{`line 2: transfers[0]: expected a mapping of keys (destination, name, notifications, source, task), got "just-a-string"`}},
+		{"transfers not a list", "transfers: {name: a}\n",
+			[]string{`line 1: transfers: expected a list, got a mapping: write transfers: [<item>, <item>]`}},
 		{"other problems of the transfer still reported", strings.Replace(strings.Replace(good, "bucket: acme-media-dst", "bucket: Acme_Dst\n      createBucket: yes", 1), `account: "222222222222"`, "account: 022222222222", 1),
 			[]string{
 				`line 6: transfers[0].destination.account: 022222222222 is not quoted: YAML reads unquoted digits as a number (a leading 0 even as octal); write account: "022222222222"`,
@@ -215,4 +219,22 @@ transfers:
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("want %q in:\n%v", want, err)
 	}
+}
+
+// FuzzParse: any document is either accepted or rejected with problems, never a
+// panic (walk rewrites values it reports).
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(good))
+	f.Add([]byte(strings.Replace(good, `includes: ["/photos*"]`, "includes: /photos*\n      bytesPerSecond: 1GB", 1)))
+	f.Add([]byte(`{"transfers": [{"name": "a", "source": 1, "destination": [], "task": {"report": "x"}}]}`))
+	f.Add([]byte("transfers:\n  - &a {name: x}\n  - *a\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cfg, err := Parse(data, "fuzz.yaml")
+		if (cfg == nil) == (err == nil) {
+			t.Fatalf("cfg %v, err %v", cfg, err)
+		}
+		if e, ok := err.(*Error); ok && len(e.Problems) == 0 {
+			t.Fatal("an error without problems")
+		}
+	})
 }
