@@ -58,18 +58,22 @@ func PolicyChars(doc []byte) int {
 }
 
 // Sizes assumed for values CloudFormation resolves at deploy time: the pseudo
-// parameters' longest values, and EstimatedReferenceChars for any other reference
-// (the ARNs and names in this project's role policies are shorter).
+// parameters' longest values, and EstimatedReferenceChars for a value that holds any
+// other reference.
 var pseudoChars = map[string]int{"AWS::Partition": len("aws-us-gov"), "AWS::Region": len("ap-southeast-5"), "AWS::AccountId": 12, "AWS::URLSuffix": len("amazonaws.com.cn")}
 
-// EstimatedReferenceChars is the length assumed for the value of a reference
-// (Ref, Fn::GetAtt, ...) other than a pseudo parameter.
-const EstimatedReferenceChars = 256
+// EstimatedReferenceChars is the length assumed for a value that holds a reference
+// (Ref, Fn::GetAtt, ...) other than a pseudo parameter: the CDK's own estimate of an
+// unresolved ARN when it splits large policies (aws-iam's DEFAULT_ARN_SIZE_ESTIMATE,
+// 150, context key @aws-cdk/aws-iam.arnSizeEstimate), so that a policy the CDK sized
+// to fit is measured the same way here.
+const EstimatedReferenceChars = 150
 
 // EstimatedPolicyChars is PolicyChars of a policy document as a template holds it
 // (decoded JSON), with each CloudFormation intrinsic function counted as the length
-// its value may have: a pseudo parameter's longest value, a Fn::Join the sum of its
-// parts, any other reference EstimatedReferenceChars.
+// its value may have: a pseudo parameter its longest value, a Fn::Join of literals and
+// pseudo parameters the sum of its parts, any value holding another reference
+// EstimatedReferenceChars.
 func EstimatedPolicyChars(doc any) int {
 	raw, err := json.Marshal(estimated(doc))
 	if err != nil {
@@ -125,13 +129,14 @@ func intrinsicChars(m map[string]any) (int, bool) {
 				case string:
 					n += utf8.RuneCountInString(e)
 				case map[string]any:
-					c, ok := intrinsicChars(e)
-					if !ok {
-						c = EstimatedReferenceChars
+					ref, _ := e["Ref"].(string)
+					c, pseudo := pseudoChars[ref]
+					if len(e) != 1 || !pseudo {
+						return EstimatedReferenceChars, true
 					}
 					n += c
 				default:
-					n += EstimatedReferenceChars
+					return EstimatedReferenceChars, true
 				}
 			}
 			return n, true

@@ -91,6 +91,9 @@ func TestEstimatedPolicyCharsCountsReferences(t *testing.T) {
 		{map[string]any{"a": join}, len(`{"a":""}`) + joined},
 		{[]any{map[string]any{"Ref": "Something"}}, len(`[""]`) + EstimatedReferenceChars},
 		{[]any{map[string]any{"Fn::GetAtt": []any{"Role", "Arn"}}, "x y"}, len(`["","x y"]`) + EstimatedReferenceChars},
+		// A value holding a reference counts as one ARN, as the CDK estimates it.
+		{map[string]any{"Fn::Join": []any{"", []any{"arn:", map[string]any{"Ref": "AWS::Partition"}, ":codebuild:", map[string]any{"Ref": "Project"}}}},
+			len(`""`) + EstimatedReferenceChars},
 	} {
 		if got := EstimatedPolicyChars(tc.doc); got != tc.want {
 			t.Errorf("EstimatedPolicyChars(%v) = %d, want %d", tc.doc, got, tc.want)
