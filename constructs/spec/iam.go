@@ -225,7 +225,10 @@ func validateRolePolicySize(c *collector, t Transfer) {
 			path, value = p.path, p.value
 		}
 	}
-	c.add(path, fmt.Sprintf("%.40s...", value), "makes the inline policy of the bucket-access role %s %d characters long (white space not counted), "+
+	if utf8.RuneCountInString(value) > 40 {
+		value = string([]rune(value)[:40]) + "..."
+	}
+	c.add(path, value, "makes the inline policy of the bucket-access role %s %d characters long (white space not counted), "+
 		"over IAM's quota of %d characters per role: each prefix is written into the policy's object ARNs (%s). "+
 		"Ways out: shorter source and destination prefixes (each is also its location's subdirectory), a shorter task.report.prefix, "+
 		"or no task report",
