@@ -195,6 +195,11 @@ var deniedRe = regexp.MustCompile(`User: (arn:aws[a-z-]*:(?:sts|iam)::(\d{12}):\
 // the operation, account the account whose credentials made it, t the transfer it
 // was for (nil if none), resource what it touched.
 func (s *Session) explain(err error, op, account, region string, t *spec.Transfer, resource string) error {
+	var acct *AccountCredentialsError
+	var none *NoCredentialsError
+	if errors.As(err, &acct) || errors.As(err, &none) {
+		return err // no call was made
+	}
 	var api smithy.APIError
 	if !errors.As(err, &api) {
 		if t != nil {

@@ -173,15 +173,19 @@ func (c *creds) load(ctx context.Context, s *Session, account string) {
 	}
 	c.cfg, c.profile = cfg, profile
 	var missing config.SharedConfigProfileNotExistError
+	files := "the AWS config files"
+	if errors.As(err, &missing) && len(missing.Filename) > 0 {
+		files = strings.Join(missing.Filename, " or ")
+	}
 	switch {
 	case errors.As(err, &missing) && perAccount:
 		c.err = &AccountCredentialsError{Account: account, Profile: profile, Reason: fmt.Sprintf(
 			"profile %q is not in %s: add it (aws configure --profile %s, or aws configure sso), or correct --profile-template",
-			missing.Profile, strings.Join(missing.Filename, " or "), missing.Profile)}
+			missing.Profile, files, missing.Profile)}
 		return
 	case errors.As(err, &missing):
 		c.err = fmt.Errorf("AWS profile %q is not in %s: name a profile that is there (aws configure list-profiles), "+
-			"or leave --profile and AWS_PROFILE unset to use the environment's credentials", missing.Profile, strings.Join(missing.Filename, " or "))
+			"or leave --profile and AWS_PROFILE unset to use the environment's credentials", missing.Profile, files)
 		return
 	case err != nil:
 		c.err = fmt.Errorf("reading the AWS configuration: %w", err)

@@ -2,6 +2,7 @@ package operate
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"time"
 
@@ -90,6 +91,9 @@ func (s *Session) status(ctx context.Context, t spec.Transfer, now time.Time) Ro
 	row := Row{Name: t.Name, Region: t.Destination.Region, SourceAccount: t.Source.Account}
 	fail := func(err error) Row {
 		row.Err, row.Error = err, err.Error()
+		if !strings.HasPrefix(row.Error, t.Name+":") {
+			row.Error = t.Name + ": " + row.Error
+		}
 		row.Unknown = !row.Deployed && Unknown(err)
 		return row
 	}
