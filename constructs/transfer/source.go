@@ -227,6 +227,13 @@ func newBucketAccessRole(scope constructs.Construct, t spec.Transfer) awsiam.Rol
 		p.allow([]string{"s3:PutObject"}, []string{reports}, inAccount(t.Source.Account))
 		findings = append(findings, "Resource::"+reports)
 	}
+	// The manifests of re-runs (transfers verify --rerun), read by DataSync with this
+	// role: only that folder, only reads.
+	if bucket, prefix, ok := t.ManifestLocation(); ok {
+		manifests := spec.ObjectsArn(t.BucketArn(bucket), prefix)
+		p.allow(spec.ManifestActions, []string{manifests}, inAccount(t.Source.Account))
+		findings = append(findings, "Resource::"+manifests)
+	}
 	role := newRole(scope, "BucketAccessRole", props, "BucketAccess", p)
 	suppress(role, "AwsSolutions-IAM5",
 		"DataSync transfers every object under the transfer's prefix of the two buckets (and writes task reports under their prefix); "+
