@@ -66,7 +66,7 @@ func (g *Gaps) Add(key string, size int64) error {
 	}
 	switch {
 	case strings.ContainsAny(key, "*|"):
-		g.NoFilter = fmt.Sprintf("key %q holds %q, which a DataSync filter reads as a wildcard or a separator", key, key[strings.IndexAny(key, "*|")])
+		g.NoFilter = fmt.Sprintf("key %q holds %q, which a DataSync filter reads as a wildcard or a separator", key, string(key[strings.IndexAny(key, "*|")]))
 	case strings.ContainsRune(key, 0):
 		g.NoFilter = fmt.Sprintf("key %q holds a NUL character, which a DataSync filter cannot", key)
 	case g.includes.Len()+len(key)+2 > maxIncludes:
