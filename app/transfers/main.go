@@ -108,7 +108,7 @@ when Ctrl-C stopped watching (the run goes on in DataSync).`,
 	pf.StringVarP(&f.config, "config", "c", "", "the app's config file (default: the example embedded in the app, app/example/example.yaml)")
 	pf.StringVar(&f.profile, "profile", "", "AWS profile with credentials of the transfers' source account (default: AWS_PROFILE, or the SDK's default chain)")
 	pf.StringVar(&f.region, "region", "", "Region of the SDK's own calls (SSO, STS); DataSync is always called in each transfer's destination Region")
-	root.AddCommand(newStatus(f), newStart(f), newWatch(f))
+	root.AddCommand(newStatus(f), newStart(f), newWatch(f), newVerify(f))
 	return root
 }
 
