@@ -1,0 +1,168 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/s3transfer/cdk-datasync/app/operate/fakedatasync"
+	"github.com/s3transfer/cdk-datasync/internal/s3fake"
+)
+
+// s3env adds a fake S3 with the photos transfer's buckets to the environment.
+func (e *env) s3() (*s3fake.Server, func(bucket, key, body string)) {
+	e.t.Helper()
+	srv := s3fake.New(e.t)
+	e.set("AWS_ENDPOINT_URL_S3", srv.URL)
+	c := srv.Client("AKIDTEST")
+	for _, b := range []string{"acme-photos-src", "acme-photos-dst"} {
+		if err := srv.Bucket(context.Background(), c, b, false); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	return srv, func(bucket, key, body string) {
+		e.t.Helper()
+		if _, err := c.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key),
+			Body: bytes.NewReader([]byte(body))}); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+}
+
+func TestVerifyReportsGapsAndWritesCSV(t *testing.T) {
+	// GIVEN photos ran, and its destination lacks one object and has one of its own
+	e := newEnv(t)
+	task := e.photos()
+	srv, put := e.s3()
+	put("acme-photos-src", "2024/a b+c.jpg", "one")
+	put("acme-photos-src", "2024/ü.jpg", "two")
+	put("acme-photos-dst", "2024/a b+c.jpg", "one")
+	put("acme-photos-dst", "old.jpg", "extra")
+	task.Run = []fakedatasync.Step{{Status: "SUCCESS", Elapsed: time.Minute}}
+	e.srv.AddExecution(task, srv.Clock.Now().Add(time.Hour))
+	out := t.TempDir()
+
+	// WHEN verified with --out
+	r := e.run("verify", "photos", "-c", e.config, "--out", out)
+
+	// THEN it says what is missing, exits 1, and writes the CSV files
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1", r.code)
+	}
+	for _, want := range []string{"missing at the destination", "NOT CLEAN: 1 objects (3 B) missing or different", `"2024/ü.jpg"`, "last run exec-"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("stdout lacks %q", want)
+		}
+	}
+	rows := readCSV(t, filepath.Join(out, "photos.missing.csv"))
+	if len(rows) != 2 || rows[1][0] != "2024/ü.jpg" || rows[1][2] != "3" {
+		t.Errorf("missing.csv: %q", rows)
+	}
+	if rows := readCSV(t, filepath.Join(out, "photos.extra.csv")); len(rows) != 2 || rows[1][6] != "old.jpg" {
+		t.Errorf("extra.csv: %q", rows)
+	}
+	if _, err := os.Stat(filepath.Join(out, "photos.identical.csv")); err == nil {
+		t.Error("identical objects were written to a file")
+	}
+}
+
+func TestVerifyCleanJSON(t *testing.T) {
+	e := newEnv(t)
+	e.photos()
+	_, put := e.s3()
+	put("acme-photos-src", "x", "same")
+	put("acme-photos-dst", "x", "same")
+	put("acme-photos-dst", "y/", "")
+	r := e.run("verify", "photos", "-c", e.config, "--json")
+	if r.code != 0 {
+		t.Fatalf("exit %d, want 0", r.code)
+	}
+	var doc struct {
+		Transfers []struct {
+			Transfer string                                    `json:"transfer"`
+			Clean    bool                                      `json:"clean"`
+			Classes  map[string]struct{ Objects, Bytes int64 } `json:"classes"`
+			Folders  int64                                     `json:"destinationFolderObjects"`
+			Warnings []string                                  `json:"warnings"`
+		} `json:"transfers"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Transfers) != 1 || !doc.Transfers[0].Clean || doc.Transfers[0].Classes["identical"].Objects != 1 || doc.Transfers[0].Folders != 1 {
+		t.Errorf("%+v", doc)
+	}
+}
+
+func TestVerifyBadCommandLine(t *testing.T) {
+	e := newEnv(t)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"verify"}, "requires at least 1 arg"},
+		{[]string{"verify", "photos", "--inventory", "s3://a/manifest.json"}, "want two manifests"},
+		{[]string{"verify", "photos", "logs", "--inventory", "s3://a/b/manifest.json,s3://c/x.csv"}, `destination manifest "s3://c/x.csv"`},
+		{[]string{"verify", "photos", "logs", "--inventory", "s3://a/b/manifest.json,s3://c/x.csv"}, "one transfer; 2 are named"},
+		{[]string{"verify", "nosuch", "-c", e.config}, `no transfer named "nosuch"`},
+		{[]string{"verify", "photos", "--partitions", "0"}, "--partitions 0: allowed 1 to 1000"},
+	} {
+		r := e.run(c.args...)
+		if r.code != 2 || !strings.Contains(r.stderr, c.want) {
+			t.Errorf("%q: exit %d, stderr %q; want 2 and %q", c.args, r.code, r.stderr, c.want)
+		}
+	}
+}
+
+func readCSV(t *testing.T, path string) [][]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+// The progress display in a pseudo-terminal: redrawn in place while the listing
+// goes (a slow server), then the summary.
+func TestVerifyProgressInTerminal(t *testing.T) {
+	e := newEnv(t)
+	e.photos()
+	srv, put := e.s3()
+	for i := range 300 {
+		k := "k/" + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + time.Duration(i).String()
+		put("acme-photos-src", k, "v")
+		put("acme-photos-dst", k, "v")
+	}
+	srv.Delay = 40 * time.Millisecond
+	term := startTerminal(t, 120, 20, "verify", "photos", "-c", e.config, "--partitions", "1", "--page-size", "20")
+	// A count short of the 300 objects: the line shows the listing as it goes.
+	screen := term.waitFor(regexp.MustCompile(`verify photos: listed source ([0-9]{1,2}|[12][0-9]{2}) · destination [0-9,]+ objects · [0-9,]+ objects/s`))
+	t.Logf("while listing:\n%s", screen)
+	screen = term.waitFor(regexp.MustCompile(`photos: CLEAN`))
+	t.Logf("at the end:\n%s", screen)
+	if code := term.exit(); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if !strings.Contains(screen, "listed source 300 · destination 300 objects") {
+		t.Errorf("the last progress line does not show the totals:\n%s", screen)
+	}
+	if strings.Count(screen, "verify photos: listed") != 1 {
+		t.Errorf("progress was not redrawn in place:\n%s", screen)
+	}
+}
