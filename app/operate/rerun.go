@@ -121,8 +121,10 @@ type Rerun struct {
 	// Manifest is s3://bucket/key of the manifest uploaded, "" for includes.
 	Manifest string `json:"manifest,omitempty"`
 	// Why says why a manifest was needed.
-	Why            string `json:"why,omitempty"`
-	Objects, Bytes int64  `json:"-"`
+	Why string `json:"why,omitempty"`
+	// Objects and Bytes are what it re-runs (source sizes).
+	Objects int64 `json:"objects"`
+	Bytes   int64 `json:"bytes"`
 }
 
 // NoManifestLocationError: the gaps need a manifest and the transfer has no place

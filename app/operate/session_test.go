@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/s3transfer/cdk-datasync/app/operate/fakes3"
+	"github.com/s3transfer/cdk-datasync/internal/s3fake"
 )
 
 // accounts are the test's accounts and their access keys.
@@ -26,9 +26,15 @@ var accounts = map[string]string{
 // own keys are of account 999999999999, so a call that ignores the template is seen.
 func profileEnv(t *testing.T, endpoints map[string]string) {
 	t.Helper()
+	profileEnvKeys(t, accounts, endpoints)
+}
+
+// profileEnvKeys is profileEnv with the profiles of keys (account -> access key).
+func profileEnvKeys(t *testing.T, keys, endpoints map[string]string) {
+	t.Helper()
 	dir := t.TempDir()
 	var cfg strings.Builder
-	for account, key := range accounts {
+	for account, key := range keys {
 		fmt.Fprintf(&cfg, "[profile acct-%s]\naws_access_key_id = %s\naws_secret_access_key = secret-%s\nregion = us-east-1\n\n", account, key, account)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "config"), []byte(cfg.String()), 0o600); err != nil {
@@ -48,24 +54,36 @@ func profileEnv(t *testing.T, endpoints map[string]string) {
 	}
 }
 
+// s3WithAccounts is a fake S3 that refuses requests signed by another account than
+// the bucket owner's, with a source bucket of 111... and a destination bucket of 222....
+func s3WithAccounts(t *testing.T) *s3fake.Server {
+	t.Helper()
+	srv := s3fake.New(t)
+	for account, key := range accounts {
+		srv.Key(key, account)
+	}
+	srv.Key("AKIDENV9999999EXAMPLE", "999999999999")
+	ctx := context.Background()
+	for bucket, account := range map[string]string{"src": "111111111111", "dst": "222222222222", "acme-reports": "111111111111"} {
+		if err := srv.Bucket(ctx, srv.Client(accounts[account]), bucket, false); err != nil {
+			t.Fatal(err)
+		}
+		srv.Own(bucket, account)
+	}
+	return srv
+}
+
 func TestS3ClientPerAccount(t *testing.T) {
 	// GIVEN a source bucket of account 111..., a destination bucket of account 222...,
-	// and a profile per account
-	srv := fakes3.New()
-	defer srv.Close()
-	for account, key := range accounts {
-		srv.AddKey(key, account)
-	}
-	srv.AddKey("AKIDENV9999999EXAMPLE", "999999999999")
-	srv.AddBucket("src", "111111111111")
-	srv.AddBucket("dst", "222222222222")
-	srv.Put("src", "a.txt", []byte("a"))
+	// a profile per account, and environment keys of a third account
+	srv := s3WithAccounts(t)
 	profileEnv(t, map[string]string{"AWS_ENDPOINT_URL_S3": srv.URL})
 	ctx := context.Background()
 	s, err := Open(ctx, Options{ProfileTemplate: "acct-{account}"})
 	if err != nil {
 		t.Fatal(err)
 	}
+	before := srv.Requests.Load()
 
 	// WHEN each bucket is listed with the client of its account
 	for bucket, account := range map[string]string{"src": "111111111111", "dst": "222222222222"} {
@@ -79,28 +97,20 @@ func TestS3ClientPerAccount(t *testing.T) {
 	}
 
 	// THEN each request was signed by the key of the account that owns the bucket
-	reqs := srv.Requests()
-	if len(reqs) != 2 {
-		t.Fatalf("%d requests, want 2: %+v", len(reqs), reqs)
+	// (the server refuses any other)
+	if n := srv.Requests.Load() - before; n != 2 {
+		t.Errorf("%d requests, want 2", n)
 	}
-	for _, r := range reqs {
-		want := map[string]string{"src": accounts["111111111111"], "dst": accounts["222222222222"]}[r.Bucket]
-		if r.AccessKey != want || r.Denied {
-			t.Errorf("%s %s signed by %s (denied %v), want %s", r.Method, r.Bucket, r.AccessKey, r.Denied, want)
-		}
+	if d := srv.Denied(); len(d) != 0 {
+		t.Errorf("refused: %v", d)
 	}
 }
 
 func TestS3AccessDeniedNamesBucketAccountProfileAndPermission(t *testing.T) {
-	// GIVEN the destination account's profile lacks s3:ListBucket on its bucket
-	srv := fakes3.New()
-	defer srv.Close()
-	for account, key := range accounts {
-		srv.AddKey(key, account)
-	}
-	srv.AddBucket("dst", "222222222222")
-	srv.Deny("dst", "222222222222")
-	profileEnv(t, map[string]string{"AWS_ENDPOINT_URL_S3": srv.URL})
+	// GIVEN the destination account's profile holds the source account's key by mistake
+	srv := s3WithAccounts(t)
+	accounts := map[string]string{"111111111111": accounts["111111111111"], "222222222222": accounts["111111111111"]}
+	profileEnvKeys(t, accounts, map[string]string{"AWS_ENDPOINT_URL_S3": srv.URL})
 	ctx := context.Background()
 	s, err := Open(ctx, Options{ProfileTemplate: "acct-{account}"})
 	if err != nil {
@@ -111,16 +121,16 @@ func TestS3AccessDeniedNamesBucketAccountProfileAndPermission(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// WHEN it lists the bucket
+	// WHEN it lists the destination bucket
 	_, err = c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("dst")})
 	err = s.ExplainS3(err, "ListObjectsV2", "dst", "222222222222", "us-west-2")
 
-	// THEN the message names all four
+	// THEN the message names all four, and the verb can report it as unknown
 	var denied *AccessDeniedError
 	if !errors.As(err, &denied) || !Unknown(err) {
 		t.Fatalf("got %T %v, want an AccessDeniedError", err, err)
 	}
-	for _, want := range []string{"bucket dst", "account 222222222222", `profile "acct-222222222222"`, "s3:ListBucket"} {
+	for _, want := range []string{"bucket dst", "of account 222222222222", `profile "acct-222222222222"`, "Missing permission: s3:ListBucket"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("%q lacks %q", err, want)
 		}

@@ -26,6 +26,7 @@ import (
 // verifyFlags are verify's own options.
 type verifyFlags struct {
 	asJSON, checksums, plain bool
+	rerun                    bool
 	out, inventory           string
 	partitions               int
 	pageSize                 int32
@@ -69,6 +70,8 @@ when a listing failed), 2 for a bad command line, 130 when Ctrl-C stopped it.`,
 	fl.BoolVar(&v.checksums, "checksums", false, "read both sides' stored checksums (HeadObject) where the listing cannot prove equality")
 	fl.StringVar(&v.inventory, "inventory", "", "read S3 Inventory reports instead of listing: SRC_MANIFEST,DST_MANIFEST (s3://bucket/.../manifest.json each; one transfer)")
 	fl.BoolVar(&v.plain, "plain", false, "progress as plain lines even in a terminal")
+	fl.BoolVar(&v.rerun, "rerun", false, "start one execution of each transfer's task limited to the missing and differing keys "+
+		"(an Includes filter of their exact paths when it fits DataSync's filter limits, else a manifest under the task report's prefix, manifests/)")
 	fl.IntVar(&v.partitions, "partitions", 32, "partitions of the key space listed at once per side")
 	fl.DurationVar(&v.every, "progress-every", 5*time.Second, "how often a plain progress line is printed")
 	fl.Int32Var(&v.pageSize, "page-size", 1000, "keys per ListObjectsV2 request (S3's maximum is 1000)")
@@ -79,6 +82,8 @@ when a listing failed), 2 for a bad command line, 130 when Ctrl-C stopped it.`,
 // verifyOutput is --json's document.
 type verifyOutput struct {
 	Transfers []*verify.Result `json:"transfers"`
+	// Reruns are the executions --rerun started.
+	Reruns []rerunOutput `json:"reruns,omitempty"`
 }
 
 func runVerify(ctx context.Context, f *flags, v *verifyFlags, names []string) error {
@@ -125,14 +130,23 @@ func runVerify(ctx context.Context, f *flags, v *verifyFlags, names []string) er
 	}
 	deps := verify.Deps{S3: s.S3, LastRun: lastRun(s)}
 	var results []*verify.Result
+	var reruns []rerunOutput
 	clean := true
 	for _, t := range transfers {
-		res, err := verifyOne(ctx, f, v, deps, t, inv)
+		var gaps *operate.Gaps
+		if v.rerun {
+			if gaps, err = operate.NewGaps(""); err != nil {
+				return err
+			}
+		}
+		res, err := verifyOne(ctx, f, v, deps, t, inv, gaps)
 		if ctx.Err() != nil {
+			closeGaps(gaps)
 			fmt.Fprintf(f.stderr, "verify %s: stopped by Ctrl-C; no result (nothing was changed)\n", t.Name)
 			return exitError{exitInterrupted}
 		}
 		if err != nil {
+			closeGaps(gaps)
 			fmt.Fprintf(f.stderr, "verify %s: %v\n", t.Name, err)
 			clean = false
 			continue
@@ -142,11 +156,21 @@ func runVerify(ctx context.Context, f *flags, v *verifyFlags, names []string) er
 		if !v.asJSON {
 			printVerify(f.stdout, res)
 		}
+		if gaps != nil {
+			r, err := rerunGaps(ctx, f, s, t, res, gaps)
+			closeGaps(gaps)
+			if err != nil {
+				fmt.Fprintf(f.stderr, "transfers: %v\n", err)
+			}
+			if r != nil {
+				reruns = append(reruns, rerunOutput{Transfer: t.Name, Rerun: *r})
+			}
+		}
 	}
 	if v.asJSON {
 		enc := json.NewEncoder(f.stdout)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(verifyOutput{Transfers: results}); err != nil {
+		if err := enc.Encode(verifyOutput{Transfers: results, Reruns: reruns}); err != nil {
 			return err
 		}
 	}
@@ -183,7 +207,7 @@ func lastRun(s *operate.Session) func(context.Context, spec.Transfer) (*verify.L
 }
 
 // verifyOne runs one transfer's verify with a progress display and CSV files.
-func verifyOne(ctx context.Context, f *flags, v *verifyFlags, deps verify.Deps, t spec.Transfer, inv *verify.Inventories) (*verify.Result, error) {
+func verifyOne(ctx context.Context, f *flags, v *verifyFlags, deps verify.Deps, t spec.Transfer, inv *verify.Inventories, gaps *operate.Gaps) (*verify.Result, error) {
 	counters := &listing.Counters{}
 	opts := verify.Options{
 		Checksums: v.checksums,
@@ -194,6 +218,9 @@ func verifyOne(ctx context.Context, f *flags, v *verifyFlags, deps verify.Deps, 
 	if v.out != "" {
 		files = &classFiles{dir: v.out, transfer: t, open: map[verify.Class]*classFile{}}
 		opts.OnDifference = files.write
+	}
+	if gaps != nil {
+		opts.OnDifference = collectGaps(gaps, opts.OnDifference)
 	}
 	stop := showProgress(f.stderr, t.Name, counters, !v.plain && isTerminal(f.stderr) && os.Getenv("NO_COLOR") == "", v.every)
 	res, err := verify.Run(ctx, deps, t, opts)
