@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/s3transfer/cdk-datasync/app/operate/fakedatasync"
-	"github.com/s3transfer/cdk-datasync/internal/s3fake"
 	"github.com/s3transfer/cdk-datasync/constructs/spec"
+	"github.com/s3transfer/cdk-datasync/internal/s3fake"
 )
 
 // rerunEnv is a fake DataSync with the task of transfer photos (source account
