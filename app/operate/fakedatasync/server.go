@@ -151,6 +151,10 @@ type Server struct {
 	seq   int
 	// PageSize is ListTasks' page size when the request gives no MaxResults.
 	PageSize int
+	// OnStart, when set, is called (without the server's lock) after each
+	// StartTaskExecution, with the task and the execution's overrides: a test does
+	// there what DataSync would do to the buckets.
+	OnStart func(t *Task, o Overrides)
 }
 
 // New starts a server; close it with Close.
@@ -268,6 +272,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out, err := s.handle(r)
+	if e, ok := out["started"].(*execution); ok {
+		delete(out, "started")
+		if s.OnStart != nil {
+			s.OnStart(e.task, e.over)
+		}
+	}
 	if err != nil {
 		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 		w.WriteHeader(err.status)
@@ -365,7 +375,7 @@ func (s *Server) handle(r *http.Request) (map[string]any, *apiError) {
 		}
 		e := s.start(t, time.Now(), nil)
 		e.over = over
-		return map[string]any{"TaskExecutionArn": e.arn()}, nil
+		return map[string]any{"TaskExecutionArn": e.arn(), "started": e}, nil
 	case "ListTagsForResource":
 		return s.listTags(account, region, in)
 	case "UpdateTask":
