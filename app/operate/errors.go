@@ -238,6 +238,11 @@ var s3Permissions = map[string]string{
 // account into one that names the bucket, the account, the profile used and the
 // permission missing; other errors are returned with the bucket named.
 func (s *Session) ExplainS3(err error, op, bucket, account, region string) error {
+	var explained *AccessDeniedError
+	var rejected *RejectedCredentialsError
+	if errors.As(err, &explained) || errors.As(err, &rejected) {
+		return err // done by the client's middleware
+	}
 	var api smithy.APIError
 	if !errors.As(err, &api) {
 		return fmt.Errorf("S3 %s on bucket %s (account %s, %s): %w", op, bucket, account, region, err)

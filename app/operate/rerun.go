@@ -184,7 +184,7 @@ func (s *Session) StartRerun(ctx context.Context, task *Task, g *Gaps, now time.
 	put, err := client.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: body,
 		ContentLength: aws.Int64(size), ContentType: aws.String("text/csv")})
 	if err != nil {
-		return r, fmt.Errorf("%s: uploading the re-run's manifest to s3://%s/%s: %w", t.Name, bucket, key, s.ExplainS3(err, "PutObject", bucket, account, region))
+		return r, fmt.Errorf("%s: uploading the re-run's manifest to s3://%s/%s: %w", t.Name, bucket, key, err)
 	}
 	r.Method, r.Manifest = "manifest", "s3://"+bucket+"/"+key
 	src := &types.S3ManifestConfig{

@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/datasync"
 	"github.com/aws/aws-sdk-go-v2/service/datasync/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go/middleware"
 )
 
 // AccountPlaceholder is what a profile template has in place of the account ID, as
@@ -252,10 +253,51 @@ func (s *Session) S3(ctx context.Context, account, region string) (*s3.Client, e
 	defer s.mu.Unlock()
 	sc, ok := s.s3s[key]
 	if !ok {
-		sc = s3.NewFromConfig(c.cfg, func(o *s3.Options) { o.Region = region })
+		sc = s3.NewFromConfig(c.cfg, func(o *s3.Options) {
+			o.Region = region
+			o.APIOptions = append(o.APIOptions, s.explainDenied(account, region))
+		})
 		s.s3s[key] = sc
 	}
 	return sc, nil
+}
+
+// explainDenied makes every S3 call's access denial (and rejected credentials) an
+// error that names the bucket, the account, the profile and the permission missing,
+// whoever made the call (verify's listing, a manifest upload); other errors pass
+// unchanged.
+func (s *Session) explainDenied(account, region string) func(*middleware.Stack) error {
+	return func(stack *middleware.Stack) error {
+		return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("ExplainDenied",
+			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+				out, md, err := next.HandleInitialize(ctx, in)
+				if err != nil {
+					if e := s.ExplainS3(err, middleware.GetOperationName(ctx), bucketOf(in.Parameters), account, region); Unknown(e) {
+						err = e
+					}
+				}
+				return out, md, err
+			}), middleware.After)
+	}
+}
+
+// bucketOf is the bucket of an S3 call's input, "" if it names none.
+func bucketOf(params any) string {
+	switch in := params.(type) {
+	case *s3.ListObjectsV2Input:
+		return aws.ToString(in.Bucket)
+	case *s3.ListObjectVersionsInput:
+		return aws.ToString(in.Bucket)
+	case *s3.HeadObjectInput:
+		return aws.ToString(in.Bucket)
+	case *s3.GetObjectInput:
+		return aws.ToString(in.Bucket)
+	case *s3.PutObjectInput:
+		return aws.ToString(in.Bucket)
+	case *s3.HeadBucketInput:
+		return aws.ToString(in.Bucket)
+	}
+	return ""
 }
 
 // listTasks is every task account's credentials see in region (ListTasks, all

@@ -124,6 +124,13 @@ func runCutover(ctx context.Context, f *flags, c *cutoverFlags, names []string) 
 	if err := os.MkdirAll(c.out, 0o755); err != nil {
 		return usageError{fmt.Errorf("--out %s: %w", c.out, err)}
 	}
+	// with --json, stdout holds the records only: what a person reads goes to stderr
+	stdout := f.stdout
+	if c.asJSON {
+		human := *f
+		human.stdout = f.stderr
+		f = &human
+	}
 	// every task is found before anything changes
 	s, tasks, err := findTasks(ctx, f, names)
 	if err != nil {
@@ -209,7 +216,7 @@ func runCutover(ctx context.Context, f *flags, c *cutoverFlags, names []string) 
 		allClean = allClean && st.record.Clean
 	}
 	if c.asJSON {
-		if err := writeJSON(f.stdout, map[string]any{"cutovers": records}); err != nil {
+		if err := writeJSON(stdout, map[string]any{"cutovers": records}); err != nil {
 			return err
 		}
 	} else {
@@ -240,13 +247,11 @@ func cutoverVerify(ctx context.Context, f *flags, c *cutoverFlags, s *operate.Se
 		return fmt.Errorf("%s: verify: %w", t.Name, err)
 	}
 	st.record.Verifications = append(st.record.Verifications, kept(res))
-	if !c.asJSON {
-		printVerify(f.stdout, res)
-	}
+	printVerify(f.stdout, res)
 	if res.Clean || gaps == nil {
 		return nil
 	}
-	r, err := rerunGaps(ctx, f, s, t, res, gaps)
+	r, err := rerunGaps(ctx, f, f.stdout, s, t, res, gaps)
 	if err != nil || r == nil {
 		return err
 	}
@@ -266,9 +271,7 @@ func cutoverVerify(ctx context.Context, f *flags, c *cutoverFlags, s *operate.Se
 		return fmt.Errorf("%s: verify after the re-run: %w", t.Name, err)
 	}
 	st.record.Verifications = append(st.record.Verifications, kept(res))
-	if !c.asJSON {
-		printVerify(f.stdout, res)
-	}
+	printVerify(f.stdout, res)
 	return nil
 }
 

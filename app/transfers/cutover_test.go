@@ -227,10 +227,17 @@ func TestCutoverFinalRunFailsIsNotClean(t *testing.T) {
 	c.task.Run = fail[len(fail)-1:]
 	out := t.TempDir()
 
-	r := c.run("cutover", "photos", "-c", c.config, "--profile-template", "acct-{account}", "--out", out, "--interval", "10ms")
+	r := c.run("cutover", "photos", "-c", c.config, "--profile-template", "acct-{account}", "--out", out, "--interval", "10ms", "--json")
 
 	if r.code != 1 {
 		t.Errorf("exit %d, want 1", r.code)
+	}
+	// --json: stdout is the records alone
+	var doc struct {
+		Cutovers []struct{ Transfer, Result string }
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil || len(doc.Cutovers) != 1 || doc.Cutovers[0].Result != "NOT_CLEAN" {
+		t.Errorf("stdout is not the records (%v): %+v", err, doc)
 	}
 	rec, _ := record(t, out)
 	e := rec["executions"].([]any)[0].(map[string]any)

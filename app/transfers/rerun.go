@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"path"
 	"time"
 
@@ -46,13 +47,14 @@ type rerunOutput struct {
 }
 
 // rerunGaps starts one execution of t's task limited to the keys in g, and says
-// what it started. It returns nil and no error when there is nothing to re-run.
-func rerunGaps(ctx context.Context, f *flags, s *operate.Session, t spec.Transfer, res *verify.Result, g *operate.Gaps) (*operate.Rerun, error) {
+// what it started on w (stdout, or stderr when stdout holds JSON). It returns nil
+// and no error when there is nothing to re-run.
+func rerunGaps(ctx context.Context, f *flags, w io.Writer, s *operate.Session, t spec.Transfer, res *verify.Result, g *operate.Gaps) (*operate.Rerun, error) {
 	if n := res.Counts[verify.Archived].Objects; n > 0 {
 		fmt.Fprintf(f.stderr, "transfers: %s: %s archived objects are not re-run: restore them at the source first (S3 RestoreObject), then re-run\n", t.Name, count(n))
 	}
 	if g.Objects == 0 {
-		fmt.Fprintf(f.stdout, "%s: nothing to re-run\n", t.Name)
+		fmt.Fprintf(w, "%s: nothing to re-run\n", t.Name)
 		return nil, nil
 	}
 	task, err := s.FindTask(ctx, t)
@@ -67,7 +69,7 @@ func rerunGaps(ctx context.Context, f *flags, s *operate.Session, t spec.Transfe
 	if r.Method == "manifest" {
 		how = "the manifest " + r.Manifest + " (" + r.Why + ")"
 	}
-	fmt.Fprintf(f.stdout, "%s: re-run of %s objects (%s) started by %s: %s\n  follow it with: transfers watch %s\n",
+	fmt.Fprintf(w, "%s: re-run of %s objects (%s) started by %s: %s\n  follow it with: transfers watch %s\n",
 		t.Name, count(r.Objects), size(r.Bytes), how, path.Base(r.ExecutionArn), r.ExecutionArn)
 	return &r, nil
 }

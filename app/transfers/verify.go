@@ -54,8 +54,19 @@ the key relative to each location, and counts objects and bytes per class:
   extra                            at the destination only (reported, not a failure)
 
 Folder objects (keys ending in "/") count neither as missing nor as extra: DataSync
-writes and reads them as folders. S3 calls use the credentials of the SDK's default
-chain (--profile); the last run comes from DataSync in the transfer's source account.
+writes and reads them as folders. Each bucket is read with its account's credentials
+under --profile-template (the source bucket the source account's, the destination
+bucket the destination account's), else with the one credential chain (--profile); the
+last run comes from DataSync in the transfer's source account. A transfer that cannot be
+read (no credentials for an account, access denied) is reported as UNKNOWN, with the
+bucket, account, profile and permission.
+
+With --rerun, each transfer that is not clean gets one execution of its task limited
+to the missing and differing keys (in-flight ones too; archived ones need a restore
+first): an Includes filter of their exact paths when they fit DataSync's filter (at most
+102,400 characters, no key holding | or *), else a CSV manifest uploaded to the task
+report's bucket under PREFIX/manifests/, which the source stack lets the bucket-access
+role read. Without a task report it says what to configure.
 
 Exit status: 0 when nothing is missing or differs in any transfer, 1 otherwise (or
 when a listing failed), 2 for a bad command line, 130 when Ctrl-C stopped it.`,
@@ -147,7 +158,12 @@ func runVerify(ctx context.Context, f *flags, v *verifyFlags, names []string) er
 		}
 		if err != nil {
 			closeGaps(gaps)
-			fmt.Fprintf(f.stderr, "verify %s: %v\n", t.Name, err)
+			if operate.Unknown(err) {
+				// no credentials for an account, or denied: not known, rather than failed
+				fmt.Fprintf(f.stderr, "verify %s: UNKNOWN: it could not be checked: %v\n", t.Name, err)
+			} else {
+				fmt.Fprintf(f.stderr, "verify %s: %v\n", t.Name, err)
+			}
 			clean = false
 			continue
 		}
@@ -157,7 +173,11 @@ func runVerify(ctx context.Context, f *flags, v *verifyFlags, names []string) er
 			printVerify(f.stdout, res)
 		}
 		if gaps != nil {
-			r, err := rerunGaps(ctx, f, s, t, res, gaps)
+			w := f.stdout
+			if v.asJSON {
+				w = f.stderr
+			}
+			r, err := rerunGaps(ctx, f, w, s, t, res, gaps)
 			closeGaps(gaps)
 			if err != nil {
 				fmt.Fprintf(f.stderr, "transfers: %v\n", err)
