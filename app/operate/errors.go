@@ -17,7 +17,7 @@ func SourceStackName(t spec.Transfer) string { return t.Name + "-source" }
 
 // profileHint names what to pass for account.
 func profileHint(account string) string {
-	return fmt.Sprintf("--profile NAME (or AWS_PROFILE) with credentials of account %s", account)
+	return fmt.Sprintf("--profile NAME (or AWS_PROFILE) with credentials of account %s, or --profile-template 'acct-{account}' with a profile per account", account)
 }
 
 // NoCredentialsError: the SDK found no usable credentials.
