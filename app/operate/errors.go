@@ -211,9 +211,6 @@ func (s *Session) explain(err error, op, account, region string, t *spec.Transfe
 	case "AccessDeniedException", "AccessDenied", "UnauthorizedOperation":
 		d := &AccessDeniedError{Action: "datasync:" + op, Region: region, Transfer: t, Message: api.ErrorMessage(),
 			Resource: resource, Owner: account, Profile: s.Profile(account)}
-		if s.PerAccount() {
-			d.Account = account
-		}
 		if m := deniedRe.FindStringSubmatch(api.ErrorMessage()); m != nil {
 			d.Principal, d.Account, d.Action = m[1], m[2], m[3]
 		}
@@ -255,11 +252,7 @@ func (s *Session) ExplainS3(err error, op, bucket, account, region string) error
 		}
 		d := &AccessDeniedError{Action: action, Region: region, Resource: "bucket " + bucket, Owner: account,
 			Profile: s.Profile(account), Message: api.ErrorMessage()}
-		if s.PerAccount() {
-			d.Account = account
-		} else {
-			d.Account = s.callerAccount("")
-		}
+		d.Account = s.callerAccount(account)
 		if m := deniedRe.FindStringSubmatch(api.ErrorMessage()); m != nil {
 			d.Principal, d.Account = m[1], m[2]
 		}
