@@ -106,7 +106,7 @@ func TestCutoverRerunsTheGapsAndSignsOff(t *testing.T) {
 		c.put("acme-photos-src", k, "data of "+k)
 	}
 	c.put("acme-photos-dst", "2024/a.jpg", "data of 2024/a.jpg")
-	c.task.Run = []fakedatasync.Step{{Status: "LAUNCHING"}, {Status: "SUCCESS", Elapsed: time.Minute, FilesTransferred: 0}}
+	c.srv.SetRun(c.task, []fakedatasync.Step{{Status: "LAUNCHING"}, {Status: "SUCCESS", Elapsed: time.Minute, FilesTransferred: 0}})
 	c.srv.OnStart = c.copyIncluded
 	out := t.TempDir()
 
@@ -198,7 +198,7 @@ func TestCutoverNotCleanWithoutRerun(t *testing.T) {
 	// GIVEN a missing object, and no --rerun-gaps
 	c := newCutoverEnv(t)
 	c.put("acme-photos-src", "x.bin", "xx")
-	c.task.Run = []fakedatasync.Step{{Status: "SUCCESS", Elapsed: time.Minute}}
+	c.srv.SetRun(c.task, []fakedatasync.Step{{Status: "SUCCESS", Elapsed: time.Minute}})
 	out := t.TempDir()
 
 	r := c.run("cutover", "photos", "-c", c.config, "--profile-template", "acct-{account}", "--out", out, "--interval", "10ms")
@@ -224,7 +224,7 @@ func TestCutoverFinalRunFailsIsNotClean(t *testing.T) {
 	c := newCutoverEnv(t)
 	c.put("acme-photos-src", "x.bin", "xx")
 	fail := basicError()
-	c.task.Run = fail[len(fail)-1:]
+	c.srv.SetRun(c.task, fail[len(fail)-1:])
 	out := t.TempDir()
 
 	r := c.run("cutover", "photos", "-c", c.config, "--profile-template", "acct-{account}", "--out", out, "--interval", "10ms", "--json")
@@ -249,7 +249,7 @@ func TestCutoverFinalRunFailsIsNotClean(t *testing.T) {
 func TestCutoverInTerminalCtrlC(t *testing.T) {
 	// GIVEN the final run keeps going
 	c := newCutoverEnv(t)
-	c.task.Run = stillGoing()
+	c.srv.SetRun(c.task, stillGoing())
 	out := t.TempDir()
 
 	// WHEN Ctrl-C is typed while it is followed

@@ -194,6 +194,14 @@ func (s *Server) AddTask(t *Task) *Task {
 	return t
 }
 
+// SetRun sets the script of the executions StartTaskExecution starts on t, for a
+// task added already (the server may be answering requests).
+func (s *Server) SetRun(t *Task, steps []Step) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t.Run = steps
+}
+
 // AddExecution adds an execution of t that was started at start and follows steps
 // (a finished run of the past: one SUCCESS or ERROR step), and returns its ARN.
 func (s *Server) AddExecution(t *Task, start time.Time, steps ...Step) string {
