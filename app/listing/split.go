@@ -9,6 +9,22 @@ import (
 // fan out again: it is long enough to be worth more partitions.
 const refanPages = 3
 
+// classOf is the class of a key character that split points vary: 1 digits, 2
+// lowercase, 3 uppercase letters; 0 for the rest (separators and the like). A cut
+// replaces a character only with one of its class: "d0000/" is followed by
+// "d0001/", rarely by "d0000a".
+func classOf(c byte) int {
+	switch {
+	case c >= '0' && c <= '9':
+		return 1
+	case c >= 'a' && c <= 'z':
+		return 2
+	case c >= 'A' && c <= 'Z':
+		return 3
+	}
+	return 0
+}
+
 // alphabet is the set of (ASCII) characters seen in keys; safe for concurrent use.
 type alphabet struct{ bits [2]atomic.Uint64 }
 
@@ -47,12 +63,12 @@ func (p *partition) fanOut(a *alphabet, limit int) []*partition {
 	if p.sample == "" || !(p.more[0] || p.more[1]) || (p.fanned && p.pages < refanPages) {
 		return nil
 	}
-	// The first fan-out leaves out the two positions nearest to where keys
-	// differ, a later one (of a partition still going after refanPages pages)
-	// only the nearest.
-	skip := 2
+	// The first fan-out cuts at the positions before the two nearest to where keys
+	// differ (ranges of a page or so are not worth a partition); a later one, of a
+	// partition still going after refanPages pages, cuts where its keys differ now.
+	top, bottom := -2, 0 // positions common-2 down to 0
 	if p.fanned {
-		skip = 1
+		top, bottom = 0, -1 // common and common-1: within what it lists now
 	}
 	sample := p.sample
 	p.fanned, p.pages, p.sample = true, 0, ""
@@ -63,9 +79,13 @@ func (p *partition) fanOut(a *alphabet, limit int) []*partition {
 	}
 	chars := a.chars()
 	var cuts []string
-	for j := min(common-skip, len(last)-1); j >= 0; j-- {
+	for j := min(common+top, len(last)-1); j >= max(0, common+bottom); j-- {
+		class := classOf(last[j])
+		if class == 0 {
+			continue // a separator ("/", ".", "-"): the next one is another level
+		}
 		for _, c := range chars {
-			if c <= last[j] {
+			if c <= last[j] || classOf(c) != class {
 				continue
 			}
 			cut := last[:j] + string(c)
