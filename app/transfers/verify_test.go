@@ -166,3 +166,29 @@ func TestVerifyProgressInTerminal(t *testing.T) {
 		t.Errorf("progress was not redrawn in place:\n%s", screen)
 	}
 }
+
+// --inventory reads both sides from S3 Inventory reports instead of listing: the
+// buckets themselves hold nothing here, the reports say what is there.
+func TestVerifyFromInventory(t *testing.T) {
+	e := newEnv(t)
+	e.photos()
+	srv, _ := e.s3()
+	c := srv.Client("AKIDTEST")
+	if err := srv.Bucket(context.Background(), c, "reports", false); err != nil {
+		t.Fatal(err)
+	}
+	src := srv.PutInventory(t, c, "acme-photos-src", "Bucket, Key, Size, LastModifiedDate, ETag, StorageClass", [][]string{
+		{"acme-photos-src", "b.jpg", "2", "2026-12-01T00:00:00.000Z", "e2", "STANDARD"},
+		{"acme-photos-src", "a.jpg", "1", "2026-12-01T00:00:00.000Z", "e1", "STANDARD"},
+	}, 1)
+	dst := srv.PutInventory(t, c, "acme-photos-dst", "Bucket, Key, Size, LastModifiedDate, ETag, StorageClass", [][]string{
+		{"acme-photos-dst", "a.jpg", "1", "2026-12-02T00:00:00.000Z", "e1", "STANDARD"},
+	}, 1)
+	r := e.run("verify", "photos", "-c", e.config, "--inventory", src+","+dst)
+	if r.code != 1 || !strings.Contains(r.stdout, `NOT CLEAN: 1 objects (2 B) missing or different, e.g. "b.jpg"`) {
+		t.Errorf("exit %d, want 1 and b.jpg missing", r.code)
+	}
+	if !strings.Contains(r.stdout, "5 requests") {
+		t.Errorf("want 5 reads (2 manifests, 3 data files)")
+	}
+}
