@@ -121,9 +121,12 @@ func parseListV2(b []byte) (*s3.ListObjectsV2Output, error) {
 			continue // a container (Owner, CommonPrefixes, the root)
 		}
 		raw := b[i : i+lt]
-		value := string(raw)
-		if bytes.IndexByte(raw, '&') >= 0 {
-			value = html.UnescapeString(value)
+		value, known := interned[string(raw)] // no allocation for the enumerations
+		if !known {
+			value = string(raw)
+			if bytes.IndexByte(raw, '&') >= 0 {
+				value = html.UnescapeString(value)
+			}
 		}
 		i += lt
 		var err error
@@ -192,3 +195,20 @@ func setObject(o *types.Object, name, value string) error {
 	}
 	return nil
 }
+
+// interned are the values of the enumerations a listing repeats on every object:
+// one string each, not one per object.
+var interned = func() map[string]string {
+	m := map[string]string{}
+	for _, v := range types.ObjectStorageClass("").Values() {
+		m[string(v)] = string(v)
+	}
+	for _, v := range types.ChecksumAlgorithm("").Values() {
+		m[string(v)] = string(v)
+	}
+	for _, v := range types.ChecksumType("").Values() {
+		m[string(v)] = string(v)
+	}
+	m["true"], m["false"] = "true", "false"
+	return m
+}()

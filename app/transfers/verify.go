@@ -69,7 +69,7 @@ when a listing failed), 2 for a bad command line, 130 when Ctrl-C stopped it.`,
 	fl.BoolVar(&v.checksums, "checksums", false, "read both sides' stored checksums (HeadObject) where the listing cannot prove equality")
 	fl.StringVar(&v.inventory, "inventory", "", "read S3 Inventory reports instead of listing: SRC_MANIFEST,DST_MANIFEST (s3://bucket/.../manifest.json each; one transfer)")
 	fl.BoolVar(&v.plain, "plain", false, "progress as plain lines even in a terminal")
-	fl.IntVar(&v.partitions, "partitions", 32, "partitions of the key space listed at once per side")
+	fl.IntVar(&v.partitions, "partitions", 16, "partitions of the key space listed at once per side")
 	fl.DurationVar(&v.every, "progress-every", 5*time.Second, "how often a plain progress line is printed")
 	fl.Int32Var(&v.pageSize, "page-size", 1000, "keys per ListObjectsV2 request (S3's maximum is 1000)")
 	_ = fl.MarkHidden("page-size")
@@ -124,6 +124,7 @@ func runVerify(ctx context.Context, f *flags, v *verifyFlags, names []string) er
 		return err
 	}
 	deps := verify.Deps{S3: s.S3, LastRun: lastRun(s)}
+	verify.LimitMemory()
 	var results []*verify.Result
 	clean := true
 	for _, t := range transfers {

@@ -39,7 +39,7 @@ func main() {
 	objectsFlag := flag.String("objects", "100000,1000000", "objects per side, comma-separated")
 	layoutsFlag := flag.String("layouts", "flat,nested", "key layouts: flat, nested")
 	delay := flag.Duration("delay", 20*time.Millisecond, "delay the server adds to every request")
-	partitions := flag.Int("partitions", 32, "verify's partitions of the key space")
+	partitions := flag.Int("partitions", 16, "verify's partitions of the key space")
 	skipWalk := flag.Bool("verify-only", false, "measure verify only, not the sequential walks")
 	flag.Parse()
 	if *child != "" {
@@ -72,6 +72,7 @@ func runChild(mode, url string, partitions int) error {
 	var out childResult
 	switch mode {
 	case "verify":
+		verify.LimitMemory() // as transfers verify does
 		t := spec.Transfer{Name: "bench",
 			Source:      spec.Source{Account: "111111111111", Region: "us-east-1", Bucket: "src"},
 			Destination: spec.Destination{Account: "222222222222", Region: "us-east-1", Bucket: "dst"}}
