@@ -192,3 +192,49 @@ func TestVerifyFromInventory(t *testing.T) {
 		t.Errorf("want 5 reads (2 manifests, 3 data files)")
 	}
 }
+
+// Without a terminal, progress is plain lines on stderr; data stays on stdout.
+func TestVerifyPlainProgressLines(t *testing.T) {
+	e := newEnv(t)
+	e.photos()
+	srv, put := e.s3()
+	for i := range 40 {
+		put("acme-photos-src", string(rune('a'+i%26))+time.Duration(i).String(), "v")
+	}
+	srv.Delay = 30 * time.Millisecond
+	r := e.run("verify", "photos", "-c", e.config, "--page-size", "5", "--partitions", "1", "--progress-every", "50ms")
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1 (nothing at the destination)", r.code)
+	}
+	lines := regexp.MustCompile(`(?m)^\d\d:\d\d:\d\dZ verify photos: listed source \d+ · destination 0 objects · [\d,]+ objects/s · \d+s$`).FindAllString(r.stderr, -1)
+	if len(lines) < 2 {
+		t.Errorf("%d progress lines on stderr, want several:\n%s", len(lines), r.stderr)
+	}
+	if strings.Contains(r.stdout, "listed source") || strings.Contains(r.stderr, "\x1b[") {
+		t.Error("progress on stdout, or terminal control sequences in a pipe")
+	}
+}
+
+// Ctrl-C stops a verify cleanly: no result, exit 130, nothing changed.
+func TestVerifyInterrupted(t *testing.T) {
+	e := newEnv(t)
+	e.photos()
+	srv, put := e.s3()
+	for i := range 20 {
+		put("acme-photos-src", "k"+time.Duration(i).String(), "v")
+	}
+	srv.Delay = 100 * time.Millisecond
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(250*time.Millisecond, cancel)
+	start := time.Now()
+	r := e.runCtx(ctx, "verify", "photos", "-c", e.config, "--page-size", "2", "--partitions", "1")
+	if r.code != 130 || !strings.Contains(r.stderr, "verify photos: stopped by Ctrl-C; no result (nothing was changed)") {
+		t.Errorf("exit %d, stderr %q; want 130 and the message", r.code, r.stderr)
+	}
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("took %s to stop", took)
+	}
+	if r.stdout != "" {
+		t.Errorf("a result was printed: %q", r.stdout)
+	}
+}
