@@ -1,12 +1,13 @@
 // Command transfers operates the DataSync transfers of a config file after they are
 // deployed: the status of every transfer, starting runs, and following a run's
 // progress. It reads the same config file as the CDK app (-c FILE; the embedded
-// example when left out) and calls DataSync only, in each transfer's destination
-// Region, with the standard AWS SDK for Go v2 configuration.
+// example when left out) and calls DataSync, in each transfer's destination Region,
+// and, for verify, S3, with the standard AWS SDK for Go v2 configuration.
 //
 //	go run ./app/transfers status [-c FILE] [--json]
 //	go run ./app/transfers start NAME... [--watch]
 //	go run ./app/transfers watch NAME|EXECUTION_ARN
+//	go run ./app/transfers verify NAME... [--json] [--out DIR] [--checksums] [--inventory SRC,DST]
 //
 // Exit status: 0 when everything asked for succeeded (every watched run ended in
 // SUCCESS); 1 when a run ended in ERROR or something failed; 2 for a bad command
@@ -92,7 +93,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 		Short: "Status, start and live progress of the DataSync transfers of a config file",
 		Long: `transfers operates the transfers the CDK app deployed. It finds each transfer's
 DataSync task by its name (the transfer's name) in the transfer's destination Region,
-in the source account, and calls DataSync only. Credentials come from the standard AWS
+in the source account, and calls DataSync (verify also S3). Credentials come from the standard AWS
 SDK configuration: environment, --profile or AWS_PROFILE, SSO, container or instance role.
 
 Exit status: 0 when everything succeeded (every watched run ended in SUCCESS), 1 when a
