@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -37,6 +38,16 @@ func (e *env) s3() (*s3fake.Server, func(bucket, key, body string)) {
 			e.t.Fatal(err)
 		}
 	}
+}
+
+// slowSource puts n objects into the source bucket only, and makes every request
+// take delay.
+func (e *env) slowSource(n int, delay time.Duration) {
+	srv, put := e.s3()
+	for i := range n {
+		put("acme-photos-src", fmt.Sprintf("k%03d", i), "v")
+	}
+	srv.Delay = delay
 }
 
 func TestVerifyReportsGapsAndWritesCSV(t *testing.T) {
@@ -197,11 +208,7 @@ func TestVerifyFromInventory(t *testing.T) {
 func TestVerifyPlainProgressLines(t *testing.T) {
 	e := newEnv(t)
 	e.photos()
-	srv, put := e.s3()
-	for i := range 40 {
-		put("acme-photos-src", string(rune('a'+i%26))+time.Duration(i).String(), "v")
-	}
-	srv.Delay = 30 * time.Millisecond
+	e.slowSource(40, 30*time.Millisecond)
 	r := e.run("verify", "photos", "-c", e.config, "--page-size", "5", "--partitions", "1", "--progress-every", "50ms")
 	if r.code != 1 {
 		t.Fatalf("exit %d, want 1 (nothing at the destination)", r.code)
@@ -219,11 +226,7 @@ func TestVerifyPlainProgressLines(t *testing.T) {
 func TestVerifyInterrupted(t *testing.T) {
 	e := newEnv(t)
 	e.photos()
-	srv, put := e.s3()
-	for i := range 20 {
-		put("acme-photos-src", "k"+time.Duration(i).String(), "v")
-	}
-	srv.Delay = 100 * time.Millisecond
+	e.slowSource(20, 100*time.Millisecond)
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(250*time.Millisecond, cancel)
 	start := time.Now()

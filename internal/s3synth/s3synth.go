@@ -61,12 +61,8 @@ type Server struct {
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.Requests.Add(1)
-	if s.Delay > 0 {
-		select {
-		case <-time.After(s.Delay):
-		case <-r.Context().Done():
-			return
-		}
+	if !Pause(r, s.Delay) {
+		return
 	}
 	name := strings.Trim(r.URL.Path, "/")
 	b, ok := s.Buckets[name]
@@ -147,4 +143,18 @@ func keysOf(m map[string]Bucket) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// Pause waits d before a request is answered, as a remote server's latency; false
+// when the client gave up meanwhile.
+func Pause(r *http.Request, d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	select {
+	case <-time.After(d):
+		return true
+	case <-r.Context().Done():
+		return false
+	}
 }
