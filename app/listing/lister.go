@@ -61,8 +61,9 @@ func (s *Side) list(ctx context.Context, p *partition, side int, opts Options, p
 				}
 			}
 		}
+		wake := !end && (!wasMore || p.pages == refanPages)
 		p.mu.Unlock()
-		if !end && (!wasMore || p.pages == refanPages) {
+		if wake {
 			select {
 			case opts.wake <- struct{}{}:
 			default:
