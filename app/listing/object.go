@@ -69,10 +69,12 @@ func (o Object) Archived() bool {
 
 // Location is a bucket and a prefix in an account and Region.
 type Location struct {
-	Account, Region, Bucket string
+	Account string `json:"account"`
+	Region  string `json:"region"`
+	Bucket  string `json:"bucket"`
 	// Prefix is the location's subdirectory, as in the config ("photos", "photos/",
 	// "" for the whole bucket); KeyPrefix is its form in keys.
-	Prefix string
+	Prefix string `json:"prefix"`
 }
 
 // KeyPrefix is the prefix every key of the location starts with: the subdirectory

@@ -62,7 +62,7 @@ command line; 130 when Ctrl-C stopped it.`,
 	fl.BoolVar(&c.asJSON, "json", false, `print the sign-off records as JSON ({"cutovers": [...]}) instead of the summary`)
 	fl.BoolVar(&c.plain, "plain", false, "one line per change even in a terminal")
 	fl.BoolVar(&c.verify.checksums, "checksums", false, "verify: read both sides' stored checksums (HeadObject) where the listing cannot prove equality")
-	fl.IntVar(&c.verify.partitions, "partitions", 32, "verify: partitions of the key space listed at once per side")
+	fl.IntVar(&c.verify.partitions, "partitions", 16, "verify: partitions of the key space listed at once per side")
 	addInterval(cmd, &c.interval)
 	return cmd
 }
@@ -191,6 +191,7 @@ func runCutover(ctx context.Context, f *flags, c *cutoverFlags, names []string) 
 
 	// 3. and 4. verify, re-run the gaps once, verify again
 	deps := verify.Deps{S3: s.S3, LastRun: lastRun(s)}
+	verify.LimitMemory()
 	allClean := true
 	var records []*signOff
 	for _, st := range states {

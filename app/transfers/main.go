@@ -10,7 +10,7 @@
 //	go run ./app/transfers start NAME... [--watch]
 //	go run ./app/transfers watch NAME|EXECUTION_ARN
 //	go run ./app/transfers pause NAME... / resume NAME...
-//	go run ./app/transfers verify NAME... [--rerun]
+//	go run ./app/transfers verify NAME... [--json] [--out DIR] [--checksums] [--inventory SRC,DST] [--rerun]
 //	go run ./app/transfers cutover NAME... [--rerun-gaps]
 //
 // Exit status: 0 when everything asked for succeeded (every watched run ended in

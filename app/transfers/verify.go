@@ -83,7 +83,7 @@ when a listing failed), 2 for a bad command line, 130 when Ctrl-C stopped it.`,
 	fl.BoolVar(&v.plain, "plain", false, "progress as plain lines even in a terminal")
 	fl.BoolVar(&v.rerun, "rerun", false, "start one execution of each transfer's task limited to the missing and differing keys "+
 		"(an Includes filter of their exact paths when it fits DataSync's filter limits, else a manifest under the task report's prefix, manifests/)")
-	fl.IntVar(&v.partitions, "partitions", 32, "partitions of the key space listed at once per side")
+	fl.IntVar(&v.partitions, "partitions", 16, "partitions of the key space listed at once per side")
 	fl.DurationVar(&v.every, "progress-every", 5*time.Second, "how often a plain progress line is printed")
 	fl.Int32Var(&v.pageSize, "page-size", 1000, "keys per ListObjectsV2 request (S3's maximum is 1000)")
 	_ = fl.MarkHidden("page-size")
@@ -140,6 +140,7 @@ func runVerify(ctx context.Context, f *flags, v *verifyFlags, names []string) er
 		return err
 	}
 	deps := verify.Deps{S3: s.S3, LastRun: lastRun(s)}
+	verify.LimitMemory()
 	var results []*verify.Result
 	var reruns []rerunOutput
 	clean := true

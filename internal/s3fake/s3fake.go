@@ -37,6 +37,8 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
+
+	"github.com/s3transfer/cdk-datasync/internal/s3synth"
 )
 
 // Server is a running fake S3.
@@ -126,12 +128,8 @@ var credentialRe = regexp.MustCompile(`Credential=([^/]+)/`)
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.Requests.Add(1)
-	if s.Delay > 0 {
-		select {
-		case <-time.After(s.Delay):
-		case <-r.Context().Done():
-			return
-		}
+	if !s3synth.Pause(r, s.Delay) {
+		return
 	}
 	bucket, key, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
 	if !s.allowed(r, bucket) {
