@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"io"
 	"os"
@@ -285,5 +286,75 @@ func TestCutoverInTerminalCtrlC(t *testing.T) {
 	}
 	if files, _ := filepath.Glob(filepath.Join(out, "*.json")); len(files) != 0 {
 		t.Errorf("a sign-off record was written: %v", files)
+	}
+}
+
+// copyManifest does what DataSync does for an execution limited by a manifest: reads
+// the CSV from the report bucket and copies those objects.
+func (c *cutoverEnv) copyManifest(_ *fakedatasync.Task, o fakedatasync.Overrides) {
+	if o.Manifest == nil {
+		return
+	}
+	bucket := strings.TrimPrefix(o.Manifest.BucketArn, "arn:aws:s3:::")
+	obj, err := c.s3.Backend.GetObject(bucket, o.Manifest.ObjectPath, nil)
+	if err != nil {
+		c.t.Errorf("no manifest at s3://%s/%s: %v", bucket, o.Manifest.ObjectPath, err)
+		return
+	}
+	rows, err := csv.NewReader(obj.Contents).ReadAll()
+	obj.Contents.Close()
+	if err != nil {
+		c.t.Errorf("the manifest is not CSV: %v", err)
+		return
+	}
+	for _, row := range rows {
+		src, err := c.s3.Backend.GetObject("acme-photos-src", row[0], nil)
+		if err != nil {
+			c.t.Errorf("the manifest names %q, which the source lacks", row[0])
+			continue
+		}
+		body, _ := io.ReadAll(src.Contents)
+		src.Contents.Close()
+		c.put("acme-photos-dst", row[0], string(body))
+	}
+}
+
+func TestCutoverRerunsByManifest(t *testing.T) {
+	// GIVEN photos with a task report in the source account, and missing keys a filter
+	// cannot name (| and *), one with a comma and a line break
+	c := newCutoverEnv(t)
+	if err := c.s3.Bucket(context.Background(), c.s3.Client(sourceKey), "acme-reports", false); err != nil {
+		t.Fatal(err)
+	}
+	c.s3.Own("acme-reports", sourceAccount)
+	cfg := c.writeConfig(strings.Replace(testConfig, `task: {schedule: "rate(1 day)"}`,
+		`task: {schedule: "rate(1 day)", report: {bucket: acme-reports, prefix: datasync}}`, 1))
+	for _, k := range []string{"a|b.txt", "c*.txt", "d,e\nf.txt", "ok.txt"} {
+		c.put("acme-photos-src", k, "data")
+	}
+	c.put("acme-photos-dst", "ok.txt", "data")
+	c.srv.SetRun(c.task, []fakedatasync.Step{{Status: "SUCCESS", Elapsed: time.Minute}})
+	c.srv.OnStart = c.copyManifest
+	out := t.TempDir()
+
+	// WHEN
+	r := c.run("cutover", "photos", "-c", cfg, "--profile-template", "acct-{account}", "--rerun-gaps", "--out", out, "--interval", "10ms")
+
+	// THEN the gaps were re-run by a manifest the bucket-access role reads, and all is clean
+	if r.code != 0 {
+		t.Fatalf("exit %d, want 0", r.code)
+	}
+	started := c.srv.Started(c.task)
+	if len(started) != 2 || started[1].Manifest == nil || started[1].Includes != "" ||
+		!strings.HasPrefix(started[1].Manifest.ObjectPath, "datasync/manifests/photos-") ||
+		started[1].Manifest.BucketAccessRoleArn != "arn:aws:iam::111111111111:role/datasync-photos-bucket-access" {
+		t.Fatalf("executions %+v", started)
+	}
+	rec, _ := record(t, out)
+	if rr := rec["rerun"].(map[string]any); rr["method"] != "manifest" || rr["objects"].(float64) != 3 || rec["result"] != "VERIFIED_CLEAN" {
+		t.Errorf("record: rerun %v, result %v", rr, rec["result"])
+	}
+	if d := c.s3.Denied(); len(d) != 0 {
+		t.Errorf("S3 refused: %v", d)
 	}
 }
