@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/s3transfer/cdk-datasync/app/operate"
 	"github.com/s3transfer/cdk-datasync/app/operate/fakedatasync"
@@ -173,5 +174,41 @@ func TestTwoUntaggedTasksAreAmbiguous(t *testing.T) {
 	if r.code != 1 || !strings.Contains(r.stderr, `2 DataSync tasks are named "photos" in us-west-2`) ||
 		!strings.Contains(r.stderr, "none carries the tags the provider gives the task it creates") {
 		t.Errorf("exit %d; not ambiguous", r.code)
+	}
+}
+
+func TestTwoTaggedTasksAreAmbiguous(t *testing.T) {
+	// GIVEN two tasks tagged for photos' stack (one left from an earlier stack of the name)
+	e := newEnv(t)
+	for range 2 {
+		e.srv.AddTask(&fakedatasync.Task{Account: sourceAccount, Region: "us-west-2", Name: "photos", Mode: "ENHANCED",
+			Tags: taggedFor("photos", sourceAccount, "us-west-2")})
+	}
+
+	r := e.run("start", "photos", "-c", e.config)
+
+	if r.code != 1 || !strings.Contains(r.stderr, "2 carry the provider's tags of stack photos-source") {
+		t.Errorf("exit %d; not ambiguous between the tagged tasks", r.code)
+	}
+}
+
+func TestWatchByArnUsesTheArnsAccountProfile(t *testing.T) {
+	// GIVEN a run of photos' task in account 111..., profiles per account, and
+	// environment keys of 999...
+	e := newEnv(t)
+	e.profiles(map[string]string{sourceAccount: sourceKey})
+	task := e.photos()
+	steps := enhancedSuccess()
+	arn := e.srv.AddExecution(task, time.Now(), steps[len(steps)-1])
+
+	r := e.run("watch", arn, "--profile-template", "acct-{account}", "--plain")
+
+	if r.code != 0 || !strings.Contains(r.stdout, "photos: SUCCESS") {
+		t.Errorf("exit %d", r.code)
+	}
+	for _, c := range e.srv.Calls() {
+		if c.Account != sourceAccount {
+			t.Errorf("%s signed by account %s", c.Operation, c.Account)
+		}
 	}
 }
