@@ -308,10 +308,16 @@ func finish(ctx context.Context, s *operate.Session, r *signOff) {
 	}
 }
 
-// writeRecord writes a record as DIR/cutover-NAME-TIME.json and returns its path.
+// writeRecord writes a record as DIR/cutover-NAME-TIME.json (never over an earlier
+// record: -2, -3... when that name is taken) and returns its path.
 func writeRecord(dir string, r *signOff) (string, error) {
-	p := filepath.Join(dir, fmt.Sprintf("cutover-%s-%s.json", r.Transfer, r.Started.Format("20060102T150405Z")))
-	file, err := os.Create(p)
+	base := filepath.Join(dir, fmt.Sprintf("cutover-%s-%s", r.Transfer, r.Started.Format("20060102T150405Z")))
+	p := base + ".json"
+	file, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	for n := 2; errors.Is(err, os.ErrExist); n++ {
+		p = fmt.Sprintf("%s-%d.json", base, n)
+		file, err = os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	}
 	if err != nil {
 		return "", fmt.Errorf("the sign-off record: %w", err)
 	}
