@@ -18,12 +18,19 @@ import (
 	"github.com/s3transfer/cdk-datasync/constructs/spec"
 )
 
-// DataSync's limits on what one execution can be limited to (API model
+// DataSync's limits on what one execution can be limited to. API model
 // datasync-2018-11-09: FilterList has at most one FilterRule, whose Value,
-// FilterValue, is at most 102,400 characters and has no NUL; the patterns of a rule
-// are separated by "|" and "*" is a wildcard (DataSync user guide, "Filtering data
-// transferred by AWS DataSync"); S3ManifestConfig.ManifestObjectPath, S3Subdirectory,
-// is at most 4,096 characters of ^[a-zA-Z0-9_\-\+\./\(\)\p{Zs}]*$).
+// FilterValue, is at most 102,400 characters and has no NUL (counted here in bytes,
+// never fewer than characters); S3ManifestConfig.ManifestObjectPath, S3Subdirectory,
+// is at most 4,096 characters of ^[a-zA-Z0-9_\-\+\./\(\)\p{Zs}]*$. DataSync user
+// guide, "Filtering data transferred by AWS DataSync" (awsdocs/aws-datasync-user-guide
+// doc_source/filtering.md, and datasync-limits.md "Task filter quotas": 102,400
+// characters): the patterns of a filter are separated by "|", "*" is a wildcard, and
+// "to transfer a list of individual files, start a task execution with an include
+// filter like /folder/subfolder/file1.txt|/folder/subfolder/file2.txt". Its table of
+// special characters also has "\" (an escape, as app/listing reads filters): keys
+// holding "*", "|" or "\" go to a manifest, never to a pattern whose reading is in
+// doubt.
 const maxIncludes = 102400
 
 var manifestPathRe = regexp.MustCompile(`^[a-zA-Z0-9_\-\+\./\(\)\p{Zs}]*$`)
@@ -65,8 +72,8 @@ func (g *Gaps) Add(key string, size int64) error {
 		return nil
 	}
 	switch {
-	case strings.ContainsAny(key, "*|"):
-		g.NoFilter = fmt.Sprintf("key %q holds %q, which a DataSync filter reads as a wildcard or a separator", key, string(key[strings.IndexAny(key, "*|")]))
+	case strings.ContainsAny(key, `*|\`):
+		g.NoFilter = fmt.Sprintf("key %q holds %q, which a DataSync filter reads as a wildcard, a separator or an escape", key, string(key[strings.IndexAny(key, `*|\`)]))
 	case strings.ContainsRune(key, 0):
 		g.NoFilter = fmt.Sprintf("key %q holds a NUL character, which a DataSync filter cannot", key)
 	case g.includes.Len()+len(key)+2 > maxIncludes:

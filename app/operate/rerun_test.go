@@ -190,3 +190,25 @@ func TestRerunWithoutManifestLocationSaysWhatToConfigure(t *testing.T) {
 		t.Errorf("an execution started")
 	}
 }
+
+func TestGapsFilterOnlyForKeysThatArePlainPatterns(t *testing.T) {
+	for _, tc := range []struct {
+		key, includes, why string
+	}{
+		{"a b/ü+(1).txt", "/a b/ü+(1).txt", ""},
+		{"a*b", "", `holds "*"`},
+		{"a|b", "", `holds "|"`},
+		{`a\b`, "", `holds "\\"`},
+		{"a\x00b", "", "NUL"},
+	} {
+		g, err := NewGaps(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = g.Add(tc.key, 1)
+		if g.Includes() != tc.includes || !strings.Contains(g.NoFilter, tc.why) {
+			t.Errorf("%q: includes %q, why %q; want %q, %q", tc.key, g.Includes(), g.NoFilter, tc.includes, tc.why)
+		}
+		g.Close()
+	}
+}

@@ -64,7 +64,7 @@ bucket, account, profile and permission.
 With --rerun, each transfer that is not clean gets one execution of its task limited
 to the missing and differing keys (in-flight ones too; archived ones need a restore
 first): an Includes filter of their exact paths when they fit DataSync's filter (at most
-102,400 characters, no key holding | or *), else a CSV manifest uploaded to the task
+102,400 characters, no key holding |, * or \), else a CSV manifest uploaded to the task
 report's bucket under PREFIX/manifests/, which the source stack lets the bucket-access
 role read. Without a task report it says what to configure.
 
