@@ -169,6 +169,9 @@ func runCutover(ctx context.Context, f *flags, c *cutoverFlags, names []string) 
 		arn, err := s.Start(ctx, st.task)
 		if err != nil {
 			fmt.Fprintf(f.stderr, "transfers: %v\n", err)
+			for _, started := range targets {
+				fmt.Fprintf(f.stdout, "%s: its final run goes on in DataSync: transfers watch %s\n", started.name, started.exec.Arn)
+			}
 			pausedNote(f, states)
 			return exitError{exitFailed}
 		}
