@@ -47,6 +47,7 @@ type Options struct {
 
 	wake     chan struct{} // a partition became splittable
 	alphabet *alphabet     // characters seen in keys
+	stats    *cutStats     // which cut positions find keys
 }
 
 // Counters are the live figures of a listing; safe for concurrent use.
@@ -129,8 +130,9 @@ func join(ctx context.Context, src, dst *Side, opts Options, fn func(Pair) error
 		errOnce sync.Once
 		first   error
 		alpha   alphabet
+		stats   cutStats
 	)
-	opts.alphabet = &alpha
+	opts.alphabet, opts.stats = &alpha, &stats
 	fail := func(err error) {
 		errOnce.Do(func() { first = err; cancel(err) })
 	}
@@ -141,17 +143,24 @@ func join(ctx context.Context, src, dst *Side, opts Options, fn func(Pair) error
 			if err := p.run(ctx, src, dst, opts, emit); err != nil {
 				fail(err)
 			}
+			p.mu.Lock()
+			if !p.judged {
+				stats.record(p.cutAt, false) // no key at all
+			}
+			p.mu.Unlock()
 			done <- p
 		}()
 	}
-	start(&partition{first: true, open: true})
+	start(&partition{first: true, open: true, cutAt: -1})
 	for {
 		if !single && ctx.Err() == nil {
 			// A partition that has seen its first page fans out into split points
-			// made of the characters keys hold, while the queue is short.
+			// made of the characters keys hold while the queue is short; one that
+			// has fanned out before does again only to fill idle slots.
 			for _, p := range running {
-				if len(pending) < 4*opts.Partitions {
-					pending = append(pending, p.fanOut(&alpha, 2*opts.Partitions)...)
+				idle := len(pending) == 0 && len(running) < opts.Partitions
+				if len(pending) < opts.Partitions {
+					pending = append(pending, p.fanOut(&alpha, &stats, 2*opts.Partitions, idle)...)
 				}
 			}
 			for len(running) < opts.Partitions && len(pending) > 0 {
@@ -208,6 +217,11 @@ type partition struct {
 	sample string
 	pages  int
 	fanned bool
+	// cutAt is the character position of the cut that made lo (see cutStats);
+	// -1 for the first partition. judged says that its first key has told whether
+	// the cut found what it was made for.
+	cutAt  int
+	judged bool
 }
 
 // bounds returns the current upper bound.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -20,10 +21,12 @@ import (
 type sortedBucket struct {
 	keys  []string
 	calls atomic.Int64
+	delay time.Duration
 }
 
 func (b *sortedBucket) ListObjectsV2(_ context.Context, in *s3.ListObjectsV2Input, _ ...func(*s3.Options)) (*s3.ListObjectsV2Output, error) {
 	b.calls.Add(1)
+	time.Sleep(b.delay)
 	after := aws.ToString(in.StartAfter)
 	if in.ContinuationToken != nil {
 		after = *in.ContinuationToken

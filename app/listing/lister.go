@@ -52,6 +52,12 @@ func (s *Side) list(ctx context.Context, p *partition, side int, opts Options, p
 		if len(objs) > 0 {
 			p.listed[side] = objs[len(objs)-1].Key
 			p.pages++
+			if !p.judged {
+				// A cut is worth making where keys start with it ("d0001" of
+				// "d0001/e00/..."), not where the next key merely sorts after it.
+				p.judged = true
+				opts.stats.record(p.cutAt, strings.HasPrefix(objs[0].Key, p.lo))
+			}
 			if p.sample == "" {
 				p.sample = objs[0].Key
 				if !p.fanned {

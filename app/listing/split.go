@@ -25,6 +25,27 @@ func classOf(c byte) int {
 	return 0
 }
 
+// cutStats learns, per character position, whether cuts there find keys that
+// start with them: cuts at a position that never has (a literal such as the "e" of
+// "d0000/e00/") stop being made. Safe for concurrent use.
+type cutStats struct{ hits, misses [64]atomic.Int32 }
+
+func (c *cutStats) record(pos int, found bool) {
+	if pos < 0 || pos >= len(c.hits) {
+		return
+	}
+	if found {
+		c.hits[pos].Add(1)
+	} else {
+		c.misses[pos].Add(1)
+	}
+}
+
+// dead says that cuts at pos have missed three times and never hit.
+func (c *cutStats) dead(pos int) bool {
+	return pos < len(c.hits) && c.hits[pos].Load() == 0 && c.misses[pos].Load() >= 3
+}
+
 // alphabet is the set of (ASCII) characters seen in keys; safe for concurrent use.
 type alphabet struct{ bits [2]atomic.Uint64 }
 
@@ -56,11 +77,13 @@ func (a *alphabet) chars() []byte {
 // For keys "00000000.bin" ... "00000999.bin" that is "0001", ..., "0009", "001", ...,
 // "009", "01", ...: ranges of growing size in which the next pages fall, whatever
 // the number of keys. Cuts where no key
-// is cost one request each; the partitions that hold keys fan out in turn.
-func (p *partition) fanOut(a *alphabet, limit int) []*partition {
+// is cost one request each; the partitions that hold keys fan out in turn. A
+// partition that has fanned out before does again only when idle says that slots
+// are free and nothing waits.
+func (p *partition) fanOut(a *alphabet, stats *cutStats, limit int, idle bool) []*partition {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.sample == "" || !(p.more[0] || p.more[1]) || (p.fanned && p.pages < refanPages) {
+	if p.sample == "" || !(p.more[0] || p.more[1]) || (p.fanned && (!idle || p.pages < refanPages)) {
 		return nil
 	}
 	// The first fan-out cuts at the positions before the two nearest to where keys
@@ -79,9 +102,10 @@ func (p *partition) fanOut(a *alphabet, limit int) []*partition {
 	}
 	chars := a.chars()
 	var cuts []string
+	at := map[string]int{} // cut -> its position
 	for j := min(common+top, len(last)-1); j >= max(0, common+bottom); j-- {
 		class := classOf(last[j])
-		if class == 0 {
+		if class == 0 || stats.dead(j) {
 			continue // a separator ("/", ".", "-"): the next one is another level
 		}
 		for _, c := range chars {
@@ -93,6 +117,7 @@ func (p *partition) fanOut(a *alphabet, limit int) []*partition {
 				break
 			}
 			cuts = append(cuts, cut)
+			at[cut] = j
 		}
 	}
 	if len(cuts) == 0 {
@@ -109,7 +134,7 @@ func (p *partition) fanOut(a *alphabet, limit int) []*partition {
 	}
 	out := make([]*partition, len(cuts))
 	for i, cut := range cuts {
-		q := &partition{lo: cut, cursor: cut}
+		q := &partition{lo: cut, cursor: cut, cutAt: at[cut]}
 		if i+1 < len(cuts) {
 			q.hi = cuts[i+1]
 		} else {
