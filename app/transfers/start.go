@@ -41,6 +41,7 @@ with the same exit status.`,
 				if tasks[i], err = s.FindTask(ctx, t); err != nil {
 					return err
 				}
+				f.warn(tasks[i].Warnings())
 			}
 			var targets []target
 			for _, task := range tasks {

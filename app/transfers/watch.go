@@ -80,6 +80,7 @@ func resolve(ctx context.Context, f *flags, s *operate.Session, arg string) (tar
 	if err != nil {
 		return target{}, err
 	}
+	f.warn(task.Warnings())
 	arn, err := s.ExecutionToWatch(ctx, task)
 	if err != nil {
 		return target{}, err
