@@ -112,7 +112,7 @@ when Ctrl-C stopped watching (the run goes on in DataSync).`,
 	pf.StringVar(&f.profile, "profile", "", "AWS profile with credentials of the transfers' source account (default: AWS_PROFILE, or the SDK's default chain)")
 	pf.StringVar(&f.profileTemplate, "profile-template", "", "one AWS profile per account: "+operate.AccountPlaceholder+" is replaced by the account ID (e.g. 'acct-"+operate.AccountPlaceholder+"'); each call uses the profile of the account that owns what it touches (DataSync and the source bucket: the source account; the destination bucket: the destination account)")
 	pf.StringVar(&f.region, "region", "", "Region of the SDK's own calls (SSO, STS); DataSync is always called in each transfer's destination Region")
-	root.AddCommand(newStatus(f), newStart(f), newWatch(f))
+	root.AddCommand(newStatus(f), newStart(f), newWatch(f), newEstimate(f))
 	return root
 }
 
