@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -33,8 +34,11 @@ type Object struct {
 // (At must return keys that sort as their indexes do).
 type Bucket struct {
 	Owner string // account ID
-	N     int
-	At    func(i int) Object
+	// Readers are other accounts whose credentials may list the bucket (a bucket
+	// policy granting them s3:ListBucket).
+	Readers []string
+	N       int
+	At      func(i int) Object
 }
 
 // Server is the fake S3 endpoint.
@@ -120,7 +124,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case b == nil:
 		fail(w, http.StatusNotFound, "NoSuchBucket", "The specified bucket does not exist")
 		return
-	case b.Owner != account:
+	case b.Owner != account && !slices.Contains(b.Readers, account):
 		fail(w, http.StatusForbidden, "AccessDenied", "User: arn:aws:sts::"+account+":assumed-role/operator/x is not authorized to perform: s3:ListBucket on resource: \"arn:aws:s3:::"+name+"\"")
 		return
 	}
