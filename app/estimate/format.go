@@ -74,3 +74,11 @@ func humanBytes(n int64) string {
 	s = strings.TrimSuffix(s, ".0")
 	return s + " " + string("KMGTPE"[exp]) + "iB"
 }
+
+// plural writes n with its noun: 1 page, 2 pages.
+func plural(n int64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return comma(n) + " " + noun + "s"
+}

@@ -190,16 +190,16 @@ func (m *model) firstRun() {
 	m.copyLines(FirstRun, d, 1, "")
 	srcPages := pages(d.Listed, a.ListPageKeys)
 	m.add(FirstRun, SourceAccount, "S3", "LIST source (ListObjectsV2 pages)", float64(srcPages), "requests", m.src.S3ListPer1000, 1000,
-		fmt.Sprintf("%s pages (%s objects under the prefix / %d keys a page)", comma(srcPages), comma(d.Listed), a.ListPageKeys))
+		fmt.Sprintf("%s (%s objects under the prefix / %s keys a page)", plural(srcPages, "page"), comma(d.Listed), comma(a.ListPageKeys)))
 	dstPages := pages(d.DestinationListed, a.ListPageKeys)
 	m.add(FirstRun, DestinationAccount, "S3", "LIST destination (ListObjectsV2 pages)", float64(dstPages), "requests", m.dst.S3ListPer1000, 1000,
-		fmt.Sprintf("%s pages (%s objects under the prefix / %d keys a page)", comma(dstPages), comma(d.DestinationListed), a.ListPageKeys))
+		fmt.Sprintf("%s (%s objects under the prefix / %s keys a page)", plural(dstPages, "page"), comma(d.DestinationListed), comma(a.ListPageKeys)))
 	if m.t.Task.VerifyMode == "POINT_IN_TIME_CONSISTENT" {
 		after := d.DestinationListed + d.Objects
 		m.add(FirstRun, SourceAccount, "S3", "LIST source again (verifyMode POINT_IN_TIME_CONSISTENT)", float64(srcPages), "requests", m.src.S3ListPer1000, 1000,
-			fmt.Sprintf("%s pages", comma(srcPages)))
+			plural(srcPages, "page"))
 		m.add(FirstRun, DestinationAccount, "S3", "LIST destination again (verifyMode POINT_IN_TIME_CONSISTENT)", float64(pages(after, a.ListPageKeys)), "requests", m.dst.S3ListPer1000, 1000,
-			fmt.Sprintf("%s pages (%s objects after the run / %d)", comma(pages(after, a.ListPageKeys)), comma(after), a.ListPageKeys))
+			fmt.Sprintf("%s (%s objects after the run / %s)", plural(pages(after, a.ListPageKeys), "page"), comma(after), comma(a.ListPageKeys)))
 	}
 	if m.t.Task.Mode == "ENHANCED" {
 		m.add(FirstRun, SourceAccount, "DataSync", "task execution (ENHANCED)", 1, "executions", m.dst.DataSync.EnhancedPerExecution, 1, "1 execution")
@@ -269,7 +269,7 @@ func (m *model) copyLines(phase string, d *Data, mult float64, suffix string) {
 	writes := single + 2*d.Multipart + mpParts
 	q, x = times(float64(writes))
 	m.add(phase, DestinationAccount, "S3", "PUT into "+class+" (PutObject; multipart create, parts, complete)"+suffix, q, "requests", dc.PutPer1000, 1000,
-		fmt.Sprintf("%s objects ≤ %s × 1 + %s multipart objects × 2 + %s parts%s", comma(single), humanBytes(a.MultipartThresholdBytes), comma(d.Multipart), comma(mpParts), x))
+		fmt.Sprintf("%s requests (%s objects ≤ %s × 1 + %s multipart objects × 2 + %s parts)%s", comma(writes), comma(single), humanBytes(a.MultipartThresholdBytes), comma(d.Multipart), comma(mpParts), x))
 	var verifyReads int64
 	if t.Task.VerifyMode != "NONE" {
 		if class == "GLACIER" || class == "DEEP_ARCHIVE" {
@@ -292,7 +292,7 @@ func (m *model) copyLines(phase string, d *Data, mult float64, suffix string) {
 		kms := single + d.Multipart + mpParts + verifyReads
 		q, x = times(float64(kms))
 		m.add(phase, SourceAccount, "KMS", "GenerateDataKey/Decrypt for destination writes and verify reads (SSE-KMS, customer-managed key)"+suffix, q, "requests", m.dst.KmsPer10000Requests, 10000,
-			fmt.Sprintf("(%s PUTs + %s multipart creates + %s parts + %s verify GETs) × 1%s", comma(single), comma(d.Multipart), comma(mpParts), comma(verifyReads), x))
+			fmt.Sprintf("%s requests (%s PUTs + %s multipart creates + %s parts + %s verify GETs, one each)%s", comma(kms), comma(single), comma(d.Multipart), comma(mpParts), comma(verifyReads), x))
 	}
 }
 
@@ -340,9 +340,9 @@ func (m *model) monthly() {
 		after := d.DestinationListed + d.Objects // at most: overwritten objects count once
 		dstPages := float64(pages(after, a.ListPageKeys))
 		m.add(Monthly, SourceAccount, "S3", "LIST source, scheduled runs", srcPages*r, "requests", m.src.S3ListPer1000, 1000,
-			fmt.Sprintf("%s pages × %s runs", num(srcPages), num(r)))
+			fmt.Sprintf("%s a run × %s runs", plural(int64(srcPages), "page"), num(r)))
 		m.add(Monthly, DestinationAccount, "S3", "LIST destination, scheduled runs", dstPages*r, "requests", m.dst.S3ListPer1000, 1000,
-			fmt.Sprintf("%s pages (%s objects after the first run) × %s runs", num(dstPages), comma(after), num(r)))
+			fmt.Sprintf("%s a run (%s objects after the first run) × %s runs", plural(int64(dstPages), "page"), comma(after), num(r)))
 		if t.Task.TransferMode == "ALL" {
 			// with ALL, d counts every object under the filters as copied
 			m.copyLines(Monthly, d, r, ", scheduled runs (transferMode ALL copies everything again)")
