@@ -58,6 +58,9 @@ func Money(v float64) string { return "$" + money(v) }
 // price4 writes a unit price as given, without trailing zeros.
 func price4(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
+// Bytes writes a byte count in binary units (KiB, MiB, ...).
+func Bytes(n int64) string { return humanBytes(n) }
+
 // humanBytes writes a byte count in binary units.
 func humanBytes(n int64) string {
 	const unit = 1024

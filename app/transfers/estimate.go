@@ -332,7 +332,7 @@ func printEstimate(w io.Writer, r estimateResult) {
 	var sizes []string
 	for _, b := range d.Sizes {
 		if b.Objects > 0 {
-			sizes = append(sizes, fmt.Sprintf("%s: %s (%s)", b.Label, count(b.Objects), size(b.Bytes)))
+			sizes = append(sizes, fmt.Sprintf("%s: %s (%s)", b.Label, count(b.Objects), estimate.Bytes(b.Bytes)))
 		}
 	}
 	if len(sizes) > 0 {
@@ -340,7 +340,7 @@ func printEstimate(w io.Writer, r estimateResult) {
 	}
 	var classes []string
 	for _, c := range slices.Sorted(maps.Keys(d.Classes)) {
-		classes = append(classes, fmt.Sprintf("%s: %s (%s)", c, count(d.Classes[c].Objects), size(d.Classes[c].Bytes)))
+		classes = append(classes, fmt.Sprintf("%s: %s (%s)", c, count(d.Classes[c].Objects), estimate.Bytes(d.Classes[c].Bytes)))
 	}
 	if len(classes) > 0 {
 		fmt.Fprintf(w, "  source storage classes: %s\n", strings.Join(classes, "; "))
