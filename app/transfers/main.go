@@ -7,6 +7,7 @@
 //	go run ./app/transfers status [-c FILE] [--json]
 //	go run ./app/transfers start NAME... [--watch]
 //	go run ./app/transfers watch NAME|EXECUTION_ARN
+//	go run ./app/transfers estimate [NAME...] [--json] [--quick] [--prices FILE]
 //
 // Exit status: 0 when everything asked for succeeded (every watched run ended in
 // SUCCESS); 1 when a run ended in ERROR or something failed; 2 for a bad command
