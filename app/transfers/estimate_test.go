@@ -200,3 +200,83 @@ func TestEstimateBadInput(t *testing.T) {
 		})
 	}
 }
+
+// With --profile-template each bucket is listed with its own account's profile: the
+// destination bucket, which only its account may list, is read with acct-222222222222.
+// Without it, the one credential chain (the source account's) is denied there.
+func TestEstimateProfilePerAccount(t *testing.T) {
+	e, s3srv, _ := estimateEnv(t)
+	const destKey = "AKIDDEST22222222EXAMPLE"
+	s3srv.AddKey(destKey, "222222222222")
+	s3srv.AddBucket("acme-photos-dst", &fakes3.Bucket{Owner: "222222222222", N: 500, At: func(i int) fakes3.Object {
+		return fakes3.Object{Key: fmt.Sprintf("img/%05d.jpg", i), Size: 5_000_000, LastModified: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)}
+	}})
+	creds := fmt.Sprintf("[acct-%s]\naws_access_key_id = %s\naws_secret_access_key = x\naws_account_id = %s\n\n[acct-222222222222]\naws_access_key_id = %s\naws_secret_access_key = x\naws_account_id = 222222222222\n",
+		sourceAccount, sourceKey, sourceAccount, destKey)
+	if err := os.WriteFile(os.Getenv("AWS_SHARED_CREDENTIALS_FILE"), []byte(creds), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	denied := e.run("estimate", "photos", "-c", e.config)
+	if denied.code != exitFailed || !strings.Contains(denied.stdout, "bucket acme-photos-dst") {
+		t.Errorf("one chain: exit %d, want %d and a denial naming acme-photos-dst", denied.code, exitFailed)
+	}
+	e.set("AWS_ACCESS_KEY_ID", "")
+	e.set("AWS_SECRET_ACCESS_KEY", "")
+	r := e.run("estimate", "photos", "-c", e.config, "--profile-template", "acct-{account}", "--json")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	var out estimateJSON
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		t.Fatal(err)
+	}
+	// the first 500 keys are at the destination, written after the source's objects
+	if d := out.Transfers[0].Estimate.Data; d.Objects != 1500 || d.Bytes != 1500*5_000_000 {
+		t.Errorf("data %+v, want the 1,500 objects not yet at the destination", d)
+	}
+}
+
+// --prices adds a Region the table does not price: logs (BASIC, eu-west-1) is
+// estimated with the file's prices; BASIC has no execution fee.
+func TestEstimatePricesFileAddsARegion(t *testing.T) {
+	e, s3srv, _ := estimateEnv(t)
+	s3srv.AddBucket("acme-logs-src", &fakes3.Bucket{Owner: sourceAccount, N: 100, At: func(i int) fakes3.Object {
+		return fakes3.Object{Key: fmt.Sprintf("log-%03d", i), Size: 1 << 30}
+	}})
+	s3srv.AddBucket("acme-logs-dst", &fakes3.Bucket{Owner: "222222222222", Readers: []string{sourceAccount}})
+	class := `{"storagePerGBMonth": 0.024, "putPer1000": 0.0053, "getPer1000": 0.00042}`
+	var classes []string
+	for _, c := range []string{"STANDARD", "INTELLIGENT_TIERING", "STANDARD_IA", "ONEZONE_IA", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"} {
+		classes = append(classes, fmt.Sprintf("%q: %s", c, class))
+	}
+	prices := filepath.Join(t.TempDir(), "eu.json")
+	os.WriteFile(prices, []byte(`{"regions": {"eu-west-1": {"name": "test", "datasync": {"basicPerGB": 0.02, "enhancedPerGB": 0.03, "enhancedPerExecution": 1},
+		"s3": {`+strings.Join(classes, ", ")+`}, "s3ListPer1000": 0.0053, "s3HeadPer1000": 0.00042, "kmsPer10000Requests": 0.03, "interRegionPerGB": 0.02}}}`), 0o644)
+	r := e.run("estimate", "logs", "-c", e.config, "--prices", prices, "--json")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	var out estimateJSON
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		t.Fatal(err)
+	}
+	est := out.Transfers[0].Estimate
+	copied := 0
+	for _, l := range est.Lines {
+		if strings.Contains(l.Item, "execution") {
+			t.Errorf("BASIC task with an execution line: %s", l.Formula)
+		}
+		if strings.HasPrefix(l.Item, "data copied (BASIC)") {
+			copied++
+			if math.Abs(l.Cost-100*0.02) > 1e-9 {
+				t.Errorf("100 GiB at the file's $0.02: %s", l.Formula)
+			}
+		}
+	}
+	if copied != 1 {
+		t.Errorf("%d lines of data copied (BASIC), want 1", copied)
+	}
+	if !strings.Contains(out.Prices.Files, prices) {
+		t.Errorf("prices %q do not name %s", out.Prices.Files, prices)
+	}
+}
