@@ -35,7 +35,9 @@ type Pair struct {
 // Options tune a listing.
 type Options struct {
 	// Partitions is how many partitions of the key space are listed at once (each
-	// with one ListObjectsV2 request in flight per side). Default: 32.
+	// with one ListObjectsV2 request in flight per side). Default: 16, which keeps
+	// 32 requests in flight: at S3's usual tens of milliseconds per request that is
+	// more pages than two cores decode.
 	Partitions int
 	// PageSize is ListObjectsV2's MaxKeys. Default: 1000, S3's maximum.
 	PageSize int32
@@ -43,7 +45,8 @@ type Options struct {
 	// progress display; read it from another goroutine).
 	Counters *Counters
 
-	wake chan struct{} // a partition became splittable
+	wake     chan struct{} // a partition became splittable
+	alphabet *alphabet     // characters seen in keys
 }
 
 // Counters are the live figures of a listing; safe for concurrent use.
@@ -58,7 +61,7 @@ type Counters struct {
 
 func (o Options) withDefaults() Options {
 	if o.Partitions <= 0 {
-		o.Partitions = 32
+		o.Partitions = 16
 	}
 	if o.PageSize <= 0 || o.PageSize > 1000 {
 		o.PageSize = 1000
@@ -120,12 +123,14 @@ func join(ctx context.Context, src, dst *Side, opts Options, fn func(Pair) error
 	single := src.Inventory != nil || (dst != nil && dst.Inventory != nil)
 
 	var (
-		mu      sync.Mutex
 		running []*partition
+		pending []*partition // split off, not started yet, in key order
 		done    = make(chan *partition)
 		errOnce sync.Once
 		first   error
+		alpha   alphabet
 	)
+	opts.alphabet = &alpha
 	fail := func(err error) {
 		errOnce.Do(func() { first = err; cancel(err) })
 	}
@@ -139,32 +144,35 @@ func join(ctx context.Context, src, dst *Side, opts Options, fn func(Pair) error
 			done <- p
 		}()
 	}
-	mu.Lock()
 	start(&partition{first: true, open: true})
 	for {
-		for !single && len(running) < opts.Partitions && ctx.Err() == nil {
-			if !splitWidest(running, start) {
-				break
+		if !single && ctx.Err() == nil {
+			// A partition that has seen its first page fans out into split points
+			// made of the characters keys hold, while the queue is short.
+			for _, p := range running {
+				if len(pending) < 4*opts.Partitions {
+					pending = append(pending, p.fanOut(&alpha, 2*opts.Partitions)...)
+				}
+			}
+			for len(running) < opts.Partitions && len(pending) > 0 {
+				start(pending[0])
+				pending = pending[1:]
 			}
 		}
 		if len(running) == 0 {
 			break
 		}
-		mu.Unlock()
-		var p *partition
 		select {
-		case p = <-done:
+		case p := <-done:
+			for i, r := range running {
+				if r == p {
+					running = append(running[:i], running[i+1:]...)
+					break
+				}
+			}
 		case <-opts.wake:
 		}
-		mu.Lock()
-		for i, r := range running {
-			if r == p {
-				running = append(running[:i], running[i+1:]...)
-				break
-			}
-		}
 	}
-	mu.Unlock()
 	if first != nil {
 		return first
 	}
@@ -195,6 +203,11 @@ type partition struct {
 	// listed is, per side, the last key listed so far: splits land past it, so
 	// that no page is fetched twice.
 	listed [2]string
+	// sample is the first key listed since the last fan-out, pages the number of
+	// pages since; fanned says that it has fanned out before.
+	sample string
+	pages  int
+	fanned bool
 }
 
 // bounds returns the current upper bound.
@@ -208,42 +221,6 @@ func (p *partition) bounds() (hi string, open bool) {
 func (p *partition) inRange(key string) bool {
 	hi, open := p.bounds()
 	return open || key <= hi
-}
-
-// splitWidest splits the running partition with the widest remaining range and
-// starts its upper half; false when no partition can be split.
-func splitWidest(running []*partition, start func(*partition)) bool {
-	var best *partition
-	bestWidth := 0.0
-	var bestMid string
-	for _, p := range running {
-		p.mu.Lock()
-		from := max(p.cursor, p.listed[0], p.listed[1])
-		if !p.first && from < p.lo {
-			from = p.lo
-		}
-		mid, ok := midpoint(from, p.hi, p.open)
-		w := width(from, p.hi, p.open)
-		ok = ok && (p.more[0] || p.more[1])
-		p.mu.Unlock()
-		if ok && w > bestWidth {
-			best, bestWidth, bestMid = p, w, mid
-		}
-	}
-	if best == nil {
-		return false
-	}
-	best.mu.Lock()
-	if best.cursor >= bestMid || (!best.open && best.hi <= bestMid) {
-		// It moved on meanwhile; the next round looks again.
-		best.mu.Unlock()
-		return true
-	}
-	upper := &partition{lo: bestMid, hi: best.hi, open: best.open, cursor: bestMid}
-	best.hi, best.open = bestMid, false
-	best.mu.Unlock()
-	start(upper)
-	return true
 }
 
 // run joins the partition's keys of both sides.
@@ -327,7 +304,7 @@ func (s *Side) stream(ctx context.Context, p *partition, side int, opts Options,
 		objs []Object
 		err  error
 	}
-	pages := make(chan page, 1)
+	pages := make(chan page)
 	go func() {
 		defer close(pages)
 		err := s.list(ctx, p, side, opts, func(objs []Object) bool {

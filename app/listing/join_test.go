@@ -142,25 +142,3 @@ func hexKeys(n int) []string {
 	}
 	return out
 }
-
-func TestMidpointStaysInsideTheRange(t *testing.T) {
-	cases := []struct {
-		from, hi string
-		open     bool
-	}{
-		{"", "", true}, {"a", "b", false}, {"a", "c", false}, {"0000999", "1", false},
-		{"abc", "abd", false}, {"~~~", "", true}, {"a/b", "a0", false}, {"", "!", false},
-	}
-	for _, c := range cases {
-		m, ok := midpoint(c.from, c.hi, c.open)
-		if !ok {
-			continue
-		}
-		if m <= c.from || (!c.open && m >= c.hi) {
-			t.Errorf("midpoint(%q, %q, %v) = %q: outside the range", c.from, c.hi, c.open, m)
-		}
-	}
-	if _, ok := midpoint("b", "b", false); ok {
-		t.Error("an empty range was split")
-	}
-}

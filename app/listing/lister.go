@@ -29,7 +29,7 @@ func (s *Side) list(ctx context.Context, p *partition, side int, opts Options, p
 	p.mu.Unlock()
 	for {
 		opts.Counters.Requests.Add(1)
-		out, err := s.Client.ListObjectsV2(ctx, in)
+		out, err := s.Client.ListObjectsV2(ctx, in, fastDecode)
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -51,9 +51,18 @@ func (s *Side) list(ctx context.Context, p *partition, side int, opts Options, p
 		p.more[side] = !end
 		if len(objs) > 0 {
 			p.listed[side] = objs[len(objs)-1].Key
+			p.pages++
+			if p.sample == "" {
+				p.sample = objs[0].Key
+				if !p.fanned {
+					for _, o := range objs {
+						opts.alphabet.add(o.Key)
+					}
+				}
+			}
 		}
 		p.mu.Unlock()
-		if !end && !wasMore {
+		if !end && (!wasMore || p.pages == refanPages) {
 			select {
 			case opts.wake <- struct{}{}:
 			default:
@@ -86,75 +95,9 @@ func fromS3(c *types.Object, kp string) Object {
 	return o
 }
 
-// The key space is split on printable ASCII: split points stay valid UTF-8 and
-// XML-safe whatever the keys are. Keys may hold any character; a range whose keys
-// are beyond ASCII at the split position is simply not split further.
+// Split points are made of printable ASCII: they stay valid UTF-8 and XML-safe
+// whatever the keys are.
 const (
 	lowest  = 0x20 // ' '
 	highest = 0x7f // one past '~'
 )
-
-// midpoint returns a key m with from < m < hi (hi = infinity when open) that halves
-// the range in printable-ASCII key space; false when there is none worth using.
-func midpoint(from, hi string, open bool) (string, bool) {
-	i := 0
-	for i < len(from) && !open && i < len(hi) && from[i] == hi[i] {
-		i++
-	}
-	var m string
-	if !open && i == len(hi) {
-		return "", false // hi <= from: nothing left
-	}
-	ca := lowest - 1
-	if i < len(from) {
-		ca = int(from[i])
-	}
-	cb := highest
-	if !open {
-		cb = int(hi[i])
-	}
-	switch {
-	case ca >= highest:
-		return "", false // beyond ASCII here: not split
-	case cb-ca >= 2:
-		c := (ca + cb) / 2
-		if c < lowest {
-			c = lowest
-		}
-		m = from[:i] + string(rune(c))
-	default:
-		// Adjacent characters: keep from's character and halve what follows it
-		// towards the end of the key space.
-		rest, ok := midpoint(from[min(i+1, len(from)):], "", true)
-		if !ok || i >= len(from) {
-			return "", false
-		}
-		m = from[:i+1] + rest
-	}
-	if m <= from || (!open && m >= hi) || len(m) > 512 {
-		return "", false
-	}
-	return m, true
-}
-
-// width is the size of the range (from, hi] in printable-ASCII key space, as a
-// fraction of the whole: 1 is every key.
-func width(from, hi string, open bool) float64 {
-	upper := 1.0
-	if !open {
-		upper = position(hi)
-	}
-	return upper - position(from)
-}
-
-// position maps a key to [0, 1) preserving order (for the first few characters).
-func position(k string) float64 {
-	v, scale := 0.0, 1.0
-	for i := 0; i < len(k) && i < 8; i++ {
-		c := int(k[i])
-		c = max(lowest-1, min(c, highest))
-		scale /= highest - lowest + 2
-		v += float64(c-lowest+1) * scale
-	}
-	return v
-}

@@ -1,12 +1,13 @@
 // Command transfers operates the DataSync transfers of a config file after they are
 // deployed: the status of every transfer, starting runs, and following a run's
 // progress. It reads the same config file as the CDK app (-c FILE; the embedded
-// example when left out) and calls DataSync only, in each transfer's destination
-// Region, with the standard AWS SDK for Go v2 configuration.
+// example when left out) and calls DataSync, in each transfer's destination Region,
+// and, for verify, S3, with the standard AWS SDK for Go v2 configuration.
 //
 //	go run ./app/transfers status [-c FILE] [--json]
 //	go run ./app/transfers start NAME... [--watch]
 //	go run ./app/transfers watch NAME|EXECUTION_ARN
+//	go run ./app/transfers verify NAME... [--json] [--out DIR] [--checksums] [--inventory SRC,DST]
 //	go run ./app/transfers estimate [NAME...] [--json] [--quick] [--prices FILE]
 //
 // Exit status: 0 when everything asked for succeeded (every watched run ended in
@@ -97,7 +98,8 @@ DataSync task in the transfer's destination Region, in the source account: the t
 app's provider tagged for the transfer's stack, else the one task of the transfer's name.
 Credentials come from the standard AWS SDK configuration: environment, --profile or
 AWS_PROFILE, SSO, container or instance role; with --profile-template 'acct-{account}'
-each call uses the profile of the account that owns what it touches.
+each call uses the profile of the account that owns what it touches. verify and
+estimate also list the buckets (S3), estimate --quick reads their storage metrics (CloudWatch).
 
 Exit status: 0 when everything succeeded (every watched run ended in SUCCESS), 1 when a
 run ended in ERROR or something failed, 2 for a bad command line or config file, 130
@@ -113,7 +115,7 @@ when Ctrl-C stopped watching (the run goes on in DataSync).`,
 	pf.StringVar(&f.profile, "profile", "", "AWS profile with credentials of the transfers' source account (default: AWS_PROFILE, or the SDK's default chain)")
 	pf.StringVar(&f.profileTemplate, "profile-template", "", "one AWS profile per account: "+operate.AccountPlaceholder+" is replaced by the account ID (e.g. 'acct-"+operate.AccountPlaceholder+"'); each call uses the profile of the account that owns what it touches (DataSync and the source bucket: the source account; the destination bucket: the destination account)")
 	pf.StringVar(&f.region, "region", "", "Region of the SDK's own calls (SSO, STS); DataSync is always called in each transfer's destination Region")
-	root.AddCommand(newStatus(f), newStart(f), newWatch(f), newEstimate(f))
+	root.AddCommand(newStatus(f), newStart(f), newWatch(f), newVerify(f), newEstimate(f))
 	return root
 }
 
