@@ -36,6 +36,20 @@ func estimateEnv(t *testing.T) (*env, *fakes3.Server, *fakecloudwatch.Server) {
 	return e, s3srv, cw
 }
 
+// estimateOK runs estimate with args, which must succeed, and decodes its --json.
+func estimateOK(t *testing.T, e *env, args ...string) estimateJSON {
+	t.Helper()
+	r := e.run(args...)
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	var out estimateJSON
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
 type estimateJSON struct {
 	Transfers []struct {
 		Transfer string
@@ -71,14 +85,7 @@ func TestEstimateJSON(t *testing.T) {
 	steps := enhancedSuccess()
 	e.srv.AddExecution(e.photos(), time.Date(2026, 8, 9, 1, 0, 0, 0, time.UTC), steps[len(steps)-1])
 	// WHEN photos is estimated
-	r := e.run("estimate", "photos", "-c", e.config, "--json")
-	if r.code != 0 {
-		t.Fatalf("exit %d: %s", r.code, r.stderr)
-	}
-	var out estimateJSON
-	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
-		t.Fatal(err)
-	}
+	out := estimateOK(t, e, "estimate", "photos", "-c", e.config, "--json")
 	// THEN the figures are the listing's and the prices the table's, by hand:
 	est := out.Transfers[0].Estimate
 	if est.Data.Objects != 2000 || est.Data.Bytes != 1e10 || est.RunsPerMonth != 30 {
@@ -222,14 +229,7 @@ func TestEstimateProfilePerAccount(t *testing.T) {
 	}
 	e.set("AWS_ACCESS_KEY_ID", "")
 	e.set("AWS_SECRET_ACCESS_KEY", "")
-	r := e.run("estimate", "photos", "-c", e.config, "--profile-template", "acct-{account}", "--json")
-	if r.code != 0 {
-		t.Fatalf("exit %d: %s", r.code, r.stderr)
-	}
-	var out estimateJSON
-	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
-		t.Fatal(err)
-	}
+	out := estimateOK(t, e, "estimate", "photos", "-c", e.config, "--profile-template", "acct-{account}", "--json")
 	// the first 500 keys are at the destination, written after the source's objects
 	if d := out.Transfers[0].Estimate.Data; d.Objects != 1500 || d.Bytes != 1500*5_000_000 {
 		t.Errorf("data %+v, want the 1,500 objects not yet at the destination", d)
@@ -252,14 +252,7 @@ func TestEstimatePricesFileAddsARegion(t *testing.T) {
 	prices := filepath.Join(t.TempDir(), "eu.json")
 	os.WriteFile(prices, []byte(`{"regions": {"eu-west-1": {"name": "test", "datasync": {"basicPerGB": 0.02, "enhancedPerGB": 0.03, "enhancedPerExecution": 1},
 		"s3": {`+strings.Join(classes, ", ")+`}, "s3ListPer1000": 0.0053, "s3HeadPer1000": 0.00042, "kmsPer10000Requests": 0.03, "interRegionPerGB": 0.02}}}`), 0o644)
-	r := e.run("estimate", "logs", "-c", e.config, "--prices", prices, "--json")
-	if r.code != 0 {
-		t.Fatalf("exit %d: %s", r.code, r.stderr)
-	}
-	var out estimateJSON
-	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
-		t.Fatal(err)
-	}
+	out := estimateOK(t, e, "estimate", "logs", "-c", e.config, "--prices", prices, "--json")
 	est := out.Transfers[0].Estimate
 	copied := 0
 	for _, l := range est.Lines {
