@@ -256,6 +256,10 @@ func (m *model) copyLines(phase string, d *Data, mult float64, suffix string) {
 		m.add(phase, SourceAccount, "S3", "GetObjectTagging source objects (objectTags PRESERVE)"+suffix, q, "requests", m.src.S3["STANDARD"].GetPer1000, 1000,
 			fmt.Sprintf("%s objects × 1%s", comma(d.Objects), x))
 	}
+	if mult == 1 && (t.Source.KmsKeyArn != "" || (t.Destination.KmsKeyArn != "" && !t.Destination.CreateBucket)) {
+		m.e.Notes = append(m.e.Notes, "KMS lines count one request per S3 request, as for an SSE-KMS bucket without S3 Bucket Keys; "+
+			"with Bucket Keys enabled on an existing bucket they are far lower.")
+	}
 	if t.Source.KmsKeyArn != "" {
 		q, x = times(float64(getsAll))
 		m.add(phase, SourceAccount, "KMS", "Decrypt for source GETs (SSE-KMS, customer-managed key)"+suffix, q, "requests", m.src.KmsPer10000Requests, 10000,
@@ -288,7 +292,14 @@ func (m *model) copyLines(phase string, d *Data, mult float64, suffix string) {
 			}
 		}
 	}
-	if t.Destination.KmsKeyArn != "" || t.Destination.CreateKmsKey {
+	sseKMS := t.Destination.KmsKeyArn != "" || t.Destination.CreateKmsKey
+	if sseKMS && t.Destination.CreateBucket {
+		// the bucket the destination stack creates has S3 Bucket Keys enabled: S3 asks
+		// KMS for a bucket-level key now and then, not once per request
+		if mult == 1 {
+			m.e.Notes = append(m.e.Notes, "The destination bucket the stack creates uses S3 Bucket Keys: its KMS requests are a few per bucket key, not one per request, and are not priced.")
+		}
+	} else if sseKMS {
 		kms := single + d.Multipart + mpParts + verifyReads
 		q, x = times(float64(kms))
 		m.add(phase, SourceAccount, "KMS", "GenerateDataKey/Decrypt for destination writes and verify reads (SSE-KMS, customer-managed key)"+suffix, q, "requests", m.dst.KmsPer10000Requests, 10000,

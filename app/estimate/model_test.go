@@ -267,3 +267,16 @@ func TestFirstRunDurationFromLastRun(t *testing.T) {
 		t.Fatalf("duration %+v, want 10,000 s (1,000 GiB at 0.1 GiB/s)", got)
 	}
 }
+
+// A destination bucket the stack creates with its KMS key has S3 Bucket Keys: no
+// per-request KMS line, a note instead.
+func TestCreatedBucketWithKeyUsesBucketKeys(t *testing.T) {
+	tr := transfer("bucket-keys", "us-east-1", "us-east-1")
+	tr.Destination.CreateBucket, tr.Destination.CreateKmsKey = true, true
+	tr.Destination.NoncurrentVersionExpirationDays = 30
+	e := compute(t, tr, func(d *Data) { d.AddN(1000, 1000, "") })
+	noLine(t, e, "GenerateDataKey")
+	if !strings.Contains(strings.Join(e.Notes, "\n"), "uses S3 Bucket Keys") {
+		t.Errorf("no Bucket Keys note: %v", e.Notes)
+	}
+}
