@@ -280,3 +280,15 @@ func TestCreatedBucketWithKeyUsesBucketKeys(t *testing.T) {
 		t.Errorf("no Bucket Keys note: %v", e.Notes)
 	}
 }
+
+// BASIC mode: the BASIC per-GB price, no execution fee, and POINT_IN_TIME_CONSISTENT
+// lists both sides once more.
+func TestBasicPointInTimeConsistent(t *testing.T) {
+	tr := transfer("basic", "us-east-1", "us-east-1")
+	tr.Task.Mode, tr.Task.VerifyMode = "BASIC", "POINT_IN_TIME_CONSISTENT"
+	e := compute(t, tr, func(d *Data) { d.AddN(5000, GiB/1024, "") })
+	near(t, "DataSync", line(t, e, FirstRun, "data copied (BASIC)").Cost, 5000.0/1024*0.0125)
+	noLine(t, e, "task execution")
+	near(t, "second source LIST", line(t, e, FirstRun, "LIST source again").Cost, 5*put1000/1000)
+	near(t, "second destination LIST", line(t, e, FirstRun, "LIST destination again").Cost, 5*put1000/1000) // 5,000 objects after the run
+}
