@@ -61,6 +61,9 @@ bucket, missing credentials), 2 for a bad command line, config or prices file.`,
 					return err
 				}
 			}
+			if partitions < 1 || partitions > 1024 {
+				return usageError{fmt.Errorf("--partitions %d: give 1 to 1024 partitions of the key space to list at once", partitions)}
+			}
 			prices, err := estimate.Load(pricesFile)
 			if err != nil {
 				return usageError{err}

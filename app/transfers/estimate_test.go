@@ -192,6 +192,7 @@ func TestEstimateBadInput(t *testing.T) {
 		{"broken prices file", []string{"estimate", "photos", "--prices", broken}, exitUsage, []string{"--prices " + broken, "cannot unmarshal string"}},
 		{"missing prices file", []string{"estimate", "photos", "--prices", "nope.json"}, exitUsage, []string{"--prices nope.json", "no such file"}},
 		{"a Region without prices", []string{"estimate"}, exitUsage, []string{"transfer logs: no prices for Region eu-west-1", "app/estimate/prices.json", "--prices FILE"}},
+		{"bad --partitions", []string{"estimate", "photos", "--partitions", "0"}, exitUsage, []string{"--partitions 0: give 1 to 1024"}},
 		{"unreadable bucket", []string{"estimate", "archive"}, exitFailed, []string{"transfer archive: NOT ESTIMATED", "bucket acme-archive-src", "s3:ListBucket"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
