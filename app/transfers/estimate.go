@@ -324,7 +324,7 @@ func union(a, b map[string]float64) map[string]float64 {
 func printEstimate(w io.Writer, r estimateResult) {
 	e := r.Estimate
 	d := e.Data
-	fmt.Fprintf(w, "transfer %s: %s %s, %s, into %s\n", e.Transfer, e.Mode, "mode", "transferMode "+e.TransferMode, e.StorageClass)
+	fmt.Fprintf(w, "transfer %s: %s mode, transferMode %s, into %s\n", e.Transfer, e.Mode, e.TransferMode, e.StorageClass)
 	fmt.Fprintf(w, "  source account %s pays DataSync, the source's requests and inter-Region transfer; destination account %s pays the destination's requests and storage\n",
 		e.SourceAccount, e.DestinationAccount)
 	from := "listing"
