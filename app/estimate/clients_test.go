@@ -15,6 +15,7 @@ import (
 	"github.com/s3transfer/cdk-datasync/app/estimate/fakecloudwatch"
 	"github.com/s3transfer/cdk-datasync/app/estimate/fakes3"
 	"github.com/s3transfer/cdk-datasync/app/listing"
+	"github.com/s3transfer/cdk-datasync/internal/s3fake"
 )
 
 const (
@@ -73,7 +74,7 @@ func TestFromListingAgainstLocalS3(t *testing.T) {
 	tr.Destination.Bucket, tr.Destination.Prefix = "dst", "archive"
 	tr.Task.Excludes = []string{"*.tmp"}
 	p, _ := Table()
-	d, err := FromListing(context.Background(), tr, s3Client(srv, srcKey, "us-east-1"), s3Client(srv, dstKey, "us-east-1"), p.Assumptions, listing.Options{Partitions: 4})
+	d, err := FromListing(context.Background(), tr, s3Client(srv, srcKey, "us-east-1"), s3Client(srv, dstKey, "us-east-1"), nil, p.Assumptions, listing.Options{Partitions: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +105,7 @@ func TestFromListingAgainstLocalS3(t *testing.T) {
 
 	// transferMode ALL copies the identical ones too
 	tr.Task.TransferMode = "ALL"
-	all, err := FromListing(context.Background(), tr, s3Client(srv, srcKey, "us-east-1"), s3Client(srv, dstKey, "us-east-1"), p.Assumptions, listing.Options{Partitions: 4})
+	all, err := FromListing(context.Background(), tr, s3Client(srv, srcKey, "us-east-1"), s3Client(srv, dstKey, "us-east-1"), nil, p.Assumptions, listing.Options{Partitions: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +124,7 @@ func TestFromListingUnreadableBucket(t *testing.T) {
 	tr := transfer("denied", "us-east-1", "us-east-1")
 	tr.Source.Bucket, tr.Destination.Bucket = "src", "dst"
 	p, _ := Table()
-	_, err := FromListing(context.Background(), tr, s3Client(srv, srcKey, "us-east-1"), s3Client(srv, dstKey, "us-east-1"), p.Assumptions, listing.Options{})
+	_, err := FromListing(context.Background(), tr, s3Client(srv, srcKey, "us-east-1"), s3Client(srv, dstKey, "us-east-1"), nil, p.Assumptions, listing.Options{})
 	if err == nil || !strings.Contains(err.Error(), "AccessDenied") || !strings.Contains(err.Error(), "s3://src/") {
 		t.Errorf("err = %v, want AccessDenied naming s3://src/", err)
 	}
@@ -177,5 +178,42 @@ func TestFromMetricsAgainstLocalCloudWatch(t *testing.T) {
 	tr.Source.Prefix = "photos"
 	if _, err := FromMetrics(context.Background(), tr, cw, p.Assumptions, now); err == nil || !strings.Contains(err.Error(), `source.prefix is "photos"`) {
 		t.Errorf("prefix with --quick: %v", err)
+	}
+}
+
+// S3 Inventory reports in place of listing (the engine's reader, with a local S3
+// server holding the reports): the same join, the same sums.
+func TestFromInventoryReports(t *testing.T) {
+	srv := s3fake.New(t)
+	c := srv.Client("AKID")
+	if err := srv.Bucket(context.Background(), c, "reports", false); err != nil {
+		t.Fatal(err)
+	}
+	schema := "Bucket, Key, Size, LastModifiedDate, ETag, StorageClass"
+	src := srv.PutInventory(t, c, "src", schema, [][]string{
+		{"src", "data/a.bin", "1000", "2026-12-01T00:00:00.000Z", "e1", "STANDARD"},
+		{"src", "data/b.bin", "20000000", "2026-12-01T00:00:00.000Z", "e2", "STANDARD_IA"},
+		{"src", "data/c.tmp", "5", "2026-12-01T00:00:00.000Z", "e3", "STANDARD"},
+		{"src", "other/d.bin", "7", "2026-12-01T00:00:00.000Z", "e4", "STANDARD"},
+	}, 2)
+	dst := srv.PutInventory(t, c, "dst", schema, [][]string{
+		{"dst", "copy/a.bin", "1000", "2026-12-02T00:00:00.000Z", "x1", "STANDARD"}, // identical: copied after
+		{"dst", "copy/z.bin", "3", "2026-12-02T00:00:00.000Z", "x9", "STANDARD"},
+	}, 1)
+	tr := transfer("inv", "us-east-1", "us-east-1")
+	tr.Source.Bucket, tr.Source.Prefix = "src", "data"
+	tr.Destination.Bucket, tr.Destination.Prefix = "dst", "copy"
+	tr.Task.Excludes = []string{"*.tmp"}
+	p, _ := Table()
+	reports := &Reports{Source: &listing.Inventory{Client: c, Manifest: src, TempDir: t.TempDir()}, Destination: &listing.Inventory{Client: c, Manifest: dst, TempDir: t.TempDir()}}
+	d, err := FromListing(context.Background(), tr, nil, nil, reports, p.Assumptions, listing.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.From != "inventory" || d.Objects != 1 || d.Bytes != 20_000_000 || d.Identical != 1 || d.Listed != 3 || d.DestinationListed != 2 {
+		t.Errorf("got %+v; want b.bin only to copy (20 MB, 3 parts), a.bin identical, 3 listed at the source, 2 at the destination", d)
+	}
+	if c := d.Classes["STANDARD_IA"]; c == nil || c.Parts != 3 {
+		t.Errorf("STANDARD_IA %+v, want 1 object read in 3 ranged GETs", c)
 	}
 }

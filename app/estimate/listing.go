@@ -11,13 +11,18 @@ import (
 // Progress are the live figures of a listing for a progress line.
 type Progress = listing.Counters
 
+// Reports are S3 Inventory reports that stand in for listing each side (buckets too
+// large to list from one machine); nil lists the buckets.
+type Reports struct{ Source, Destination *listing.Inventory }
+
 // FromListing lists the transfer's source and destination locations with the
 // listing engine (the one verify uses: partitions of the key space in parallel,
-// bounded memory) and sums up what the first run would copy: the source objects
-// under the prefix that the task's filters keep, except, with transferMode
-// CHANGED, those already identical at the destination (same size, and the same
-// single-part ETag or a destination copy no older than the source object).
-func FromListing(ctx context.Context, t spec.Transfer, src, dst listing.ListAPI, a Assumptions, opts listing.Options) (*Data, error) {
+// bounded memory), or reads their inventory reports, and sums up what the first run
+// would copy: the source objects under the prefix that the task's filters keep,
+// except, with transferMode CHANGED, those already identical at the destination
+// (same size, and the same single-part ETag or a destination copy no older than the
+// source object).
+func FromListing(ctx context.Context, t spec.Transfer, src, dst listing.ListAPI, reports *Reports, a Assumptions, opts listing.Options) (*Data, error) {
 	t = t.WithDefaults()
 	filter, err := listing.NewFilter(t.Task.Includes, t.Task.Excludes)
 	if err != nil {
@@ -27,7 +32,12 @@ func FromListing(ctx context.Context, t spec.Transfer, src, dst listing.ListAPI,
 		Client: src, Filter: filter}
 	dstSide := listing.Side{Location: listing.Location{Account: t.Destination.Account, Region: t.Destination.Region, Bucket: t.Destination.Bucket, Prefix: t.Destination.Prefix},
 		Client: dst}
-	d := NewData(a, "listing")
+	from := "listing"
+	if reports != nil {
+		srcSide.Inventory, dstSide.Inventory = reports.Source, reports.Destination
+		from = "inventory"
+	}
+	d := NewData(a, from)
 	var dstCount atomic.Int64
 	changed := t.Task.TransferMode == "CHANGED"
 	err = listing.Join(ctx, srcSide, dstSide, opts, func(p listing.Pair) error {

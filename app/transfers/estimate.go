@@ -24,7 +24,7 @@ import (
 
 func newEstimate(f *flags) *cobra.Command {
 	var asJSON, quick bool
-	var pricesFile string
+	var pricesFile, inventory string
 	var partitions int
 	cmd := &cobra.Command{
 		Use:   "estimate [NAME...]",
@@ -36,6 +36,9 @@ objects already identical at the destination not counted) and what each month of
 schedule costs afterwards, split by the account that pays each line. Every line shows its
 quantity, unit price and formula. Prices come from the table in app/estimate/prices.json
 (dated, from AWS's public price list); --prices FILE overrides any of its entries.
+
+--inventory SRC_MANIFEST,DST_MANIFEST reads S3 Inventory reports of both buckets instead of
+listing them (one transfer; buckets too large to list from one machine), through the same join.
 
 --quick reads S3's daily storage metrics (CloudWatch, AWS/S3 BucketSizeBytes and
 NumberOfObjects) instead of listing: whole-bucket sources only, approximate, and as old as
@@ -64,6 +67,10 @@ bucket, missing credentials), 2 for a bad command line, config or prices file.`,
 			if partitions < 1 || partitions > 1024 {
 				return usageError{fmt.Errorf("--partitions %d: give 1 to 1024 partitions of the key space to list at once", partitions)}
 			}
+			manifests, err := inventoryFlag(inventory, quick, names)
+			if err != nil {
+				return usageError{err}
+			}
 			prices, err := estimate.Load(pricesFile)
 			if err != nil {
 				return usageError{err}
@@ -75,7 +82,7 @@ bucket, missing credentials), 2 for a bad command line, config or prices file.`,
 			if err != nil {
 				return err
 			}
-			e := &estimator{f: f, s: s, prices: prices, quick: quick, partitions: partitions, now: time.Now()}
+			e := &estimator{f: f, s: s, prices: prices, quick: quick, partitions: partitions, manifests: manifests, now: time.Now()}
 			results := e.run(cmd.Context(), transfers)
 			if asJSON {
 				if err := writeEstimateJSON(f.stdout, prices, results); err != nil {
@@ -99,7 +106,36 @@ bucket, missing credentials), 2 for a bad command line, config or prices file.`,
 	cmd.Flags().BoolVar(&quick, "quick", false, "use S3's daily CloudWatch storage metrics instead of listing (whole-bucket sources only; approximate)")
 	cmd.Flags().StringVar(&pricesFile, "prices", "", "JSON file whose entries replace those of the price table ("+estimate.TableFile+"), e.g. a Region's prices")
 	cmd.Flags().IntVar(&partitions, "partitions", 32, "partitions of the key space listed at once per transfer")
+	cmd.Flags().StringVar(&inventory, "inventory", "", "read S3 Inventory reports instead of listing: SRC_MANIFEST,DST_MANIFEST (s3://bucket/.../manifest.json each; one transfer)")
 	return cmd
+}
+
+// inventoryFlag checks --inventory: two manifests, for one named transfer, not with
+// --quick. It returns them, or nil without the flag.
+func inventoryFlag(flag string, quick bool, names []string) ([]string, error) {
+	if flag == "" {
+		return nil, nil
+	}
+	var problems []string
+	manifests := strings.Split(flag, ",")
+	if len(manifests) != 2 {
+		problems = append(problems, fmt.Sprintf("--inventory %q: give two manifests, SRC_MANIFEST,DST_MANIFEST", flag))
+	}
+	for _, m := range manifests {
+		if !strings.HasPrefix(m, "s3://") || !strings.HasSuffix(m, "/manifest.json") {
+			problems = append(problems, fmt.Sprintf("--inventory: %q is not s3://BUCKET/.../manifest.json", m))
+		}
+	}
+	if len(names) != 1 {
+		problems = append(problems, fmt.Sprintf("--inventory reads the reports of one transfer: name exactly one (%d named)", len(names)))
+	}
+	if quick {
+		problems = append(problems, "--inventory and --quick: choose one")
+	}
+	if len(problems) > 0 {
+		return nil, errors.New(strings.Join(problems, "; "))
+	}
+	return manifests, nil
 }
 
 // checkEstimable reports, all at once, what makes the transfers impossible to
@@ -142,6 +178,7 @@ type estimator struct {
 	prices     *estimate.Prices
 	quick      bool
 	partitions int
+	manifests  []string // --inventory: the source's and the destination's
 	now        time.Time
 }
 
@@ -207,7 +244,12 @@ func (e *estimator) list(ctx context.Context, t spec.Transfer) (*estimate.Data, 
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() { e.progress(t.Name, counters, done) })
-	d, err := estimate.FromListing(ctx, t, src, dst, e.prices.Assumptions, listing.Options{Partitions: e.partitions, Counters: counters})
+	var reports *estimate.Reports
+	if e.manifests != nil {
+		reports = &estimate.Reports{Source: &listing.Inventory{Client: src, Manifest: e.manifests[0]},
+			Destination: &listing.Inventory{Client: dst, Manifest: e.manifests[1]}}
+	}
+	d, err := estimate.FromListing(ctx, t, src, dst, reports, e.prices.Assumptions, listing.Options{Partitions: e.partitions, Counters: counters})
 	close(done)
 	wg.Wait()
 	if err != nil {
@@ -327,9 +369,12 @@ func printEstimate(w io.Writer, r estimateResult) {
 	fmt.Fprintf(w, "transfer %s: %s mode, transferMode %s, into %s\n", e.Transfer, e.Mode, e.TransferMode, e.StorageClass)
 	fmt.Fprintf(w, "  source account %s pays DataSync, the source's requests and inter-Region transfer; destination account %s pays the destination's requests and storage\n",
 		e.SourceAccount, e.DestinationAccount)
-	from := "listing"
-	if d.Approximate {
+	from := d.From
+	switch {
+	case d.Approximate:
 		from = "S3 storage metrics, approximate"
+	case from == "inventory":
+		from = "S3 Inventory reports"
 	}
 	fmt.Fprintf(w, "  data (%s): %s to copy; %s objects listed at the source, %s at the destination\n", from, d, count(d.Listed), count(d.DestinationListed))
 	var sizes []string

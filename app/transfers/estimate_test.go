@@ -192,6 +192,10 @@ func TestEstimateBadInput(t *testing.T) {
 		{"broken prices file", []string{"estimate", "photos", "--prices", broken}, exitUsage, []string{"--prices " + broken, "cannot unmarshal string"}},
 		{"missing prices file", []string{"estimate", "photos", "--prices", "nope.json"}, exitUsage, []string{"--prices nope.json", "no such file"}},
 		{"a Region without prices", []string{"estimate"}, exitUsage, []string{"transfer logs: no prices for Region eu-west-1", "app/estimate/prices.json", "--prices FILE"}},
+		{"--inventory malformed, two names", []string{"estimate", "photos", "archive", "--inventory", "s3://r/manifest.json"}, exitUsage,
+			[]string{`--inventory "s3://r/manifest.json": give two manifests`, "name exactly one (2 named)"}},
+		{"--inventory with --quick", []string{"estimate", "photos", "--quick", "--inventory", "s3://r/a/manifest.json,s3://r/b/manifest.json"}, exitUsage,
+			[]string{"--inventory and --quick: choose one"}},
 		{"bad --partitions", []string{"estimate", "photos", "--partitions", "0"}, exitUsage, []string{"--partitions 0: give 1 to 1024"}},
 		{"unreadable bucket", []string{"estimate", "archive"}, exitFailed, []string{"transfer archive: NOT ESTIMATED", "bucket acme-archive-src", "s3:ListBucket"}},
 	} {
