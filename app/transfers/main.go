@@ -12,6 +12,7 @@
 //	go run ./app/transfers pause NAME... / resume NAME...
 //	go run ./app/transfers verify NAME... [--json] [--out DIR] [--checksums] [--inventory SRC,DST] [--rerun]
 //	go run ./app/transfers cutover NAME... [--rerun-gaps]
+//	go run ./app/transfers estimate [NAME...] [--json] [--quick] [--prices FILE]
 //
 // Exit status: 0 when everything asked for succeeded (every watched run ended in
 // SUCCESS, every verify and cutover clean); 1 when a run ended in ERROR, something is
@@ -102,7 +103,8 @@ DataSync task in the transfer's destination Region, in the source account: the t
 app's provider tagged for the transfer's stack, else the one task of the transfer's name.
 Credentials come from the standard AWS SDK configuration: environment, --profile or
 AWS_PROFILE, SSO, container or instance role; with --profile-template 'acct-{account}'
-each call uses the profile of the account that owns what it touches.
+each call uses the profile of the account that owns what it touches. verify and
+estimate also list the buckets (S3), estimate --quick reads their storage metrics (CloudWatch).
 
 Exit status: 0 when everything succeeded (every watched run ended in SUCCESS, every
 verify and cutover clean), 1 when a run ended in ERROR, something is not clean or
@@ -119,7 +121,7 @@ run goes on in DataSync).`,
 	pf.StringVar(&f.profile, "profile", "", "AWS profile for every call (default: AWS_PROFILE, or the SDK's default chain); see --profile-template for one per account")
 	pf.StringVar(&f.profileTemplate, "profile-template", "", "one AWS profile per account: "+operate.AccountPlaceholder+" is replaced by the account ID (e.g. 'acct-"+operate.AccountPlaceholder+"'); each call uses the profile of the account that owns what it touches (DataSync and the source bucket: the source account; the destination bucket: the destination account)")
 	pf.StringVar(&f.region, "region", "", "Region of the SDK's own calls (SSO, STS); DataSync is always called in each transfer's destination Region")
-	root.AddCommand(newStatus(f), newStart(f), newWatch(f), newVerify(f), newCutover(f), newPause(f), newResume(f))
+	root.AddCommand(newStatus(f), newStart(f), newWatch(f), newVerify(f), newCutover(f), newPause(f), newResume(f), newEstimate(f))
 	return root
 }
 
