@@ -11,23 +11,22 @@ import (
 	"time"
 
 	"github.com/s3transfer/cdk-datasync/app/estimate/fakecloudwatch"
-	"github.com/s3transfer/cdk-datasync/app/estimate/fakes3"
+	"github.com/s3transfer/cdk-datasync/internal/s3synth"
 )
 
 // estimateEnv adds a local S3 and CloudWatch to env: photos' source bucket holds
 // 2,000 objects of 5 MB (10^10 bytes), its destination bucket is empty and readable
 // by the source account's credentials (the one chain of the test).
-func estimateEnv(t *testing.T) (*env, *fakes3.Server, *fakecloudwatch.Server) {
+func estimateEnv(t *testing.T) (*env, *s3synth.Server, *fakecloudwatch.Server) {
 	e := newEnv(t)
-	s3srv := fakes3.New()
-	t.Cleanup(s3srv.Close)
+	s3srv := (&s3synth.Server{}).Start(t)
 	s3srv.AddKey(sourceKey, sourceAccount)
-	s3srv.AddBucket("acme-photos-src", &fakes3.Bucket{Owner: sourceAccount, N: 2000, At: func(i int) fakes3.Object {
-		return fakes3.Object{Key: fmt.Sprintf("img/%05d.jpg", i), Size: 5_000_000}
+	s3srv.AddBucket("acme-photos-src", s3synth.Bucket{Owner: sourceAccount, Objects: 2000, At: func(i int) s3synth.Object {
+		return s3synth.Object{Key: fmt.Sprintf("img/%05d.jpg", i), Size: 5_000_000}
 	}})
-	s3srv.AddBucket("acme-photos-dst", &fakes3.Bucket{Owner: "222222222222", Readers: []string{sourceAccount}})
+	s3srv.AddBucket("acme-photos-dst", s3synth.Bucket{Owner: "222222222222", Readers: []string{sourceAccount}})
 	// archive's source bucket belongs to another account than the config says: denied
-	s3srv.AddBucket("acme-archive-src", &fakes3.Bucket{Owner: "444444444444"})
+	s3srv.AddBucket("acme-archive-src", s3synth.Bucket{Owner: "444444444444"})
 	cw := fakecloudwatch.New()
 	t.Cleanup(cw.Close)
 	cw.AddKey(sourceKey, sourceAccount)
@@ -220,8 +219,8 @@ func TestEstimateProfilePerAccount(t *testing.T) {
 	e, s3srv, _ := estimateEnv(t)
 	const destKey = "AKIDDEST22222222EXAMPLE"
 	s3srv.AddKey(destKey, "222222222222")
-	s3srv.AddBucket("acme-photos-dst", &fakes3.Bucket{Owner: "222222222222", N: 500, At: func(i int) fakes3.Object {
-		return fakes3.Object{Key: fmt.Sprintf("img/%05d.jpg", i), Size: 5_000_000, LastModified: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)}
+	s3srv.AddBucket("acme-photos-dst", s3synth.Bucket{Owner: "222222222222", Objects: 500, At: func(i int) s3synth.Object {
+		return s3synth.Object{Key: fmt.Sprintf("img/%05d.jpg", i), Size: 5_000_000, LastModified: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)}
 	}})
 	creds := fmt.Sprintf("[acct-%s]\naws_access_key_id = %s\naws_secret_access_key = x\naws_account_id = %s\n\n[acct-222222222222]\naws_access_key_id = %s\naws_secret_access_key = x\naws_account_id = 222222222222\n",
 		sourceAccount, sourceKey, sourceAccount, destKey)
@@ -245,10 +244,10 @@ func TestEstimateProfilePerAccount(t *testing.T) {
 // estimated with the file's prices; BASIC has no execution fee.
 func TestEstimatePricesFileAddsARegion(t *testing.T) {
 	e, s3srv, _ := estimateEnv(t)
-	s3srv.AddBucket("acme-logs-src", &fakes3.Bucket{Owner: sourceAccount, N: 100, At: func(i int) fakes3.Object {
-		return fakes3.Object{Key: fmt.Sprintf("log-%03d", i), Size: 1 << 30}
+	s3srv.AddBucket("acme-logs-src", s3synth.Bucket{Owner: sourceAccount, Objects: 100, At: func(i int) s3synth.Object {
+		return s3synth.Object{Key: fmt.Sprintf("log-%03d", i), Size: 1 << 30}
 	}})
-	s3srv.AddBucket("acme-logs-dst", &fakes3.Bucket{Owner: "222222222222", Readers: []string{sourceAccount}})
+	s3srv.AddBucket("acme-logs-dst", s3synth.Bucket{Owner: "222222222222", Readers: []string{sourceAccount}})
 	class := `{"storagePerGBMonth": 0.024, "putPer1000": 0.0053, "getPer1000": 0.00042}`
 	var classes []string
 	for _, c := range []string{"STANDARD", "INTELLIGENT_TIERING", "STANDARD_IA", "ONEZONE_IA", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"} {
