@@ -277,3 +277,59 @@ func TestEstimatePricesFileAddsARegion(t *testing.T) {
 		t.Errorf("prices %q do not name %s", out.Prices.Files, prices)
 	}
 }
+
+// The embedded example (no -c): media-archive (us-east-1 to us-west-2) is estimated
+// from a local S3 holding 12,000 objects under photos/ (every 50th a .tmp file the
+// task excludes; a third of 40 KB, the rest of 12 MB), of which the destination holds
+// the first 2,000 already; logs-consolidation (eu-west-1, a Region the table has no
+// prices for) is an error naming the table and --prices, exit 2, before anything is
+// listed. docs/estimating-cost.md shows this test's output (go test -v).
+func TestEstimateEmbeddedExample(t *testing.T) {
+	e, s3srv, _ := estimateEnv(t)
+	obj := func(i int) s3synth.Object {
+		o := s3synth.Object{Key: fmt.Sprintf("photos/%06d.jpg", i), Size: 12_000_000, LastModified: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)}
+		if i%50 == 49 {
+			o.Key = fmt.Sprintf("photos/%06d.tmp", i)
+		}
+		if i%3 == 0 {
+			o.Size = 40_000
+		}
+		return o
+	}
+	s3srv.AddBucket("acme-media-src", s3synth.Bucket{Owner: sourceAccount, Objects: 12_000, At: obj})
+	s3srv.AddBucket("acme-media-dst", s3synth.Bucket{Owner: "222222222222", Readers: []string{sourceAccount}, Objects: 2_000, At: func(i int) s3synth.Object {
+		o := obj(i)
+		o.Key = "archive/" + o.Key
+		o.LastModified = time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+		return o
+	}})
+
+	all := e.run("estimate")
+	if all.code != exitUsage || !strings.Contains(all.stderr+all.stdout, "transfer logs-consolidation: no prices for Region eu-west-1") ||
+		!strings.Contains(all.stderr+all.stdout, "app/estimate/prices.json") || !strings.Contains(all.stderr+all.stdout, "--prices FILE") {
+		t.Errorf("whole example: exit %d (want %d) and an error naming eu-west-1, the table and --prices:\n%s%s", all.code, exitUsage, all.stdout, all.stderr)
+	}
+	if s3srv.Requests.Load() != 0 {
+		t.Errorf("%d S3 requests before the price check failed, want none", s3srv.Requests.Load())
+	}
+	t.Logf("$ transfers estimate\n%s%s(exit %d)", all.stderr, all.stdout, all.code)
+
+	r := e.run("estimate", "media-archive")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	// by hand: of 12,000, 240 are .tmp (i%50==49); of the first 2,000 (identical at
+	// the destination) 40 are .tmp; so 11,760-1,960 = 9,800 to copy
+	var objects, bytes int64
+	for i := 2000; i < 12_000; i++ {
+		if o := obj(i); i%50 != 49 {
+			objects++
+			bytes += o.Size
+		}
+	}
+	want := "data (listing): 9,800 objects, 73.1 GiB (1,960 objects, 14.6 GiB already identical at the destination, not counted) to copy"
+	if objects != 9_800 || bytes != 78_538_640_000 || !strings.Contains(r.stdout, want) || !strings.Contains(r.stdout, "(78,538,640,000 bytes / 2^30)") {
+		t.Errorf("%d objects, %d bytes by hand; output lacks %q or the bytes:\n%s", objects, bytes, want, r.stdout)
+	}
+	t.Logf("$ transfers estimate media-archive\n%s%s", r.stderr, r.stdout)
+}
