@@ -10,6 +10,7 @@ import (
 	"crypto/md5"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/xml"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -228,7 +229,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		sum := md5.Sum([]byte(k))
 		contents.WriteString("<Contents><Key>")
-		contents.WriteString(k)
+		xml.EscapeText(&contents, []byte(k))
 		o := b.Object(i)
 		writeFields(&contents, o, modified, hex.EncodeToString(sum[:]))
 		n++
