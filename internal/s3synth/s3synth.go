@@ -3,7 +3,10 @@
 // cost no memory and no disk. It answers ListObjectsV2 (Prefix, StartAfter,
 // ContinuationToken, MaxKeys) in S3's XML, in key order, after a delay per request,
 // and counts requests. Keys are zero-padded so that key order is index order, which
-// lets a request find its first key by binary search.
+// lets a request find its first key by binary search. Bucket.At computes objects of
+// any key, size, storage class, ETag and time from their index instead (estimate's
+// tests); with Server.Keys set, a bucket answers only its Owner's and its Readers'
+// access keys, as S3 answers callers without permission (403 AccessDenied).
 package s3synth
 
 import (
