@@ -55,7 +55,7 @@ func newNotifier(scope constructs.Construct, t spec.Transfer, taskArn *string, t
 		RoleName:    jsii.String(t.NotifierRoleName()),
 		Description: jsii.String(fmt.Sprintf("Reads DataSync transfer %s's task and executions and sends its notifications", t.Name)),
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
-	}, "Notifier", policy)
+	}, "Notifier", policy, fmt.Sprintf("transfer %q's notifier", t.Name))
 	// The task's ARN is the provider's Ref: cdk-nag names it by its logical ID.
 	cdknag.NagSuppressions_AddResourceSuppressions(role, &[]*cdknag.NagPackSuppression{{
 		Id: jsii.String("AwsSolutions-IAM5"),
@@ -280,7 +280,7 @@ func NewTransfersDashboard(scope constructs.Construct, id string, props *Transfe
 	role := newRole(this, "WidgetRole", awsiam.RoleProps{
 		Description: jsii.String("Reads the DataSync tasks of this account and Region for the transfers dashboard " + name),
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
-	}, "Widget", policy)
+	}, "Widget", policy, "the transfers dashboard "+name)
 	suppress(role, "AwsSolutions-IAM5",
 		"The dashboard lists the transfers' tasks by name (datasync:ListTasks supports no resource-level permissions) "+
 			"and reads them by their generated IDs, only in this account and Region.",
