@@ -17,6 +17,7 @@ import (
 
 	"github.com/s3transfer/cdk-datasync/app/operate"
 	"github.com/s3transfer/cdk-datasync/constructs/spec"
+	"github.com/s3transfer/cdk-datasync/internal/number"
 )
 
 // DataSyncAPI is the part of *datasync.Client the notifier calls.
@@ -201,22 +202,7 @@ func plural(n int64, noun string) string {
 }
 
 // group writes n with thousands separators.
-func group(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
+func group(n int64) string { return number.Group(n) }
 
 // bytes writes a byte count readably, with the exact count.
 func bytes(n int64) string {
