@@ -300,8 +300,10 @@ func TestPlanPackageHashesTheNotifierOnItsOwn(t *testing.T) {
 			t.Errorf("notifier's hashed files lack %s: %v", want, notifier.Files)
 		}
 	}
+	// What it imports of this module is hashed (app/operate brings constructs/provider),
+	// the provider's own main and test files are not.
 	for _, f := range notifier.Files {
-		if strings.HasPrefix(f, "constructs/provider/") || strings.HasSuffix(f, "_test.go") {
+		if strings.HasPrefix(f, "constructs/provider/lambda/") || strings.HasSuffix(f, "_test.go") {
 			t.Errorf("notifier hashes %s, which it does not build", f)
 		}
 	}
