@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"hash/crc32"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -279,7 +280,9 @@ func TestRunClientPerAccount(t *testing.T) {
 	}
 	// One client for both accounts: the destination refuses it.
 	deps.S3 = func(context.Context, string, string) (*s3.Client, error) { return clients["111111111111"], nil }
-	if _, err := Run(context.Background(), deps, transfer("", ""), Options{}); err == nil {
-		t.Fatal("the source account's key listed the destination bucket")
+	_, err = Run(context.Background(), deps, transfer("", ""), Options{})
+	want := "access denied listing s3://dst/ (bucket dst of account 222222222222): the credentials used for account 222222222222 need s3:ListBucket on bucket dst"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("error %v; want %q", err, want)
 	}
 }
