@@ -286,3 +286,17 @@ func TestRunClientPerAccount(t *testing.T) {
 		t.Fatalf("error %v; want %q", err, want)
 	}
 }
+
+// --checksums without s3:GetObject: the error names the object, the bucket's
+// account and the permission.
+func TestRunChecksumsAccessDenied(t *testing.T) {
+	w := newWorld(t, false)
+	w.put("src", "k.bin", "0123456789", "")
+	w.putParts("dst", "k.bin", "0123456789")
+	w.srv.Refuse("HEAD", "dst")
+	_, err := Run(context.Background(), w.deps(nil), transfer("", ""), Options{Checksums: true})
+	want := "access denied reading the checksums of s3://dst/k.bin (bucket dst of account 222222222222): --checksums needs s3:GetObject"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("error %v; want %q", err, want)
+	}
+}
