@@ -163,7 +163,7 @@ transfers:
 	for _, want := range []string{
 		`line 8: transfers[1].destination.storageClas: unknown key "storageClas"`,
 		`line 8: transfers[1].destination.bucket: "Acme-D" is not a valid S3 bucket name`,
-		`line 6: transfers[1].name: "ok-one" is already the name of transfers[0]`,
+		`line 6: transfers[1] ("ok-one").name: "ok-one" is already the name of transfers[0] ("ok-one")`,
 	} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
