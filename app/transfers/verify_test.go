@@ -291,3 +291,21 @@ func TestVerifySummaryOfEveryClass(t *testing.T) {
 		}
 	}
 }
+
+// Ctrl-C typed in a terminal while verify lists: it stops, says so, exits 130.
+func TestVerifyInTerminalCtrlC(t *testing.T) {
+	e := newEnv(t)
+	e.photos()
+	e.slowSource(200, 100*time.Millisecond)
+	term := startTerminal(t, 120, 10, "verify", "photos", "-c", e.config, "--page-size", "5", "--partitions", "1")
+	term.waitFor(regexp.MustCompile(`verify photos: listed source [1-9]`))
+	if _, err := term.pty.Write([]byte{3}); err != nil {
+		t.Fatal(err)
+	}
+	if code := term.exit(); code != 130 {
+		t.Errorf("exit %d, want 130", code)
+	}
+	if screen := term.screen(); !strings.Contains(screen, "verify photos: stopped by Ctrl-C; no result (nothing was changed)") {
+		t.Errorf("the screen does not say it stopped:\n%s", screen)
+	}
+}
