@@ -26,6 +26,7 @@ import (
 // verifyFlags are verify's own options.
 type verifyFlags struct {
 	asJSON, checksums, plain bool
+	rerun                    bool
 	out, inventory           string
 	partitions               int
 	pageSize                 int32
@@ -53,8 +54,19 @@ the key relative to each location, and counts objects and bytes per class:
   extra                            at the destination only (reported, not a failure)
 
 Folder objects (keys ending in "/") count neither as missing nor as extra: DataSync
-writes and reads them as folders. S3 calls use the credentials of the SDK's default
-chain (--profile); the last run comes from DataSync in the transfer's source account.
+writes and reads them as folders. Each bucket is read with its account's credentials
+under --profile-template (the source bucket the source account's, the destination
+bucket the destination account's), else with the one credential chain (--profile); the
+last run comes from DataSync in the transfer's source account. A transfer that cannot be
+read (no credentials for an account, access denied) is reported as UNKNOWN, with the
+bucket, account, profile and permission.
+
+With --rerun, each transfer that is not clean gets one execution of its task limited
+to the missing and differing keys (in-flight ones too; archived ones need a restore
+first): an Includes filter of their exact paths when they fit DataSync's filter (at most
+102,400 characters, no key holding |, * or \), else a CSV manifest uploaded to the task
+report's bucket under PREFIX/manifests/, which the source stack lets the bucket-access
+role read. Without a task report it says what to configure.
 
 Exit status: 0 when nothing is missing or differs in any transfer, 1 otherwise (or
 when a listing failed), 2 for a bad command line, 130 when Ctrl-C stopped it.`,
@@ -69,6 +81,8 @@ when a listing failed), 2 for a bad command line, 130 when Ctrl-C stopped it.`,
 	fl.BoolVar(&v.checksums, "checksums", false, "read both sides' stored checksums (HeadObject) where the listing cannot prove equality")
 	fl.StringVar(&v.inventory, "inventory", "", "read S3 Inventory reports instead of listing: SRC_MANIFEST,DST_MANIFEST (s3://bucket/.../manifest.json each; one transfer)")
 	fl.BoolVar(&v.plain, "plain", false, "progress as plain lines even in a terminal")
+	fl.BoolVar(&v.rerun, "rerun", false, "start one execution of each transfer's task limited to the missing and differing keys "+
+		"(an Includes filter of their exact paths when it fits DataSync's filter limits, else a manifest under the task report's prefix, manifests/)")
 	fl.IntVar(&v.partitions, "partitions", 16, "partitions of the key space listed at once per side")
 	fl.DurationVar(&v.every, "progress-every", 5*time.Second, "how often a plain progress line is printed")
 	fl.Int32Var(&v.pageSize, "page-size", 1000, "keys per ListObjectsV2 request (S3's maximum is 1000)")
@@ -79,6 +93,8 @@ when a listing failed), 2 for a bad command line, 130 when Ctrl-C stopped it.`,
 // verifyOutput is --json's document.
 type verifyOutput struct {
 	Transfers []*verify.Result `json:"transfers"`
+	// Reruns are the executions --rerun started.
+	Reruns []rerunOutput `json:"reruns,omitempty"`
 }
 
 func runVerify(ctx context.Context, f *flags, v *verifyFlags, names []string) error {
@@ -126,15 +142,29 @@ func runVerify(ctx context.Context, f *flags, v *verifyFlags, names []string) er
 	deps := verify.Deps{S3: s.S3, LastRun: lastRun(s)}
 	verify.LimitMemory()
 	var results []*verify.Result
+	var reruns []rerunOutput
 	clean := true
 	for _, t := range transfers {
-		res, err := verifyOne(ctx, f, v, deps, t, inv)
+		var gaps *operate.Gaps
+		if v.rerun {
+			if gaps, err = operate.NewGaps(""); err != nil {
+				return err
+			}
+		}
+		res, err := verifyOne(ctx, f, v, deps, t, inv, gaps)
 		if ctx.Err() != nil {
+			closeGaps(gaps)
 			fmt.Fprintf(f.stderr, "verify %s: stopped by Ctrl-C; no result (nothing was changed)\n", t.Name)
 			return exitError{exitInterrupted}
 		}
 		if err != nil {
-			fmt.Fprintf(f.stderr, "verify %s: %v\n", t.Name, err)
+			closeGaps(gaps)
+			if operate.Unknown(err) {
+				// no credentials for an account, or denied: not known, rather than failed
+				fmt.Fprintf(f.stderr, "verify %s: UNKNOWN: it could not be checked: %v\n", t.Name, err)
+			} else {
+				fmt.Fprintf(f.stderr, "verify %s: %v\n", t.Name, err)
+			}
 			clean = false
 			continue
 		}
@@ -143,11 +173,25 @@ func runVerify(ctx context.Context, f *flags, v *verifyFlags, names []string) er
 		if !v.asJSON {
 			printVerify(f.stdout, res)
 		}
+		if gaps != nil {
+			w := f.stdout
+			if v.asJSON {
+				w = f.stderr
+			}
+			r, err := rerunGaps(ctx, f, w, s, t, res, gaps)
+			closeGaps(gaps)
+			if err != nil {
+				fmt.Fprintf(f.stderr, "transfers: %v\n", err)
+			}
+			if r != nil {
+				reruns = append(reruns, rerunOutput{Transfer: t.Name, Rerun: *r})
+			}
+		}
 	}
 	if v.asJSON {
 		enc := json.NewEncoder(f.stdout)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(verifyOutput{Transfers: results}); err != nil {
+		if err := enc.Encode(verifyOutput{Transfers: results, Reruns: reruns}); err != nil {
 			return err
 		}
 	}
@@ -184,7 +228,7 @@ func lastRun(s *operate.Session) func(context.Context, spec.Transfer) (*verify.L
 }
 
 // verifyOne runs one transfer's verify with a progress display and CSV files.
-func verifyOne(ctx context.Context, f *flags, v *verifyFlags, deps verify.Deps, t spec.Transfer, inv *verify.Inventories) (*verify.Result, error) {
+func verifyOne(ctx context.Context, f *flags, v *verifyFlags, deps verify.Deps, t spec.Transfer, inv *verify.Inventories, gaps *operate.Gaps) (*verify.Result, error) {
 	counters := &listing.Counters{}
 	opts := verify.Options{
 		Checksums: v.checksums,
@@ -195,6 +239,9 @@ func verifyOne(ctx context.Context, f *flags, v *verifyFlags, deps verify.Deps, 
 	if v.out != "" {
 		files = &classFiles{dir: v.out, transfer: t, open: map[verify.Class]*classFile{}}
 		opts.OnDifference = files.write
+	}
+	if gaps != nil {
+		opts.OnDifference = collectGaps(gaps, opts.OnDifference)
 	}
 	stop := showProgress(f.stderr, t.Name, counters, !v.plain && isTerminal(f.stderr) && os.Getenv("NO_COLOR") == "", v.every)
 	res, err := verify.Run(ctx, deps, t, opts)

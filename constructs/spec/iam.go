@@ -199,6 +199,11 @@ func (t Transfer) BucketAccessPolicy() []Statement {
 	if r := t.Task.Report; r != nil {
 		stmts = append(stmts, allow([]string{"s3:PutObject"}, ObjectsArn(t.BucketArn(r.Bucket), r.Prefix), inAccount(t.Source.Account)))
 	}
+	// The manifests of re-runs (transfers verify --rerun), read by DataSync with this
+	// role: only that folder, only reads.
+	if bucket, prefix, ok := t.ManifestLocation(); ok {
+		stmts = append(stmts, allow(ManifestActions, ObjectsArn(t.BucketArn(bucket), prefix), inAccount(t.Source.Account)))
+	}
 	return stmts
 }
 
