@@ -205,7 +205,7 @@ func bench(objectsFlag, layoutsFlag string, delay time.Duration, partitions int,
 		}
 	}
 	load, _ = os.ReadFile("/proc/loadavg")
-	fmt.Printf("\nload average at end %sSPEEDUP: the walk's seconds over verify's (verify also joins and classifies).\n", string(load))
+	fmt.Printf("\nload average at end %sSPEEDUP: the run's seconds over verify's (verify also joins and classifies).\n", string(load))
 	return nil
 }
 
