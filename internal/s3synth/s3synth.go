@@ -240,7 +240,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if d := strings.Index(k[len(prefix):], delimiter); delimiter != "" && d >= 0 {
 			// A common prefix stands for every key under it: skip them all.
 			cp := k[:len(prefix)+d+len(delimiter)]
-			prefixes.WriteString("<CommonPrefixes><Prefix>" + cp + "</Prefix></CommonPrefixes>")
+			prefixes.WriteString("<CommonPrefixes><Prefix>")
+			xml.EscapeText(&prefixes, []byte(cp))
+			prefixes.WriteString("</Prefix></CommonPrefixes>")
 			n++
 			last = cp
 			i = sort.Search(b.Objects, func(j int) bool { return b.Key(j) > cp && !strings.HasPrefix(b.Key(j), cp) }) - 1
