@@ -96,7 +96,9 @@ func TestJoinEveryKeyOnceAcrossPartitions(t *testing.T) {
 			dst = append(dst, "out", "outside/y")
 			slices.Sort(src)
 			slices.Sort(dst)
-			sb, db := &sortedBucket{keys: src}, &sortedBucket{keys: dst}
+			// A millisecond per request, as a server takes some: without it the
+			// first partition can list everything before a split is looked for.
+			sb, db := &sortedBucket{keys: src, delay: time.Millisecond}, &sortedBucket{keys: dst, delay: time.Millisecond}
 			got := map[string]string{}
 			var counters Counters
 			err := Join(context.Background(),
@@ -158,7 +160,7 @@ func TestWalkOneSideWithFilter(t *testing.T) {
 	}
 	seen := map[string]bool{}
 	var counters Counters
-	err = Walk(context.Background(), Side{Location: Location{Bucket: "b", Prefix: "in"}, Client: &sortedBucket{keys: all}, Filter: f},
+	err = Walk(context.Background(), Side{Location: Location{Bucket: "b", Prefix: "in"}, Client: &sortedBucket{keys: all, delay: time.Millisecond}, Filter: f},
 		Options{Partitions: 8, PageSize: 100, Counters: &counters}, func(o Object) error {
 			if seen[o.Key] {
 				t.Errorf("%q twice", o.Key)
