@@ -69,7 +69,7 @@ func (h *Handler) location(ctx context.Context, event cfn.Event) (Result, error)
 			S3StorageClass: dstypes.S3StorageClass(p.S3StorageClass),
 			S3Config:       &dstypes.S3Config{BucketAccessRoleArn: aws.String(p.BucketAccessRoleArn)},
 			Tags:           o.tags(p.Name),
-		})
+		}, createOnlyOnce)
 		if err != nil {
 			return "", err
 		}
@@ -281,7 +281,7 @@ func (h *Handler) task(ctx context.Context, event cfn.Event) (Result, error) {
 			CloudWatchLogGroupArn:  optional(p.CloudWatchLogGroupArn),
 			TaskReportConfig:       s.report,
 			Tags:                   o.tags(p.Name),
-		})
+		}, createOnlyOnce)
 		if err != nil {
 			return "", err
 		}
@@ -520,7 +520,7 @@ func (h *Handler) taskExecution(ctx context.Context, event cfn.Event) (Result, e
 		out, err := client.StartTaskExecution(ctx, &datasync.StartTaskExecutionInput{
 			TaskArn: aws.String(p.TaskArn),
 			Tags:    o.tags(""),
-		})
+		}, createOnlyOnce)
 		if err != nil {
 			return "", err
 		}
