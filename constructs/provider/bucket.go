@@ -462,7 +462,11 @@ func readAndMerge(ctx context.Context, client S3API, bucket string, ours []State
 		return w, fmt.Errorf("bucket %s: %w", bucket, err)
 	}
 	if len(w.pruned.Kept) > 0 {
-		return w, deadPrincipalsError(bucket, w.pruned.Kept, opts.deleting, opts.removeDead)
+		var ourSids []string // our statements' Sids, named on a delete
+		if opts.deleting {
+			ourSids = append([]string{}, remove...)
+		}
+		return w, deadPrincipalsError(bucket, w.pruned.Kept, ourSids, opts.removeDead)
 	}
 	if len(w.pruned.Removed) > 0 {
 		if w.written, err = MergePolicy(w.pruned.Policy, ours, remove); err != nil {
