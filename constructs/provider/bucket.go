@@ -271,7 +271,7 @@ func (h *Handler) mergeBucketPolicy(ctx context.Context, client S3API, bucket st
 			// the next round merges again from a fresh read, after a pause.
 			if round == maxPolicyWrites {
 				return removed, fmt.Errorf("bucket %s: S3 refused or did not answer the bucket-policy write in each of %d rounds of "+
-					"read, merge and write; deploy again later: %w", bucket, maxPolicyWrites, err)
+					"read, merge and write; run the stack operation again later: %w", bucket, maxPolicyWrites, err)
 			}
 			log.Printf("bucket %s: round %d of %d: the write failed (%v); reading and merging again in %s", bucket, round, maxPolicyWrites, err, wait)
 			if err := h.Retry.sleep(ctx, wait); err != nil {

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -24,6 +25,7 @@ type policyS3 struct {
 	policy    string // "": none
 	meanwhile string
 	writes    int
+	refuse    int // how many writes are answered SlowDown (0: the first)
 }
 
 func (p *policyS3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -35,8 +37,10 @@ func (p *policyS3) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.Method != http.MethodGet {
-		if p.writes++; p.writes == 1 {
-			p.policy = p.meanwhile
+		if p.writes++; p.writes <= max(p.refuse, 1) {
+			if p.writes == 1 {
+				p.policy = p.meanwhile
+			}
 			w.WriteHeader(http.StatusServiceUnavailable)
 			io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message><RequestId>1</RequestId></Error>`)
 			return
@@ -71,16 +75,19 @@ func TestPolicyWritesAreNotResent(t *testing.T) {
 		name, before string
 		e            cfn.Event
 		wantSids     []string
+		refuse       int
 	}{
 		// A create merges ours in; the first write is refused while someone adds a
 		// statement. A resend would write the merge of the old read, without it.
-		{"put", "", event(cfn.RequestCreate, TypeBucketPolicyStatements, "", ours, nil), []string{"WrittenMeanwhile", "OursA"}},
+		{"put", "", event(cfn.RequestCreate, TypeBucketPolicyStatements, "", ours, nil), []string{"WrittenMeanwhile", "OursA"}, 0},
 		// A delete of a policy holding only ours; the first delete is refused while
 		// someone puts a new policy. A resend would delete it.
-		{"delete", oursOnly, event(cfn.RequestDelete, TypeBucketPolicyStatements, "acme-dst/policy-statements", ours, nil), []string{"WrittenMeanwhile"}},
+		{"delete", oursOnly, event(cfn.RequestDelete, TypeBucketPolicyStatements, "acme-dst/policy-statements", ours, nil), []string{"WrittenMeanwhile"}, 0},
+		// S3 refuses every write: the merge gives up after its rounds, one write each.
+		{"always SlowDown", "", event(cfn.RequestCreate, TypeBucketPolicyStatements, "", ours, nil), nil, 1000},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			srv := &policyS3{policy: c.before, meanwhile: theirs}
+			srv := &policyS3{policy: c.before, meanwhile: theirs, refuse: c.refuse}
 			ts := httptest.NewServer(srv)
 			defer ts.Close()
 			client := s3.New(s3.Options{Region: "us-west-2", BaseEndpoint: aws.String(ts.URL), UsePathStyle: true,
@@ -97,6 +104,12 @@ func TestPolicyWritesAreNotResent(t *testing.T) {
 			srv.mu.Lock()
 			defer srv.mu.Unlock()
 			t.Logf("writes sent: %d; err: %v; policy at the end: %s", srv.writes, err, srv.policy)
+			if c.refuse > 0 {
+				if err == nil || !strings.Contains(err.Error(), "SlowDown") || !strings.Contains(err.Error(), "in each of 5 rounds") || srv.writes != maxPolicyWrites {
+					t.Errorf("want a failure after %d writes, one per round: %d writes, err %v", maxPolicyWrites, srv.writes, err)
+				}
+				return
+			}
 			if err != nil {
 				t.Fatal(err)
 			}
