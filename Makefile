@@ -42,7 +42,8 @@ bench: deps
 
 # Seconds, requests, objects per second and peak RSS of `transfers verify` against a
 # local S3 server serving a synthetic key space (nothing stored), beside a plain
-# sequential ListObjectsV2 walk of both sides with the same delay and with none.
+# sequential ListObjectsV2 walk of both sides with the same delay and with none, and
+# `rclone check` of the same buckets when rclone is installed (up to 100,000 objects).
 # BENCH_VERIFY_FLAGS passes flags, e.g. BENCH_VERIFY_FLAGS='-objects 100000 -layouts flat'.
 BENCH_VERIFY_FLAGS ?=
 bench-verify: check-tools
