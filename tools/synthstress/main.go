@@ -1,0 +1,286 @@
+// Command synthstress runs the CDK app's synth many times, in parallel, and counts
+// the runs that did not end: the jsii Node.js child can deadlock at exit
+// (nodejs/node#54918; see internal/jsiichild). Not part of `make test`: a run of a few
+// hundred synths takes many minutes.
+//
+//	go run ./tools/synthstress -runs 300 -parallel 3
+//	go run ./tools/synthstress -runs 300 -baseline ../main      (that checkout's app too)
+//
+// It builds the app (`go build ./app`) of this checkout and, with -baseline, of another,
+// then runs the binaries directly (as `cdk synth` does, with CDK_OUTDIR and
+// CDK_CONTEXT_JSON) in rounds that alternate between the variants, so that all see
+// the same load:
+//
+//	this           the app as built: jsii child single-threaded, ended 3 s after synthesis
+//	this-noflags   the same app with JSII_NODE set to the plain node (no --single-threaded)
+//	baseline       the -baseline checkout's app
+//
+// Every run gets its own process group. A run is hung when it has not ended -watchdog
+// after it started; it is then killed (with its group). After each run the tool
+// counts processes left in the group (left behind), and notes the runs in which the
+// app had to end its jsii child itself (its stderr says so). Per variant it prints
+// the runs, hangs, child endings, processes left behind, and the median and worst
+// synth seconds and exit lag (process end minus the write of manifest.json).
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// endedNote is what the app prints when it had to end its jsii child (internal/jsiichild).
+const endedNote = "the jsii Node.js process had not exited"
+
+type variant struct {
+	name, dir, bin string
+	env            []string
+}
+
+type result struct {
+	seconds, exitLag float64 // exitLag < 0: no manifest.json
+	hung, ended      bool
+	leftBehind       []string
+	err              string
+}
+
+func main() {
+	runs := flag.Int("runs", 200, "synths per variant")
+	parallel := flag.Int("parallel", 2, "synths at once")
+	baseline := flag.String("baseline", "", "another checkout whose app to run too")
+	noflags := flag.Bool("noflags", true, "also run this app with the plain node (variant this-noflags)")
+	configFile := flag.String("config", "", "config file (-c config=); default: the embedded example")
+	watchdog := flag.Duration("watchdog", 60*time.Second, "a run that has not ended this long after it started is hung")
+	burn := flag.Int("burn", 0, "goroutines that keep CPUs busy meanwhile, to add load")
+	flag.Parse()
+
+	tmp, err := os.MkdirTemp("", "synthstress")
+	check(err)
+	defer os.RemoveAll(tmp)
+	here, err := filepath.Abs(".")
+	check(err)
+	node, err := exec.LookPath(filepath.Join(here, "node_modules", ".bin", "node"))
+	check(err)
+	variants := []*variant{{name: "this", dir: here}}
+	if *noflags {
+		variants = append(variants, &variant{name: "this-noflags", dir: here, env: []string{"JSII_NODE=" + node}})
+	}
+	if *baseline != "" {
+		dir, err := filepath.Abs(*baseline)
+		check(err)
+		variants = append(variants, &variant{name: "baseline", dir: dir})
+	}
+	built := map[string]string{}
+	for _, v := range variants {
+		if bin, ok := built[v.dir]; ok {
+			v.bin = bin
+			continue
+		}
+		v.bin = filepath.Join(tmp, fmt.Sprintf("app-%d", len(built)))
+		cmd := exec.Command("go", "build", "-o", v.bin, "./app")
+		cmd.Dir, cmd.Stderr = v.dir, os.Stderr
+		check(cmd.Run())
+		built[v.dir] = v.bin
+	}
+	context := "{}"
+	if *configFile != "" {
+		path, err := filepath.Abs(*configFile)
+		check(err)
+		context = fmt.Sprintf(`{"config":%q}`, path)
+	}
+	for i := 0; i < *burn; i++ {
+		go func() {
+			for x := 0; ; x++ {
+				_ = x * x
+			}
+		}()
+	}
+	fmt.Printf("machine: %d CPUs, %s; load average at start: %s\n", runtime.NumCPU(), runtime.GOOS, loadAvg())
+	fmt.Printf("%d run(s) per variant, %d at once, watchdog %s, %d burning goroutine(s)\n", *runs, *parallel, *watchdog, *burn)
+
+	results := make([][]result, len(variants))
+	var mu sync.Mutex
+	sem := make(chan struct{}, *parallel)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i := 0; i < *runs; i++ {
+		for k := range variants {
+			j := (k + i) % len(variants) // alternate which variant goes first
+			v := variants[j]
+			sem <- struct{}{}
+			wg.Add(1)
+			go func(n int) {
+				defer func() { <-sem; wg.Done() }()
+				r := synth(v, filepath.Join(tmp, fmt.Sprintf("%s-%d", v.name, n)), context, node, *watchdog)
+				mu.Lock()
+				results[j] = append(results[j], r)
+				done := 0
+				for _, rs := range results {
+					done += len(rs)
+				}
+				mu.Unlock()
+				if r.hung || r.ended || len(r.leftBehind) > 0 || r.err != "" {
+					fmt.Printf("  %s run %d: hung %t, child ended by the app %t, left behind %q, exit lag %.1f s %s\n",
+						v.name, n, r.hung, r.ended, r.leftBehind, r.exitLag, r.err)
+				}
+				if done%50 == 0 {
+					fmt.Printf("  %d runs done, %s\n", done, time.Since(start).Round(time.Second))
+				}
+			}(i)
+		}
+	}
+	wg.Wait()
+	fmt.Printf("\n%-13s %5s %5s %13s %12s %7s %9s %9s %9s %9s\n", "variant", "runs", "hung", "child ended", "left behind", "failed",
+		"synth s", "max s", "exit lag", "max lag")
+	for j, v := range variants {
+		var secs, lags []float64
+		var hung, ended, left, failed int
+		for _, r := range results[j] {
+			secs = append(secs, r.seconds)
+			if r.exitLag >= 0 {
+				lags = append(lags, r.exitLag)
+			}
+			hung += b2i(r.hung)
+			ended += b2i(r.ended)
+			left += b2i(len(r.leftBehind) > 0)
+			failed += b2i(r.err != "")
+		}
+		fmt.Printf("%-13s %5d %5d %13d %12d %7d %9.2f %9.2f %9.2f %9.2f\n", v.name, len(results[j]), hung, ended, left, failed,
+			median(secs), slices.Max(secs), median(lags), slices.Max(append(lags, 0)))
+	}
+	fmt.Printf("\nwall %s; load average at end: %s\n", time.Since(start).Round(time.Second), loadAvg())
+}
+
+// synth runs one synth of v into out.
+func synth(v *variant, out, context, node string, watchdog time.Duration) result {
+	cmd := exec.Command(v.bin)
+	cmd.Dir = v.dir
+	cmd.Env = append(os.Environ(), "CDK_OUTDIR="+out, "CDK_CONTEXT_JSON="+context, "CDK_VALIDATION=false",
+		"PATH="+filepath.Dir(node)+string(os.PathListSeparator)+os.Getenv("PATH"))
+	cmd.Env = append(cmd.Env, v.env...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		return result{err: err.Error(), exitLag: -1}
+	}
+	pgid := cmd.Process.Pid
+	waited := make(chan error, 1)
+	go func() { waited <- cmd.Wait() }()
+	var r result
+	var err error
+	select {
+	case err = <-waited:
+	case <-time.After(watchdog):
+		r.hung = true
+		fmt.Printf("  hung: %s\n", describeGroup(pgid))
+		syscall.Kill(-pgid, syscall.SIGKILL)
+		err = <-waited
+	}
+	end := time.Now()
+	r.seconds = end.Sub(start).Seconds()
+	r.exitLag = -1
+	if fi, statErr := os.Stat(filepath.Join(out, "manifest.json")); statErr == nil {
+		r.exitLag = end.Sub(fi.ModTime()).Seconds()
+	}
+	r.ended = strings.Contains(stderr.String(), endedNote)
+	if err != nil && !r.hung {
+		r.err = fmt.Sprintf("%v: %s", err, lastLines(stderr.String(), 3))
+	}
+	// Whatever is still in the run's process group was left behind.
+	time.Sleep(200 * time.Millisecond)
+	for _, p := range group(pgid) {
+		r.leftBehind = append(r.leftBehind, p)
+	}
+	syscall.Kill(-pgid, syscall.SIGKILL)
+	os.RemoveAll(out)
+	return r
+}
+
+// group lists the processes of a process group ("pid command line"), from /proc.
+func group(pgid int) []string {
+	var out []string
+	dirs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, d := range dirs {
+		stat, err := os.ReadFile(d + "/stat")
+		if err != nil {
+			continue
+		}
+		s := string(stat)
+		end := strings.LastIndexByte(s, ')')
+		if end < 0 {
+			continue
+		}
+		// state ppid pgrp ...
+		f := strings.Fields(s[end+2:])
+		if len(f) < 3 || f[2] != strconv.Itoa(pgid) || f[0] == "Z" {
+			continue
+		}
+		cmdline, _ := os.ReadFile(d + "/cmdline")
+		out = append(out, filepath.Base(d)+" "+strings.TrimSpace(strings.ReplaceAll(string(cmdline), "\x00", " ")))
+	}
+	return out
+}
+
+// describeGroup names a hung group's processes and the state of each thread.
+func describeGroup(pgid int) string {
+	var b strings.Builder
+	for _, p := range group(pgid) {
+		pid := strings.Fields(p)[0]
+		fmt.Fprintf(&b, "\n    %s:", p)
+		tasks, _ := filepath.Glob("/proc/" + pid + "/task/*")
+		for _, t := range tasks {
+			comm, _ := os.ReadFile(t + "/comm")
+			wchan, _ := os.ReadFile(t + "/wchan")
+			fmt.Fprintf(&b, " %s(%s)", strings.TrimSpace(string(comm)), string(wchan))
+		}
+	}
+	return b.String()
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], " | ")
+}
+
+func loadAvg() string {
+	raw, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	return strings.Join(strings.Fields(string(raw))[:3], " ")
+}
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func check(err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
