@@ -108,6 +108,16 @@ func main() {
 	fmt.Printf("machine: %d CPUs, %s; load average at start: %s\n", runtime.NumCPU(), runtime.GOOS, loadAvg())
 	fmt.Printf("%d run(s) per variant, %d at once, watchdog %s, %d burning goroutine(s)\n", *runs, *parallel, *watchdog, *burn)
 
+	// Each variant synthesizes into -parallel output directories, reused from run to
+	// run, as repeated `cdk synth`s into one cdk.out (the staged provider bundle is
+	// reused, so a run is mostly the app and its jsii child).
+	dirs := make([]chan string, len(variants))
+	for j, v := range variants {
+		dirs[j] = make(chan string, *parallel)
+		for k := 0; k < *parallel; k++ {
+			dirs[j] <- filepath.Join(tmp, fmt.Sprintf("%s-out-%d", v.name, k))
+		}
+	}
 	results := make([][]result, len(variants))
 	var mu sync.Mutex
 	sem := make(chan struct{}, *parallel)
@@ -121,7 +131,9 @@ func main() {
 			wg.Add(1)
 			go func(n int) {
 				defer func() { <-sem; wg.Done() }()
-				r := synth(v, filepath.Join(tmp, fmt.Sprintf("%s-%d", v.name, n)), context, node, *watchdog)
+				out := <-dirs[j]
+				r := synth(v, out, context, node, *watchdog)
+				dirs[j] <- out
 				mu.Lock()
 				results[j] = append(results[j], r)
 				done := 0
@@ -133,14 +145,24 @@ func main() {
 					fmt.Printf("  %s run %d: hung %t, child ended by the app %t, left behind %q, exit lag %.1f s %s\n",
 						v.name, n, r.hung, r.ended, r.leftBehind, r.exitLag, r.err)
 				}
-				if done%50 == 0 {
-					fmt.Printf("  %d runs done, %s\n", done, time.Since(start).Round(time.Second))
+				if done%60 == 0 {
+					mu.Lock()
+					fmt.Printf("after %d runs, %s, load average %s:\n", done, time.Since(start).Round(time.Second), loadAvg())
+					table(variants, results)
+					mu.Unlock()
 				}
 			}(i)
 		}
 	}
 	wg.Wait()
-	fmt.Printf("\n%-13s %5s %5s %13s %12s %7s %9s %9s %9s %9s\n", "variant", "runs", "hung", "child ended", "left behind", "failed",
+	fmt.Println()
+	table(variants, results)
+	fmt.Printf("\nwall %s; load average at end: %s\n", time.Since(start).Round(time.Second), loadAvg())
+}
+
+// table prints the counts and times of each variant's runs so far.
+func table(variants []*variant, results [][]result) {
+	fmt.Printf("%-13s %5s %5s %13s %12s %7s %9s %9s %9s %9s\n", "variant", "runs", "hung", "child ended", "left behind", "failed",
 		"synth s", "max s", "exit lag", "max lag")
 	for j, v := range variants {
 		var secs, lags []float64
@@ -156,9 +178,8 @@ func main() {
 			failed += b2i(r.err != "")
 		}
 		fmt.Printf("%-13s %5d %5d %13d %12d %7d %9.2f %9.2f %9.2f %9.2f\n", v.name, len(results[j]), hung, ended, left, failed,
-			median(secs), slices.Max(secs), median(lags), slices.Max(append(lags, 0)))
+			median(secs), slices.Max(append(secs, 0)), median(lags), slices.Max(append(lags, 0)))
 	}
-	fmt.Printf("\nwall %s; load average at end: %s\n", time.Since(start).Round(time.Second), loadAvg())
 }
 
 // synth runs one synth of v into out.
@@ -204,7 +225,7 @@ func synth(v *variant, out, context, node string, watchdog time.Duration) result
 		r.leftBehind = append(r.leftBehind, p)
 	}
 	syscall.Kill(-pgid, syscall.SIGKILL)
-	os.RemoveAll(out)
+	os.Remove(filepath.Join(out, "manifest.json"))
 	return r
 }
 
