@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -65,8 +64,7 @@ func Open(ctx context.Context, opts Options) (*Session, error) {
 	}
 	var missing config.SharedConfigProfileNotExistError
 	if errors.As(err, &missing) {
-		return nil, fmt.Errorf("AWS profile %q is not in %s: name a profile that is there (aws configure list-profiles), "+
-			"or leave --profile and AWS_PROFILE unset to use the environment's credentials", missing.Profile, strings.Join(missing.Filename, " or "))
+		return nil, profileNotFound(missing.Profile)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("reading the AWS configuration: %w", err)
