@@ -111,6 +111,21 @@ func TestReadmeDeploySectionIsThePlanOfTheExample(t *testing.T) {
 	}
 }
 
+// TestReadmeDestroySectionIsThePlanOfTheExample keeps the README's destroy commands
+// identical to what `make plan-destroy CONFIG=transfers.yaml` prints for the example.
+func TestReadmeDestroySectionIsThePlanOfTheExample(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want bytes.Buffer
+	ts := load(t, "../../app/example/example.yaml").Transfers
+	RenderDestroy(&want, Plan{Name: "transfers.yaml", ConfigPath: "transfers.yaml", Transfers: ts, Commands: Commands(ts, "transfers.yaml")})
+	if !strings.Contains(string(readme), "```sh\n$ make plan-destroy CONFIG=transfers.yaml\n"+want.String()+"```") {
+		t.Errorf("the README's destroy commands are not the destroy plan of the example; they should read:\n$ make plan-destroy CONFIG=transfers.yaml\n%s", want.String())
+	}
+}
+
 // TestReadmePipelineSectionIsThePlanOfThePipelineConfig does the same for the
 // README's pipeline commands (test/testdata/pipeline.yaml as transfers.yaml).
 func TestReadmePipelineSectionIsThePlanOfThePipelineConfig(t *testing.T) {
