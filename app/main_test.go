@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/s3transfer/cdk-datasync/internal/jsiichild"
 )
 
 // The pipeline's synth step installs the Go and CLI versions this repository pins.
@@ -92,22 +94,13 @@ func runApp(t *testing.T, env ...string) (stderr, out string, ended time.Time, p
 	return buf.String(), out, time.Now(), pgid
 }
 
-// groupAlive tells whether a process of group pgid is still running (a zombie
-// awaiting its reaper is not).
+// groupAlive lists the running processes of group pgid (a zombie awaiting its
+// reaper has ended).
 func groupAlive(pgid int) []string {
+	procs, _ := jsiichild.Group(pgid)
 	var alive []string
-	dirs, _ := filepath.Glob("/proc/[0-9]*")
-	for _, d := range dirs {
-		stat, err := os.ReadFile(d + "/stat")
-		if err != nil {
-			continue
-		}
-		s := string(stat)
-		f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:]) // state ppid pgrp
-		if len(f) > 2 && f[2] == fmt.Sprint(pgid) && f[0] != "Z" {
-			cmdline, _ := os.ReadFile(d + "/cmdline")
-			alive = append(alive, strings.ReplaceAll(string(cmdline), "\x00", " "))
-		}
+	for _, p := range procs {
+		alive = append(alive, p.Args)
 	}
 	return alive
 }

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"slices"
 	"strings"
@@ -96,50 +97,42 @@ func TestPipelinePlanDeploysThePipelineWithItsSupportStacks(t *testing.T) {
 	}
 }
 
-// TestReadmeDeploySectionIsThePlanOfTheExample keeps the README's deploy commands
-// identical to what `make plan CONFIG=transfers.yaml` prints for the example.
-func TestReadmeDeploySectionIsThePlanOfTheExample(t *testing.T) {
+// readmeShows fails unless the README holds a shell block of command's output.
+func readmeShows(t *testing.T, command string, render func(io.Writer, Plan), p Plan) {
+	t.Helper()
 	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	var want bytes.Buffer
-	ts := load(t, "../../app/example/example.yaml").Transfers
-	RenderDeploy(&want, Plan{Name: "transfers.yaml", ConfigPath: "transfers.yaml", Transfers: ts, Commands: Commands(ts, "transfers.yaml")})
-	if !strings.Contains(string(readme), "```sh\n$ make plan CONFIG=transfers.yaml\n"+want.String()+"```") {
-		t.Errorf("the README's deploy section is not the plan of the example; it should read:\n$ make plan CONFIG=transfers.yaml\n%s", want.String())
+	render(&want, p)
+	if block := "```sh\n$ " + command + "\n" + want.String() + "```"; !strings.Contains(string(readme), block) {
+		t.Errorf("the README does not show what %s prints; it should read:\n%s", command, block)
 	}
 }
 
-// TestReadmeDestroySectionIsThePlanOfTheExample keeps the README's destroy commands
-// identical to what `make plan-destroy CONFIG=transfers.yaml` prints for the example.
-func TestReadmeDestroySectionIsThePlanOfTheExample(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var want bytes.Buffer
+func examplePlan(t *testing.T) Plan {
 	ts := load(t, "../../app/example/example.yaml").Transfers
-	RenderDestroy(&want, Plan{Name: "transfers.yaml", ConfigPath: "transfers.yaml", Transfers: ts, Commands: Commands(ts, "transfers.yaml")})
-	if !strings.Contains(string(readme), "```sh\n$ make plan-destroy CONFIG=transfers.yaml\n"+want.String()+"```") {
-		t.Errorf("the README's destroy commands are not the destroy plan of the example; they should read:\n$ make plan-destroy CONFIG=transfers.yaml\n%s", want.String())
-	}
+	return Plan{Name: "transfers.yaml", ConfigPath: "transfers.yaml", Transfers: ts, Commands: Commands(ts, "transfers.yaml")}
+}
+
+// TestReadmeDeploySectionIsThePlanOfTheExample keeps the README's deploy commands
+// identical to what `make plan CONFIG=transfers.yaml` prints for the example.
+func TestReadmeDeploySectionIsThePlanOfTheExample(t *testing.T) {
+	readmeShows(t, "make plan CONFIG=transfers.yaml", RenderDeploy, examplePlan(t))
+}
+
+// TestReadmeDestroySectionIsThePlanOfTheExample: the same for the destroy commands.
+func TestReadmeDestroySectionIsThePlanOfTheExample(t *testing.T) {
+	readmeShows(t, "make plan-destroy CONFIG=transfers.yaml", RenderDestroy, examplePlan(t))
 }
 
 // TestReadmePipelineSectionIsThePlanOfThePipelineConfig does the same for the
 // README's pipeline commands (test/testdata/pipeline.yaml as transfers.yaml).
 func TestReadmePipelineSectionIsThePlanOfThePipelineConfig(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
 	cfg := load(t, "../../test/testdata/pipeline.yaml")
-	var want bytes.Buffer
-	RenderDeploy(&want, Plan{Name: "transfers.yaml", ConfigPath: "transfers.yaml", Transfers: cfg.Transfers,
+	readmeShows(t, "make plan CONFIG=transfers.yaml", RenderDeploy, Plan{Name: "transfers.yaml", ConfigPath: "transfers.yaml", Transfers: cfg.Transfers,
 		Commands: PipelineCommands(cfg.Transfers, "transfers.yaml", cfg.Pipeline.Account, cfg.Pipeline.Region, config.DefaultPipelineName)})
-	if !strings.Contains(string(readme), "```sh\n$ make plan CONFIG=transfers.yaml\n"+want.String()+"```") {
-		t.Errorf("the README's pipeline section is not the plan of test/testdata/pipeline.yaml; it should read:\n%s", want.String())
-	}
 }
 
 // stepsOf returns the step headings of a rendered plan and, per step, its lines.

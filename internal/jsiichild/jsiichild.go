@@ -147,8 +147,10 @@ func Close(closeFn func(), grace time.Duration) (Outcome, error) {
 
 // Process is one entry of the process table.
 type Process struct {
-	PID, PPID int
-	Args      string // the command line, arguments separated by spaces
+	PID, PPID, PGID int
+	// Zombie: the process has ended, and its parent has not reaped it yet.
+	Zombie bool
+	Args   string // the command line, arguments separated by spaces
 }
 
 // JSIIDescendants returns the descendants of root whose command line contains
@@ -184,45 +186,63 @@ func Processes() ([]Process, error) {
 			if err != nil {
 				continue // ended meanwhile
 			}
-			// pid (comm) state ppid ...: comm may hold spaces and parentheses.
+			// pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses.
 			s := string(stat)
 			end := strings.LastIndexByte(s, ')')
 			if end < 0 || end+2 > len(s) {
 				continue
 			}
 			fields := strings.Fields(s[end+2:])
-			if len(fields) < 2 {
+			if len(fields) < 3 {
 				continue
 			}
 			ppid, _ := strconv.Atoi(fields[1])
+			pgid, _ := strconv.Atoi(fields[2])
 			cmdline, _ := os.ReadFile(d + "/cmdline")
-			out = append(out, Process{PID: pid, PPID: ppid, Args: strings.TrimSpace(strings.ReplaceAll(string(cmdline), "\x00", " "))})
+			out = append(out, Process{PID: pid, PPID: ppid, PGID: pgid, Zombie: fields[0] == "Z",
+				Args: strings.TrimSpace(strings.ReplaceAll(string(cmdline), "\x00", " "))})
 		}
 		return out, nil
 	}
-	raw, err := exec.Command("ps", "-A", "-o", "pid=", "-o", "ppid=", "-o", "args=").Output()
+	raw, err := exec.Command("ps", "-A", "-o", "pid=", "-o", "ppid=", "-o", "pgid=", "-o", "stat=", "-o", "args=").Output()
 	if err != nil {
 		return nil, fmt.Errorf("ps: %w", err)
 	}
 	return parsePS(string(raw)), nil
 }
 
-// parsePS reads `ps -o pid= -o ppid= -o args=` output.
+// parsePS reads `ps -o pid= -o ppid= -o pgid= -o stat= -o args=` output.
 func parsePS(out string) []Process {
 	var procs []Process
 	for line := range strings.Lines(out) {
 		f := strings.Fields(line)
-		if len(f) < 2 {
+		if len(f) < 4 {
 			continue
 		}
 		pid, err1 := strconv.Atoi(f[0])
 		ppid, err2 := strconv.Atoi(f[1])
-		if err1 != nil || err2 != nil {
+		pgid, err3 := strconv.Atoi(f[2])
+		if err1 != nil || err2 != nil || err3 != nil {
 			continue
 		}
-		procs = append(procs, Process{PID: pid, PPID: ppid, Args: strings.Join(f[2:], " ")})
+		procs = append(procs, Process{PID: pid, PPID: ppid, PGID: pgid, Zombie: strings.HasPrefix(f[3], "Z"), Args: strings.Join(f[4:], " ")})
 	}
 	return procs
+}
+
+// Group lists the running processes of a process group (zombies left out).
+func Group(pgid int) ([]Process, error) {
+	procs, err := Processes()
+	if err != nil {
+		return nil, err
+	}
+	var out []Process
+	for _, p := range procs {
+		if p.PGID == pgid && !p.Zombie {
+			out = append(out, p)
+		}
+	}
+	return out, nil
 }
 
 // Describe is the note the app prints when Close had to end the child.

@@ -3,7 +3,6 @@
 package jsiichild
 
 import (
-	"os"
 	"os/exec"
 	"slices"
 	"strconv"
@@ -32,8 +31,8 @@ func TestJSIIDescendantsAreTheMarkedProcessesAndTheirChildren(t *testing.T) {
 }
 
 func TestParsePS(t *testing.T) {
-	got := parsePS("  PID  PPID ARGS\n  12    11 node /tmp/jsii-runtime.1/bin/jsii-runtime.js\n  13    12 node --preserve-symlinks x\n")
-	want := []Process{{12, 11, "node /tmp/jsii-runtime.1/bin/jsii-runtime.js"}, {13, 12, "node --preserve-symlinks x"}}
+	got := parsePS("  PID  PPID  PGID STAT ARGS\n  12    11    11 S    node /tmp/jsii-runtime.1/bin/jsii-runtime.js\n  13    12    11 Z+   node --preserve-symlinks x\n")
+	want := []Process{{12, 11, 11, false, "node /tmp/jsii-runtime.1/bin/jsii-runtime.js"}, {13, 12, 11, true, "node --preserve-symlinks x"}}
 	if !slices.Equal(got, want) {
 		t.Errorf("parsePS = %+v", got)
 	}
@@ -98,10 +97,6 @@ func TestCloseReturnsAtOnceWhenTheChildExits(t *testing.T) {
 
 // alive tells whether pid runs (and is not a zombie).
 func alive(pid int) bool {
-	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return false
-	}
-	s := string(stat)
-	return !strings.HasPrefix(s[strings.LastIndexByte(s, ')')+2:], "Z")
+	procs, _ := Processes()
+	return slices.ContainsFunc(procs, func(p Process) bool { return p.PID == pid && !p.Zombie })
 }

@@ -32,14 +32,17 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/s3transfer/cdk-datasync/internal/jsiichild"
+	"github.com/s3transfer/cdk-datasync/internal/measure"
 )
 
-// endedNote is what the app prints when it had to end its jsii child (internal/jsiichild).
+// endedNote is in what the app prints when it had to end its jsii child
+// (jsiichild.Outcome.Describe).
 const endedNote = "the jsii Node.js process had not exited"
 
 type variant struct {
@@ -105,7 +108,7 @@ func main() {
 			}
 		}()
 	}
-	fmt.Printf("machine: %d CPUs, %s; load average at start: %s\n", runtime.NumCPU(), runtime.GOOS, loadAvg())
+	fmt.Printf("machine: %d CPUs, %s; load average at start: %s\n", runtime.NumCPU(), runtime.GOOS, measure.LoadAvg())
 	fmt.Printf("%d run(s) per variant, %d at once, watchdog %s, %d burning goroutine(s)\n", *runs, *parallel, *watchdog, *burn)
 
 	// Each variant synthesizes into -parallel output directories, reused from run to
@@ -147,7 +150,7 @@ func main() {
 				}
 				if done%60 == 0 {
 					mu.Lock()
-					fmt.Printf("after %d runs, %s, load average %s:\n", done, time.Since(start).Round(time.Second), loadAvg())
+					fmt.Printf("after %d runs, %s, load average %s:\n", done, time.Since(start).Round(time.Second), measure.LoadAvg())
 					table(variants, results)
 					mu.Unlock()
 				}
@@ -157,7 +160,7 @@ func main() {
 	wg.Wait()
 	fmt.Println()
 	table(variants, results)
-	fmt.Printf("\nwall %s; load average at end: %s\n", time.Since(start).Round(time.Second), loadAvg())
+	fmt.Printf("\nwall %s; load average at end: %s\n", time.Since(start).Round(time.Second), measure.LoadAvg())
 }
 
 // table prints the counts and times of each variant's runs so far.
@@ -178,7 +181,7 @@ func table(variants []*variant, results [][]result) {
 			failed += b2i(r.err != "")
 		}
 		fmt.Printf("%-13s %5d %5d %13d %12d %7d %9.2f %9.2f %9.2f %9.2f\n", v.name, len(results[j]), hung, ended, left, failed,
-			median(secs), slices.Max(append(secs, 0)), median(lags), slices.Max(append(lags, 0)))
+			measure.Median(secs), slices.Max(append(secs, 0)), measure.Median(lags), slices.Max(append(lags, 0)))
 	}
 }
 
@@ -229,27 +232,12 @@ func synth(v *variant, out, context, node string, watchdog time.Duration) result
 	return r
 }
 
-// group lists the processes of a process group ("pid command line"), from /proc.
+// group lists the running processes of a process group ("pid command line").
 func group(pgid int) []string {
+	procs, _ := jsiichild.Group(pgid)
 	var out []string
-	dirs, _ := filepath.Glob("/proc/[0-9]*")
-	for _, d := range dirs {
-		stat, err := os.ReadFile(d + "/stat")
-		if err != nil {
-			continue
-		}
-		s := string(stat)
-		end := strings.LastIndexByte(s, ')')
-		if end < 0 {
-			continue
-		}
-		// state ppid pgrp ...
-		f := strings.Fields(s[end+2:])
-		if len(f) < 3 || f[2] != strconv.Itoa(pgid) || f[0] == "Z" {
-			continue
-		}
-		cmdline, _ := os.ReadFile(d + "/cmdline")
-		out = append(out, filepath.Base(d)+" "+strings.TrimSpace(strings.ReplaceAll(string(cmdline), "\x00", " ")))
+	for _, p := range procs {
+		out = append(out, fmt.Sprintf("%d %s", p.PID, p.Args))
 	}
 	return out
 }
@@ -273,23 +261,6 @@ func describeGroup(pgid int) string {
 func lastLines(s string, n int) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	return strings.Join(lines[max(0, len(lines)-n):], " | ")
-}
-
-func loadAvg() string {
-	raw, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	return strings.Join(strings.Fields(string(raw))[:3], " ")
-}
-
-func median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	return s[len(s)/2]
 }
 
 func b2i(b bool) int {
