@@ -40,23 +40,38 @@ import (
 	"github.com/aws/jsii-runtime-go"
 )
 
-// NodeFlags are the flags the jsii Node.js processes run with.
+// NodeFlags are the flags the jsii Node.js processes run with, unless
+// FlagsVariable is set.
 var NodeFlags = []string{"--single-threaded"}
+
+// FlagsVariable, when set, replaces NodeFlags (split at spaces); set and empty, the
+// jsii child runs as jsii-runtime-go starts it, without a launcher.
+const FlagsVariable = "DATASYNC_JSII_NODE_FLAGS"
+
+// flags are the flags Prepare gives the jsii child.
+func flags() []string {
+	if v, ok := os.LookupEnv(FlagsVariable); ok {
+		return strings.Fields(v)
+	}
+	return NodeFlags
+}
 
 // Marker is in the command line of both jsii Node.js processes: jsii-runtime-go
 // extracts its runtime into a temporary directory named jsii-runtime.<random>
 // (bin/jsii-runtime.js, lib/program.js).
 const Marker = "jsii-runtime"
 
-// Prepare sets JSII_NODE to a launcher that runs the node on PATH with NodeFlags.
-// Call it first in main, before any CDK call. It changes nothing when JSII_NODE or
-// JSII_RUNTIME is already set (the user chose the runtime), on Windows (no shell
+// Prepare sets JSII_NODE to a launcher that runs the node on PATH with NodeFlags
+// (or the flags of FlagsVariable). Call it first in main, before any CDK call. It
+// changes nothing when there are no flags, when JSII_NODE or JSII_RUNTIME is already
+// set (the user chose the runtime), on Windows (no shell
 // launcher), when no node is on PATH (jsii-runtime-go then reports that), or when
 // the temporary directory does not allow executing files. The returned cleanup
 // removes the launcher; call it after Close.
 func Prepare() (cleanup func(), err error) {
 	noop := func() {}
-	if os.Getenv("JSII_NODE") != "" || os.Getenv("JSII_RUNTIME") != "" || runtime.GOOS == "windows" {
+	nodeFlags := flags()
+	if len(nodeFlags) == 0 || os.Getenv("JSII_NODE") != "" || os.Getenv("JSII_RUNTIME") != "" || runtime.GOOS == "windows" {
 		return noop, nil
 	}
 	node, err := exec.LookPath("node")
@@ -72,7 +87,7 @@ func Prepare() (cleanup func(), err error) {
 	}
 	cleanup = func() { os.RemoveAll(dir) }
 	launcher := filepath.Join(dir, "node")
-	script := fmt.Sprintf("#!/bin/sh\nexec %s %s \"$@\"\n", shellQuote(node), strings.Join(NodeFlags, " "))
+	script := fmt.Sprintf("#!/bin/sh\nexec %s %s \"$@\"\n", shellQuote(node), strings.Join(nodeFlags, " "))
 	if err := os.WriteFile(launcher, []byte(script), 0o700); err != nil {
 		cleanup()
 		return noop, fmt.Errorf("jsii launcher: %w", err)

@@ -3,7 +3,10 @@
 package jsiichild
 
 import (
+	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -99,4 +102,56 @@ func TestCloseReturnsAtOnceWhenTheChildExits(t *testing.T) {
 func alive(pid int) bool {
 	procs, _ := Processes()
 	return slices.ContainsFunc(procs, func(p Process) bool { return p.PID == pid && !p.Zombie })
+}
+
+// TestPrepareWritesALauncherWithTheFlags: JSII_NODE names a script that runs the node
+// on PATH with the flags (NodeFlags, or DATASYNC_JSII_NODE_FLAGS); with the variable
+// set and empty, or JSII_NODE set by the user, nothing changes.
+func TestPrepareWritesALauncherWithTheFlags(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("no node on PATH")
+	}
+	for _, c := range []struct {
+		flags, jsiiNode, want string
+	}{
+		{"unset", "", "--single-threaded"},
+		{"--no-maglev --stack-size=2000", "", "--no-maglev --stack-size=2000"},
+		{"", "", ""},
+		{"unset", "/opt/node/bin/node", ""},
+	} {
+		if c.flags == "unset" {
+			os.Unsetenv(FlagsVariable)
+		} else {
+			t.Setenv(FlagsVariable, c.flags)
+		}
+		t.Setenv("JSII_NODE", c.jsiiNode)
+		cleanup, err := Prepare()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := os.Getenv("JSII_NODE")
+		if c.want == "" {
+			if got != c.jsiiNode {
+				t.Errorf("flags %q, JSII_NODE %q: JSII_NODE became %q", c.flags, c.jsiiNode, got)
+			}
+		} else {
+			script, _ := os.ReadFile(got)
+			if want := fmt.Sprintf("#!/bin/sh\nexec '%s' %s \"$@\"\n", node, c.want); string(script) != want {
+				t.Errorf("flags %q: launcher %q, want %q", c.flags, script, want)
+			}
+			js := filepath.Join(t.TempDir(), "argv.js")
+			os.WriteFile(js, []byte("console.log(process.execArgv.join(' '))\n"), 0o644)
+			out, err := exec.Command(got, js).Output()
+			if err != nil || strings.TrimSpace(string(out)) != c.want {
+				t.Errorf("the launcher runs node with %q (%v), want %q", out, err, c.want)
+			}
+		}
+		cleanup()
+		if c.want != "" {
+			if _, err := os.Stat(got); !os.IsNotExist(err) {
+				t.Errorf("cleanup left %s", got)
+			}
+		}
+	}
 }

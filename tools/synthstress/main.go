@@ -3,7 +3,7 @@
 // (nodejs/node#54918; see internal/jsiichild). Not part of `make test`: a run of a few
 // hundred synths takes many minutes.
 //
-//	go run ./tools/synthstress -runs 300 -parallel 3
+//	go run ./tools/synthstress -runs 300 -parallel 3 -variant plain=
 //	go run ./tools/synthstress -runs 300 -baseline ../main      (that checkout's app too)
 //
 // It builds the app (`go build ./app`) of this checkout and, with -baseline, of another,
@@ -11,8 +11,9 @@
 // CDK_CONTEXT_JSON) in rounds that alternate between the variants, so that all see
 // the same load:
 //
-//	this           the app as built: jsii child single-threaded, ended 3 s after synthesis
-//	this-noflags   the same app with JSII_NODE set to the plain node (no --single-threaded)
+//	this           the app as built: its jsii child with jsiichild.NodeFlags, ended 3 s after synthesis
+//	NAME           with -variant NAME=FLAGS: the same app, its jsii child with those node flags
+//	               (DATASYNC_JSII_NODE_FLAGS); -variant plain= runs it with none
 //	baseline       the -baseline checkout's app
 //
 // Every run gets its own process group. A run is hung when it has not ended -watchdog
@@ -61,7 +62,15 @@ func main() {
 	runs := flag.Int("runs", 200, "synths per variant")
 	parallel := flag.Int("parallel", 2, "synths at once")
 	baseline := flag.String("baseline", "", "another checkout whose app to run too")
-	noflags := flag.Bool("noflags", true, "also run this app with the plain node (variant this-noflags)")
+	var extra []*variant
+	flag.Func("variant", "NAME=FLAGS: also run this app with these node flags for its jsii child (repeatable; FLAGS may be empty)", func(v string) error {
+		name, flags, ok := strings.Cut(v, "=")
+		if !ok || name == "" || name == "this" || name == "baseline" {
+			return fmt.Errorf("%q: want NAME=FLAGS, NAME other than this and baseline", v)
+		}
+		extra = append(extra, &variant{name: name, env: []string{jsiichild.FlagsVariable + "=" + flags}})
+		return nil
+	})
 	configFile := flag.String("config", "", "config file (-c config=); default: the embedded example")
 	watchdog := flag.Duration("watchdog", 60*time.Second, "a run that has not ended this long after it started is hung")
 	burn := flag.Int("burn", 0, "goroutines that keep CPUs busy meanwhile, to add load")
@@ -75,8 +84,9 @@ func main() {
 	node, err := exec.LookPath(filepath.Join(here, "node_modules", ".bin", "node"))
 	check(err)
 	variants := []*variant{{name: "this", dir: here}}
-	if *noflags {
-		variants = append(variants, &variant{name: "this-noflags", dir: here, env: []string{"JSII_NODE=" + node}})
+	for _, v := range extra {
+		v.dir = here
+		variants = append(variants, v)
 	}
 	if *baseline != "" {
 		dir, err := filepath.Abs(*baseline)
@@ -165,7 +175,7 @@ func main() {
 
 // table prints the counts and times of each variant's runs so far.
 func table(variants []*variant, results [][]result) {
-	fmt.Printf("%-13s %5s %5s %13s %12s %7s %9s %9s %9s %9s\n", "variant", "runs", "hung", "child ended", "left behind", "failed",
+	fmt.Printf("%-14s %5s %5s %13s %12s %7s %9s %9s %9s %9s\n", "variant", "runs", "hung", "child ended", "left behind", "failed",
 		"synth s", "max s", "exit lag", "max lag")
 	for j, v := range variants {
 		var secs, lags []float64
@@ -180,7 +190,7 @@ func table(variants []*variant, results [][]result) {
 			left += b2i(len(r.leftBehind) > 0)
 			failed += b2i(r.err != "")
 		}
-		fmt.Printf("%-13s %5d %5d %13d %12d %7d %9.2f %9.2f %9.2f %9.2f\n", v.name, len(results[j]), hung, ended, left, failed,
+		fmt.Printf("%-14s %5d %5d %13d %12d %7d %9.2f %9.2f %9.2f %9.2f\n", v.name, len(results[j]), hung, ended, left, failed,
 			measure.Median(secs), slices.Max(append(secs, 0)), measure.Median(lags), slices.Max(append(lags, 0)))
 	}
 }
