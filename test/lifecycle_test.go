@@ -237,7 +237,11 @@ func wildcardMatch(pattern, s string) bool {
 // stack of every generated config and, for every generated transition, checks that
 // the provider's role in the NEW template allows every call the delete of each
 // resource the update removes or replaces makes: CloudFormation applies the new role
-// policy first and deletes those resources last, in the cleanup phase.
+// policy first and deletes those resources last, in the cleanup phase. Every
+// transition that removes the shared CloudWatch Logs resource policy's resource
+// (BASIC logging turned off, or the task no longer BASIC) is replayed against the
+// provider (replayLoggingOff): the task must stop pointing at its log group and the
+// policy must be deleted.
 func TestCleanupKeepsItsPermissionsThroughEveryConfigChange(t *testing.T) {
 	configs, pairs := lifecyclePairs()
 	ctx := cdkContext(t)
@@ -254,14 +258,20 @@ func TestCleanupKeepsItsPermissionsThroughEveryConfigChange(t *testing.T) {
 		templates[c.key()] = readSourceTemplate(t, filepath.Join(outdir, fmt.Sprintf("Config%d.template.json", i)))
 	}
 
-	checked, failures := 0, 0
+	checked, failures, loggingOff := 0, 0, 0
 	for _, p := range pairs {
 		old, cur := templates[p[0].key()], templates[p[1].key()]
 		from := p[0].transfer()
 		gone := replaced(old, cur)
-		for id := range old.resources {
+		for id, r := range old.resources {
 			if _, kept := cur.resources[id]; !kept {
 				gone[id] = true
+				if r.Type == provider.TypeLogsResourcePolicy {
+					loggingOff++
+					if left := replayLoggingOff(old, cur, gone); left != "" {
+						t.Errorf("%s -> %s: %s", p[0], p[1], left)
+					}
+				}
 			}
 		}
 		for id := range gone {
@@ -278,9 +288,10 @@ func TestCleanupKeepsItsPermissionsThroughEveryConfigChange(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d configs synthesized, %d transitions, %d delete calls checked against the new role", len(configs), len(pairs), checked)
-	if checked == 0 {
-		t.Fatal("no transition removed or replaced a resource: the generator is broken")
+	t.Logf("%d configs synthesized, %d transitions, %d delete calls checked against the new role, %d transitions removing the logs policy replayed",
+		len(configs), len(pairs), checked, loggingOff)
+	if checked == 0 || loggingOff == 0 {
+		t.Fatal("no transition removed or replaced a resource, or none removed the logs policy: the generator is broken")
 	}
 }
 

@@ -23,17 +23,20 @@ import (
 //   - iam:CreateServiceLinkedRole (AWSServiceRoleForDataSync) for an ENHANCED CreateTask.
 //
 // An update can replace a location or task (new bucket, Region, location or task
-// mode), so an update needs everything a create needs. A delete of a failed
+// mode), so an update needs everything a create needs; it first describes the
+// object its physical ID names (and, rolling back, the original it looks for), since
+// replacement is decided against the object itself; rolling back its own failed
+// update, it deletes what that update may have created (removeLeftovers). A delete of a failed
 // create's placeholder looks for what that create left, so deletes list and read tags.
 var requiredActions = map[string]map[cfn.RequestType][]string{
 	TypeS3Location: {
 		cfn.RequestCreate: locationCreate,
-		cfn.RequestUpdate: append(slices.Clone(locationCreate), "datasync:UpdateLocationS3"),
+		cfn.RequestUpdate: append(slices.Clone(locationCreate), "datasync:DescribeLocationS3", "datasync:UpdateLocationS3", "datasync:DeleteLocation"),
 		cfn.RequestDelete: {"datasync:DeleteLocation", "datasync:ListLocations", "datasync:ListTagsForResource"},
 	},
 	TypeTask: {
 		cfn.RequestCreate: taskCreate,
-		cfn.RequestUpdate: append(slices.Clone(taskCreate), "datasync:UpdateTask"),
+		cfn.RequestUpdate: append(slices.Clone(taskCreate), "datasync:DescribeTask", "datasync:UpdateTask", "datasync:DeleteTask"),
 		cfn.RequestDelete: {"datasync:DeleteTask", "datasync:ListTasks", "datasync:ListTagsForResource"},
 	},
 	TypeTaskExecution: {
@@ -105,6 +108,7 @@ var actionResources = map[string][]string{
 	"datasync:ListTaskExecutions":  {"*"},
 	"datasync:CreateTask":          {"*"},
 	"datasync:UpdateLocationS3":    {dataSyncArn("location/*")},
+	"datasync:DescribeLocationS3":  {dataSyncArn("location/*")},
 	"datasync:DeleteLocation":      {dataSyncArn("location/*")},
 	"datasync:UpdateTask":          {dataSyncArn("task/*")},
 	"datasync:DeleteTask":          {dataSyncArn("task/*")},

@@ -131,6 +131,13 @@ func TestRequiredActionsCoverEveryCall(t *testing.T) {
 		t.Fatal("a lost response was taken for success")
 	}
 	r.must(del(TypeS3Location, placeholderPrefix+failed.RequestID, dstLocation()))
+	// A replacing update whose create took effect but whose answer was lost fails;
+	// its rollback keeps dstArn and deletes what the failed update made.
+	w.lose["CreateLocationS3"] = []error{connectionReset("CreateLocationS3")}
+	if _, err := r.run(update(TypeS3Location, dstArn, other, moved)); err == nil {
+		t.Fatal("a lost response was taken for success")
+	}
+	r.must(update(TypeS3Location, dstArn, moved, other))
 
 	// Tasks: ENHANCED with a report, duplicate, in-place update, replacement by a
 	// BASIC task, deletes.
@@ -159,6 +166,11 @@ func TestRequiredActionsCoverEveryCall(t *testing.T) {
 		t.Fatal("a lost response was taken for success")
 	}
 	r.must(del(TypeTask, placeholderPrefix+failedTask.RequestID, tp))
+	w.lose["CreateTask"] = []error{connectionReset("CreateTask")}
+	if _, err := r.run(update(TypeTask, basicArn, tp2, basic)); err == nil {
+		t.Fatal("a lost response was taken for success")
+	}
+	r.must(update(TypeTask, basicArn, basic, tp2)) // the rollback deletes the leftover
 
 	// Executions: start (waiting while CREATING), duplicate, update with the same and
 	// with a new task, delete.

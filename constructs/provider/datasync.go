@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-lambda-go/cfn"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -29,26 +30,35 @@ func (h *Handler) location(ctx context.Context, event cfn.Event) (Result, error)
 	}
 	client := h.DataSync(p.Region)
 	o := ownerOf(event)
-	find := func(who owner) (string, error) { return h.findLocation(ctx, client, who, p.S3BucketArn) }
+	find := func(who owner) (string, error) {
+		return h.findLocation(ctx, client, who, p.S3BucketArn, p.Subdirectory, nil)
+	}
 	if event.RequestType == cfn.RequestDelete {
 		return h.deleteDataSync(ctx, event, client, find, func(c DataSyncAPI, arn string) error {
 			_, err := c.DeleteLocation(ctx, &datasync.DeleteLocationInput{LocationArn: aws.String(arn)})
 			return err
 		})
 	}
-	if event.RequestType == cfn.RequestUpdate && !old.replacedBy(p) {
-		_, err := retryIAM(ctx, h.Retry, "UpdateLocationS3", func() (*datasync.UpdateLocationS3Output, error) {
-			return client.UpdateLocationS3(ctx, &datasync.UpdateLocationS3Input{
-				LocationArn:    aws.String(event.PhysicalResourceID),
-				Subdirectory:   aws.String(p.Subdirectory),
-				S3StorageClass: dstypes.S3StorageClass(p.S3StorageClass),
-				S3Config:       &dstypes.S3Config{BucketAccessRoleArn: aws.String(p.BucketAccessRoleArn)},
+	if event.RequestType == cfn.RequestUpdate {
+		arn, cur, err := h.locationToKeep(ctx, client, event, p)
+		if err == nil && arn != "" {
+			err = h.updateLocation(ctx, client, arn, cur, p)
+		}
+		if err == nil && arn == event.PhysicalResourceID && old.replacedBy(p) {
+			there := h.DataSync(old.Region)
+			err = h.removeLeftovers(ctx, event, func(o owner, also check) (string, error) {
+				return h.findLocation(ctx, there, o, old.S3BucketArn, old.Subdirectory, also)
+			}, func(arn string) error {
+				_, err := there.DeleteLocation(ctx, &datasync.DeleteLocationInput{LocationArn: aws.String(arn)})
+				return err
 			})
-		})
+		}
 		if err != nil {
 			return Result{}, err
 		}
-		return arnResult(event.PhysicalResourceID), nil
+		if arn != "" {
+			return arnResult(arn), nil
+		}
 	}
 	// Create, or an update of the bucket or Region: a new location. CloudFormation
 	// deletes the old one once the stack update succeeds.
@@ -67,6 +77,158 @@ func (h *Handler) location(ctx context.Context, event cfn.Event) (Result, error)
 	})
 }
 
+// Whether an update replaces a location or task is decided against the object
+// itself, not against OldResourceProperties alone. CloudFormation rolls a failed
+// update back with a second Update whose properties are the old ones (and whose
+// OldResourceProperties are the failed ones):
+//   - when the failed update was this resource's, the physical ID still names the
+//     original object, which already has the requested bucket and Region: it is kept
+//     (and changes nothing when it has the rest too);
+//   - when this resource's update had succeeded with a new object and the stack rolls
+//     back for another resource, the physical ID names the new object; the original
+//     (same stack and logical ID, any request, the requested bucket and Region) still
+//     exists until the rollback's cleanup deletes the new one, so it is taken back
+//     instead of making a third.
+// Only when neither exists is a new object created.
+
+// locationToKeep returns the location an update keeps: the one the physical ID names
+// when it is in the requested Region and bucket, else the original location of this
+// stack and logical ID there, with its description; "" when the update needs a new
+// location.
+func (h *Handler) locationToKeep(ctx context.Context, client DataSyncAPI, event cfn.Event, p LocationProps) (string, *datasync.DescribeLocationS3Output, error) {
+	return toKeep(ctx, h, event, p.Region, "location",
+		func(ctx context.Context, arn string) (*datasync.DescribeLocationS3Output, error) {
+			return h.describeLocation(ctx, client, arn)
+		},
+		func(cur *datasync.DescribeLocationS3Output) bool { return onBucket(cur, p) },
+		func(o owner, also check) (string, error) {
+			return h.findLocation(ctx, client, o, p.S3BucketArn, p.Subdirectory, also)
+		})
+}
+
+// toKeep returns the object an update keeps: the one the physical ID names when it
+// is in region and the same object (its description passes same), else an object of
+// this stack and logical ID from any request (find lists the candidates) that is,
+// other than the physical ID's; with its description. "" when there is none.
+func toKeep[T any](ctx context.Context, h *Handler, event cfn.Event, region, what string,
+	describe func(context.Context, string) (*T, error), same func(*T) bool, find func(owner, check) (string, error)) (string, *T, error) {
+	if arn := event.PhysicalResourceID; regionOfArn(arn) == region {
+		cur, err := describe(ctx, arn)
+		if err != nil {
+			return "", nil, err
+		}
+		if cur != nil && same(cur) {
+			return arn, cur, nil
+		}
+	}
+	o := ownerOf(event)
+	o.requestID = "" // any request of this stack and logical ID
+	var mu sync.Mutex
+	found := map[string]*T{}
+	arn, err := retryIAM(ctx, h.Retry, "looking for the "+what+" this update replaced", func() (string, error) {
+		return find(o, func(ctx context.Context, arn string) (bool, error) {
+			if arn == event.PhysicalResourceID {
+				return false, nil
+			}
+			cur, err := describe(ctx, arn)
+			if err != nil || cur == nil || !same(cur) {
+				return false, err
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			found[arn] = cur
+			return true, nil
+		})
+	})
+	return arn, found[arn], err
+}
+
+// maxLeftovers bounds removeLeftovers: one request creates at most one object.
+const maxLeftovers = 3
+
+// removeLeftovers deletes what a failed update may have created. It runs when an
+// update keeps its physical ID although its OldResourceProperties would have
+// replaced the object: the rollback of this resource's own failed update, whose
+// OldResourceProperties are the failed ones. An object of this stack and logical ID
+// other than the physical ID, where the failed update would have created it (find
+// lists there), can only be that update's: its create took effect but the answer was
+// lost or the deadline cut it off. CloudFormation never learned its ID and would
+// never delete it, and a task would keep copying on its schedule.
+func (h *Handler) removeLeftovers(ctx context.Context, event cfn.Event, find func(owner, check) (string, error), del func(string) error) error {
+	o := ownerOf(event)
+	o.requestID = "" // the failed request's ID is not in the rollback's event
+	notKept := func(_ context.Context, arn string) (bool, error) { return arn != event.PhysicalResourceID, nil }
+	for range maxLeftovers {
+		arn, err := retryIAM(ctx, h.Retry, "looking for what the failed update left", func() (string, error) { return find(o, notKept) })
+		if err != nil || arn == "" {
+			return err
+		}
+		_, err = retryIAM(ctx, h.Retry, "delete "+arn, func() (struct{}, error) { return struct{}{}, del(arn) })
+		if err != nil && !isNotFound(err) {
+			return err
+		}
+	}
+	return nil
+}
+
+// onBucket reports whether a described location is on p's bucket.
+func onBucket(cur *datasync.DescribeLocationS3Output, p LocationProps) bool {
+	_, ok := subdirectoryOf(cur, p)
+	return ok
+}
+
+// subdirectoryOf returns the subdirectory of a described location (its URI after
+// s3://<bucket>/, without slashes at the ends) and whether it is on p's bucket.
+func subdirectoryOf(cur *datasync.DescribeLocationS3Output, p LocationProps) (string, bool) {
+	bucket := p.S3BucketArn[strings.LastIndex(p.S3BucketArn, ":")+1:]
+	sub, ok := strings.CutPrefix(aws.ToString(cur.LocationUri), "s3://"+bucket+"/")
+	return strings.Trim(sub, "/"), ok
+}
+
+// describeLocation describes an S3 location; nil when it does not exist.
+func (h *Handler) describeLocation(ctx context.Context, client DataSyncAPI, arn string) (*datasync.DescribeLocationS3Output, error) {
+	out, err := retryIAM(ctx, h.Retry, "DescribeLocationS3 "+arn, func() (*datasync.DescribeLocationS3Output, error) {
+		return client.DescribeLocationS3(ctx, &datasync.DescribeLocationS3Input{LocationArn: aws.String(arn)})
+	})
+	if isNotFound(err) {
+		return nil, nil
+	}
+	return out, err
+}
+
+// updateLocation gives the location arn p's subdirectory, storage class and role,
+// unless it has them already (cur: its description).
+func (h *Handler) updateLocation(ctx context.Context, client DataSyncAPI, arn string, cur *datasync.DescribeLocationS3Output, p LocationProps) error {
+	if cur != nil && locationHas(cur, p) {
+		return nil
+	}
+	_, err := retryIAM(ctx, h.Retry, "UpdateLocationS3", func() (*datasync.UpdateLocationS3Output, error) {
+		return client.UpdateLocationS3(ctx, &datasync.UpdateLocationS3Input{
+			LocationArn:    aws.String(arn),
+			Subdirectory:   aws.String(p.Subdirectory),
+			S3StorageClass: dstypes.S3StorageClass(p.S3StorageClass),
+			S3Config:       &dstypes.S3Config{BucketAccessRoleArn: aws.String(p.BucketAccessRoleArn)},
+		})
+	})
+	return err
+}
+
+// locationHas reports whether a described location has p's subdirectory (the rest of
+// its URI after the bucket), storage class (STANDARD when p gives none) and role.
+func locationHas(cur *datasync.DescribeLocationS3Output, p LocationProps) bool {
+	sub, onBucket := subdirectoryOf(cur, p)
+	class := p.S3StorageClass
+	if class == "" {
+		class = string(dstypes.S3StorageClassStandard)
+	}
+	curClass := string(cur.S3StorageClass)
+	if curClass == "" {
+		curClass = string(dstypes.S3StorageClassStandard)
+	}
+	return onBucket && sub == strings.Trim(p.Subdirectory, "/") && curClass == class &&
+		cur.S3Config != nil && aws.ToString(cur.S3Config.BucketAccessRoleArn) == p.BucketAccessRoleArn
+}
+
 func (h *Handler) task(ctx context.Context, event cfn.Event) (Result, error) {
 	p, old, err := props[TaskProps](event)
 	if err != nil && event.RequestType != cfn.RequestDelete {
@@ -74,7 +236,7 @@ func (h *Handler) task(ctx context.Context, event cfn.Event) (Result, error) {
 	}
 	client := h.DataSync(p.Region)
 	o := ownerOf(event)
-	find := func(who owner) (string, error) { return h.findTask(ctx, client, who, p.SourceLocationArn) }
+	find := func(who owner) (string, error) { return h.findTask(ctx, client, who, p.SourceLocationArn, nil) }
 	if event.RequestType == cfn.RequestDelete {
 		return h.deleteDataSync(ctx, event, client, find, func(c DataSyncAPI, arn string) error {
 			_, err := c.DeleteTask(ctx, &datasync.DeleteTaskInput{TaskArn: aws.String(arn)})
@@ -85,25 +247,26 @@ func (h *Handler) task(ctx context.Context, event cfn.Event) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	if event.RequestType == cfn.RequestUpdate && !old.needsNewTask(p) {
-		// UpdateTask replaces what it is given; empty values clear a filter, the
-		// schedule or the report.
-		_, err := retryIAM(ctx, h.Retry, "UpdateTask", func() (*datasync.UpdateTaskOutput, error) {
-			return client.UpdateTask(ctx, &datasync.UpdateTaskInput{
-				TaskArn:               aws.String(event.PhysicalResourceID),
-				Name:                  aws.String(p.Name),
-				Options:               s.options,
-				Includes:              filterOrEmpty(p.Includes),
-				Excludes:              filterOrEmpty(p.Excludes),
-				Schedule:              &dstypes.TaskSchedule{ScheduleExpression: aws.String(p.Schedule)},
-				CloudWatchLogGroupArn: optional(p.CloudWatchLogGroupArn),
-				TaskReportConfig:      s.reportOrEmpty(),
+	if event.RequestType == cfn.RequestUpdate {
+		arn, cur, err := h.taskToKeep(ctx, client, event, p)
+		if err == nil && arn != "" {
+			err = h.updateTask(ctx, client, arn, cur, p, s)
+		}
+		if err == nil && arn == event.PhysicalResourceID && old.needsNewTask(p) {
+			there := h.DataSync(old.Region)
+			err = h.removeLeftovers(ctx, event, func(o owner, also check) (string, error) {
+				return h.findTask(ctx, there, o, old.SourceLocationArn, also)
+			}, func(arn string) error {
+				_, err := there.DeleteTask(ctx, &datasync.DeleteTaskInput{TaskArn: aws.String(arn)})
+				return err
 			})
-		})
+		}
 		if err != nil {
 			return Result{}, err
 		}
-		return arnResult(event.PhysicalResourceID), nil
+		if arn != "" {
+			return arnResult(arn), nil
+		}
 	}
 	return h.createOnce(ctx, "CreateTask", o, find, func() (string, error) {
 		out, err := client.CreateTask(ctx, &datasync.CreateTaskInput{
@@ -130,6 +293,124 @@ func (h *Handler) task(ctx context.Context, event cfn.Event) (Result, error) {
 func (old TaskProps) needsNewTask(p TaskProps) bool {
 	return old.Region != p.Region || old.SourceLocationArn != p.SourceLocationArn ||
 		old.DestinationLocationArn != p.DestinationLocationArn || old.TaskMode != p.TaskMode
+}
+
+// taskToKeep returns the task an update keeps (see toKeep): the one the physical ID
+// names when it has p's locations and task mode, else the original task of this
+// stack and logical ID that has them, with its description; "" when the update
+// needs a new task.
+func (h *Handler) taskToKeep(ctx context.Context, client DataSyncAPI, event cfn.Event, p TaskProps) (string, *datasync.DescribeTaskOutput, error) {
+	return toKeep(ctx, h, event, p.Region, "task",
+		func(ctx context.Context, arn string) (*datasync.DescribeTaskOutput, error) {
+			return h.describeTask(ctx, client, arn)
+		},
+		func(cur *datasync.DescribeTaskOutput) bool { return sameTask(cur, p) },
+		func(o owner, also check) (string, error) {
+			return h.findTask(ctx, client, o, p.SourceLocationArn, also)
+		})
+}
+
+// sameTask reports whether a described task has what UpdateTask cannot change: p's
+// locations and task mode (a task without one is BASIC, the mode before ENHANCED).
+func sameTask(cur *datasync.DescribeTaskOutput, p TaskProps) bool {
+	mode := cur.TaskMode
+	if mode == "" {
+		mode = dstypes.TaskModeBasic
+	}
+	return aws.ToString(cur.SourceLocationArn) == p.SourceLocationArn &&
+		aws.ToString(cur.DestinationLocationArn) == p.DestinationLocationArn && string(mode) == p.TaskMode
+}
+
+// describeTask describes a task; nil when it does not exist.
+func (h *Handler) describeTask(ctx context.Context, client DataSyncAPI, arn string) (*datasync.DescribeTaskOutput, error) {
+	out, err := retryIAM(ctx, h.Retry, "DescribeTask "+arn, func() (*datasync.DescribeTaskOutput, error) {
+		return client.DescribeTask(ctx, &datasync.DescribeTaskInput{TaskArn: aws.String(arn)})
+	})
+	if isNotFound(err) {
+		return nil, nil
+	}
+	return out, err
+}
+
+// updateTask gives the task arn p's settings unless it has them already (cur: its
+// description). UpdateTask replaces what it is given; empty values clear a filter,
+// the schedule or the report. A BASIC task whose logging is turned off gets an empty
+// CloudWatchLogGroupArn, which removes the log group from the task (the way
+// hashicorp/terraform-provider-aws, internal/service/datasync/task.go, clears it):
+// leaving the field out would keep the task pointing at the log group, and the
+// shared CloudWatch Logs resource policy in use (logs.go). ENHANCED tasks log to
+// /aws/datasync by themselves; their log group is left as it is.
+func (h *Handler) updateTask(ctx context.Context, client DataSyncAPI, arn string, cur *datasync.DescribeTaskOutput, p TaskProps, s taskSettings) error {
+	if cur != nil && taskHas(cur, p, s) {
+		return nil
+	}
+	logGroup := optional(p.CloudWatchLogGroupArn)
+	if logGroup == nil && p.TaskMode != string(dstypes.TaskModeEnhanced) {
+		logGroup = aws.String("")
+	}
+	_, err := retryIAM(ctx, h.Retry, "UpdateTask", func() (*datasync.UpdateTaskOutput, error) {
+		return client.UpdateTask(ctx, &datasync.UpdateTaskInput{
+			TaskArn:               aws.String(arn),
+			Name:                  aws.String(p.Name),
+			Options:               s.options,
+			Includes:              filterOrEmpty(p.Includes),
+			Excludes:              filterOrEmpty(p.Excludes),
+			Schedule:              &dstypes.TaskSchedule{ScheduleExpression: aws.String(p.Schedule)},
+			CloudWatchLogGroupArn: logGroup,
+			TaskReportConfig:      s.reportOrEmpty(),
+		})
+	})
+	return err
+}
+
+// taskHas reports whether a described task has every setting the provider sets from
+// p. Anything it cannot tell for sure counts as different: UpdateTask with the values
+// a task already has changes nothing.
+func taskHas(cur *datasync.DescribeTaskOutput, p TaskProps, s taskSettings) bool {
+	o, want := cur.Options, s.options
+	if o == nil || aws.ToString(cur.Name) != p.Name ||
+		o.VerifyMode != want.VerifyMode || o.OverwriteMode != want.OverwriteMode || o.TransferMode != want.TransferMode ||
+		o.PreserveDeletedFiles != want.PreserveDeletedFiles || o.ObjectTags != want.ObjectTags || o.LogLevel != want.LogLevel {
+		return false
+	}
+	if want.BytesPerSecond != nil && aws.ToInt64(o.BytesPerSecond) != aws.ToInt64(want.BytesPerSecond) {
+		return false
+	}
+	if filterValueOf(cur.Includes) != p.Includes || filterValueOf(cur.Excludes) != p.Excludes {
+		return false
+	}
+	schedule := ""
+	if cur.Schedule != nil {
+		schedule = aws.ToString(cur.Schedule.ScheduleExpression)
+	}
+	if schedule != p.Schedule {
+		return false
+	}
+	if p.TaskMode != string(dstypes.TaskModeEnhanced) &&
+		strings.TrimSuffix(aws.ToString(cur.CloudWatchLogGroupArn), ":*") != strings.TrimSuffix(p.CloudWatchLogGroupArn, ":*") {
+		return false
+	}
+	r := cur.TaskReportConfig
+	if s.report == nil {
+		return r == nil || r.Destination == nil || r.Destination.S3 == nil
+	}
+	if r == nil || r.Destination == nil || r.Destination.S3 == nil {
+		return false
+	}
+	d, w := r.Destination.S3, s.report.Destination.S3
+	return aws.ToString(d.S3BucketArn) == aws.ToString(w.S3BucketArn) &&
+		strings.Trim(aws.ToString(d.Subdirectory), "/") == strings.Trim(aws.ToString(w.Subdirectory), "/") &&
+		aws.ToString(d.BucketAccessRoleArn) == aws.ToString(w.BucketAccessRoleArn) &&
+		r.ReportLevel == s.report.ReportLevel && r.OutputType == s.report.OutputType
+}
+
+// filterValueOf is the '|'-separated pattern of a task's filter rules ("" for none).
+func filterValueOf(rules []dstypes.FilterRule) string {
+	var values []string
+	for _, r := range rules {
+		values = append(values, aws.ToString(r.Value))
+	}
+	return strings.Join(values, "|")
 }
 
 type taskSettings struct {
@@ -205,16 +486,33 @@ func (h *Handler) taskExecution(ctx context.Context, event cfn.Event) (Result, e
 		// A started execution runs to its end; deleting the task stops future runs.
 		return Result{PhysicalID: event.PhysicalResourceID}, nil
 	}
-	p, old, err := props[TaskExecutionProps](event)
+	p, _, err := props[TaskExecutionProps](event)
 	if err != nil {
 		return Result{}, err
 	}
-	if event.RequestType == cfn.RequestUpdate && !old.replacedBy(p) {
-		return Result{PhysicalID: event.PhysicalResourceID}, nil
-	}
 	client := h.DataSync(p.Region)
 	o := ownerOf(event)
-	find := func(who owner) (string, error) { return h.findExecution(ctx, client, who, p.TaskArn) }
+	if event.RequestType == cfn.RequestUpdate {
+		// The execution's ARN names its task (<task ARN>/execution/<id>): one of the
+		// requested task is kept. Otherwise an execution this stack and logical ID
+		// started on that task before (the original, when a rollback gives the old
+		// task back) is taken rather than starting the task again.
+		if taskOfExecution(event.PhysicalResourceID) == p.TaskArn {
+			return Result{PhysicalID: event.PhysicalResourceID}, nil
+		}
+		ours := o
+		ours.requestID = ""
+		earlier, err := retryIAM(ctx, h.Retry, "looking for an earlier execution of "+p.TaskArn, func() (string, error) {
+			return h.findExecution(ctx, client, ours, p.TaskArn, nil)
+		})
+		if err != nil {
+			return Result{}, err
+		}
+		if earlier != "" {
+			return arnResult(earlier), nil
+		}
+	}
+	find := func(who owner) (string, error) { return h.findExecution(ctx, client, who, p.TaskArn, nil) }
 	return h.createOnce(ctx, "StartTaskExecution", o, find, func() (string, error) {
 		if err := h.waitTaskAvailable(ctx, client, p.TaskArn); err != nil {
 			return "", err
@@ -228,6 +526,15 @@ func (h *Handler) taskExecution(ctx context.Context, event cfn.Event) (Result, e
 		}
 		return aws.ToString(out.TaskExecutionArn), nil
 	})
+}
+
+// taskOfExecution returns the task ARN of an execution ARN, or "".
+func taskOfExecution(arn string) string {
+	task, _, ok := strings.Cut(arn, "/execution/")
+	if !ok {
+		return ""
+	}
+	return task
 }
 
 // waitTaskAvailable waits (within the retry budget) while a new task is CREATING.

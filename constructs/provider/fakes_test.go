@@ -54,6 +54,41 @@ type world struct {
 	// onGetPolicy runs after each GetBucketPolicy, outside the lock.
 	onGetPolicy func(bucket string)
 	sleeps      []time.Duration
+	// pageSize, when set, is the page size of list calls that give no MaxResults
+	// (a call's MaxResults, at most 100, wins); 0 keeps the small pages (one entry,
+	// two tags) that exercise pagination.
+	pageSize int
+	// latency, when set, is how long each read (DescribeTask, DescribeLocationS3,
+	// ListTagsForResource) takes, outside the lock; inFlight and maxInFlight count
+	// the reads under way at once.
+	latency               time.Duration
+	inFlight, maxInFlight atomic.Int64
+}
+
+// read models a read's round trip: it counts the reads in flight and waits latency.
+// Call it before taking the lock; call the function it returns when done.
+func (w *world) read() func() {
+	n := w.inFlight.Add(1)
+	for {
+		m := w.maxInFlight.Load()
+		if n <= m || w.maxInFlight.CompareAndSwap(m, n) {
+			break
+		}
+	}
+	time.Sleep(w.latency)
+	return func() { w.inFlight.Add(-1) }
+}
+
+// pageOf is the page size of one list call: small (one entry, two tags), or with
+// pageSize set, MaxResults (at most 100, DataSync's maximum) or pageSize.
+func (w *world) pageOf(maxResults *int32, small int) int {
+	if w.pageSize == 0 {
+		return small
+	}
+	if maxResults != nil && *maxResults > 0 {
+		return min(int(*maxResults), 100)
+	}
+	return w.pageSize
 }
 
 type fakeLocation struct {
@@ -62,9 +97,62 @@ type fakeLocation struct {
 }
 
 type fakeTask struct {
-	in     *datasync.CreateTaskInput
-	update *datasync.UpdateTaskInput // last update
-	status []dstypes.TaskStatus      // statuses DescribeTask reports in turn, last repeats
+	in      *datasync.CreateTaskInput
+	update  *datasync.UpdateTaskInput   // last update
+	updates []*datasync.UpdateTaskInput // every update, in order
+	status  []dstypes.TaskStatus        // statuses DescribeTask reports in turn, last repeats
+}
+
+// describe is the task as DescribeTask shows it: created from in, then each update
+// applied as DataSync applies it (a field left out keeps its value; an empty filter
+// list, schedule expression, report config or log group ARN clears it).
+func (t *fakeTask) describe(arn string) *datasync.DescribeTaskOutput {
+	in := t.in
+	out := &datasync.DescribeTaskOutput{
+		TaskArn: aws.String(arn), Name: in.Name, TaskMode: in.TaskMode,
+		SourceLocationArn: in.SourceLocationArn, DestinationLocationArn: in.DestinationLocationArn,
+		CloudWatchLogGroupArn: in.CloudWatchLogGroupArn, Options: in.Options, Includes: in.Includes, Excludes: in.Excludes,
+		Schedule: in.Schedule, TaskReportConfig: in.TaskReportConfig,
+	}
+	if out.TaskMode == "" {
+		out.TaskMode = dstypes.TaskModeBasic
+	}
+	for _, u := range t.updates {
+		if u.Name != nil {
+			out.Name = u.Name
+		}
+		if u.Options != nil {
+			out.Options = u.Options
+		}
+		if u.Includes != nil {
+			out.Includes = u.Includes
+		}
+		if u.Excludes != nil {
+			out.Excludes = u.Excludes
+		}
+		if u.Schedule != nil {
+			out.Schedule = u.Schedule
+			if aws.ToString(u.Schedule.ScheduleExpression) == "" {
+				out.Schedule = nil
+			}
+		}
+		if u.CloudWatchLogGroupArn != nil {
+			out.CloudWatchLogGroupArn = optional(aws.ToString(u.CloudWatchLogGroupArn))
+		}
+		if u.TaskReportConfig != nil {
+			out.TaskReportConfig = u.TaskReportConfig
+			if u.TaskReportConfig.Destination == nil {
+				out.TaskReportConfig = nil
+			}
+		}
+	}
+	if len(out.Includes) == 0 {
+		out.Includes = nil
+	}
+	if len(out.Excludes) == 0 {
+		out.Excludes = nil
+	}
+	return out
 }
 
 func newWorld() *world {
@@ -148,8 +236,9 @@ type fakeDataSync struct {
 
 // DataSync's tag rules (datasync-2018-11-09 API model: TagKey, TagValue, InputTagList).
 var (
-	tagKeyPattern   = regexp.MustCompile(`^[a-zA-Z0-9\s+=._:/-]+$`)
-	tagValuePattern = regexp.MustCompile(`^[a-zA-Z0-9\s+=._:@/-]*$`)
+	logGroupArnPattern = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):logs:[a-z\-0-9]+:[0-9]{12}:log-group:([^:\*]*)(:\*)?$`)
+	tagKeyPattern      = regexp.MustCompile(`^[a-zA-Z0-9\s+=._:/-]+$`)
+	tagValuePattern    = regexp.MustCompile(`^[a-zA-Z0-9\s+=._:@/-]*$`)
 )
 
 // tagResource stores the tags of a new object after checking them as DataSync does.
@@ -193,12 +282,7 @@ func (f *fakeDataSync) CreateLocationS3(_ context.Context, in *datasync.CreateLo
 	if err := f.w.tagResource(arn, in.Tags); err != nil {
 		return nil, err
 	}
-	bucket := aws.ToString(in.S3BucketArn)[len("arn:aws:s3:::"):]
-	uri := "s3://" + bucket + "/"
-	if sub := strings.Trim(aws.ToString(in.Subdirectory), "/"); sub != "" {
-		uri += sub + "/"
-	}
-	f.w.locations[arn] = &fakeLocation{in: in, uri: uri}
+	f.w.locations[arn] = &fakeLocation{in: in, uri: locationURI(aws.ToString(in.S3BucketArn), aws.ToString(in.Subdirectory))}
 	if err := f.w.lost("CreateLocationS3"); err != nil {
 		return nil, err
 	}
@@ -216,7 +300,38 @@ func (f *fakeDataSync) UpdateLocationS3(_ context.Context, in *datasync.UpdateLo
 		return nil, errNotFound
 	}
 	loc.in.Subdirectory, loc.in.S3StorageClass, loc.in.S3Config = in.Subdirectory, in.S3StorageClass, in.S3Config
+	loc.uri = locationURI(aws.ToString(loc.in.S3BucketArn), aws.ToString(in.Subdirectory))
+	if err := f.w.lost("UpdateLocationS3"); err != nil {
+		return nil, err
+	}
 	return &datasync.UpdateLocationS3Output{}, nil
+}
+
+// locationURI is the URI DataSync gives an S3 location: s3://<bucket>/<subdirectory>/.
+func locationURI(bucketArn, subdirectory string) string {
+	uri := "s3://" + bucketArn[len("arn:aws:s3:::"):] + "/"
+	if sub := strings.Trim(subdirectory, "/"); sub != "" {
+		uri += sub + "/"
+	}
+	return uri
+}
+
+func (f *fakeDataSync) DescribeLocationS3(_ context.Context, in *datasync.DescribeLocationS3Input, _ ...func(*datasync.Options)) (*datasync.DescribeLocationS3Output, error) {
+	defer f.w.read()()
+	f.w.mu.Lock()
+	defer f.w.mu.Unlock()
+	if err := f.w.call("DescribeLocationS3", in); err != nil {
+		return nil, err
+	}
+	loc, ok := f.w.locations[aws.ToString(in.LocationArn)]
+	if !ok || regionOfArn(aws.ToString(in.LocationArn)) != f.region {
+		return nil, errNotFound
+	}
+	class := loc.in.S3StorageClass
+	if class == "" {
+		class = dstypes.S3StorageClassStandard
+	}
+	return &datasync.DescribeLocationS3Output{LocationArn: in.LocationArn, LocationUri: aws.String(loc.uri), S3StorageClass: class, S3Config: loc.in.S3Config}, nil
 }
 
 func (f *fakeDataSync) DeleteLocation(_ context.Context, in *datasync.DeleteLocationInput, _ ...func(*datasync.Options)) (*datasync.DeleteLocationOutput, error) {
@@ -257,7 +372,7 @@ func (f *fakeDataSync) ListLocations(_ context.Context, in *datasync.ListLocatio
 			all = append(all, dstypes.LocationListEntry{LocationArn: aws.String(arn), LocationUri: aws.String(loc.uri)})
 		}
 	}
-	locs, next := page(all, in.NextToken, 1)
+	locs, next := page(all, in.NextToken, f.w.pageOf(in.MaxResults, 1))
 	return &datasync.ListLocationsOutput{Locations: locs, NextToken: next}, nil
 }
 
@@ -280,6 +395,7 @@ func matchFilter(op dstypes.Operator, value string, values []string) bool {
 }
 
 func (f *fakeDataSync) ListTagsForResource(_ context.Context, in *datasync.ListTagsForResourceInput, _ ...func(*datasync.Options)) (*datasync.ListTagsForResourceOutput, error) {
+	defer f.w.read()()
 	f.w.mu.Lock()
 	defer f.w.mu.Unlock()
 	if err := f.w.call("ListTagsForResource", in); err != nil {
@@ -290,7 +406,7 @@ func (f *fakeDataSync) ListTagsForResource(_ context.Context, in *datasync.ListT
 		return nil, errNotFound
 	}
 	// Two tags per page, to exercise pagination.
-	out, next := page(tags, in.NextToken, 2)
+	out, next := page(tags, in.NextToken, f.w.pageOf(in.MaxResults, 2))
 	return &datasync.ListTagsForResourceOutput{Tags: out, NextToken: next}, nil
 }
 
@@ -326,7 +442,16 @@ func (f *fakeDataSync) UpdateTask(_ context.Context, in *datasync.UpdateTaskInpu
 	if !ok {
 		return nil, errNotFound
 	}
+	// The log group ARN must match LogGroupArn's pattern in the API model; an empty
+	// one removes the log group (see updateTask).
+	if g := in.CloudWatchLogGroupArn; g != nil && *g != "" && !logGroupArnPattern.MatchString(*g) {
+		return nil, invalidRequest("1 validation error detected: Value at 'cloudWatchLogGroupArn' failed to satisfy constraint")
+	}
 	t.update = in
+	t.updates = append(t.updates, in)
+	if err := f.w.lost("UpdateTask"); err != nil {
+		return nil, err
+	}
 	return &datasync.UpdateTaskOutput{}, nil
 }
 
@@ -345,6 +470,7 @@ func (f *fakeDataSync) DeleteTask(_ context.Context, in *datasync.DeleteTaskInpu
 }
 
 func (f *fakeDataSync) DescribeTask(_ context.Context, in *datasync.DescribeTaskInput, _ ...func(*datasync.Options)) (*datasync.DescribeTaskOutput, error) {
+	defer f.w.read()()
 	f.w.mu.Lock()
 	defer f.w.mu.Unlock()
 	if err := f.w.call("DescribeTask", in); err != nil {
@@ -354,11 +480,12 @@ func (f *fakeDataSync) DescribeTask(_ context.Context, in *datasync.DescribeTask
 	if !ok {
 		return nil, errNotFound
 	}
-	status := t.status[0]
+	out := t.describe(aws.ToString(in.TaskArn))
+	out.Status = t.status[0]
 	if len(t.status) > 1 {
 		t.status = t.status[1:]
 	}
-	return &datasync.DescribeTaskOutput{TaskArn: in.TaskArn, Status: status, CloudWatchLogGroupArn: t.in.CloudWatchLogGroupArn}, nil
+	return out, nil
 }
 
 // ListTasks serves the LocationId filter (a task matches by its source or its
@@ -384,10 +511,10 @@ func (f *fakeDataSync) ListTasks(_ context.Context, in *datasync.ListTasksInput,
 				matchFilter(flt.Operator, aws.ToString(t.in.DestinationLocationArn), flt.Values))
 		}
 		if keep {
-			all = append(all, dstypes.TaskListEntry{TaskArn: aws.String(arn)})
+			all = append(all, dstypes.TaskListEntry{TaskArn: aws.String(arn), Name: t.in.Name, TaskMode: t.in.TaskMode})
 		}
 	}
-	tasks, next := page(all, in.NextToken, 1)
+	tasks, next := page(all, in.NextToken, f.w.pageOf(in.MaxResults, 1))
 	return &datasync.ListTasksOutput{Tasks: tasks, NextToken: next}, nil
 }
 
@@ -424,7 +551,7 @@ func (f *fakeDataSync) ListTaskExecutions(_ context.Context, in *datasync.ListTa
 			all = append(all, dstypes.TaskExecutionListEntry{TaskExecutionArn: aws.String(arn), Status: dstypes.TaskExecutionStatusLaunching})
 		}
 	}
-	execs, next := page(all, in.NextToken, 1)
+	execs, next := page(all, in.NextToken, f.w.pageOf(in.MaxResults, 1))
 	return &datasync.ListTaskExecutionsOutput{TaskExecutions: execs, NextToken: next}, nil
 }
 

@@ -15,6 +15,7 @@ import (
 type DataSyncAPI interface {
 	CreateLocationS3(context.Context, *datasync.CreateLocationS3Input, ...func(*datasync.Options)) (*datasync.CreateLocationS3Output, error)
 	UpdateLocationS3(context.Context, *datasync.UpdateLocationS3Input, ...func(*datasync.Options)) (*datasync.UpdateLocationS3Output, error)
+	DescribeLocationS3(context.Context, *datasync.DescribeLocationS3Input, ...func(*datasync.Options)) (*datasync.DescribeLocationS3Output, error)
 	DeleteLocation(context.Context, *datasync.DeleteLocationInput, ...func(*datasync.Options)) (*datasync.DeleteLocationOutput, error)
 	CreateTask(context.Context, *datasync.CreateTaskInput, ...func(*datasync.Options)) (*datasync.CreateTaskOutput, error)
 	UpdateTask(context.Context, *datasync.UpdateTaskInput, ...func(*datasync.Options)) (*datasync.UpdateTaskOutput, error)

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/datasync"
+	dstypes "github.com/aws/aws-sdk-go-v2/service/datasync/types"
 )
 
 // logsResourcePolicy keeps the one CloudWatch Logs resource policy that lets DataSync
@@ -48,25 +49,36 @@ func (h *Handler) logsResourcePolicy(ctx context.Context, event cfn.Event) (Resu
 }
 
 // tasksLogUnder reports whether any DataSync task in the client's Region sends its
-// logs to a log group whose name starts with prefix.
+// logs to a log group whose name starts with prefix. No list filter selects tasks by
+// log group, so the tasks are listed (100 a page) and read with DescribeTask, at most
+// readLimit at a time, stopping at the first that logs there. ENHANCED tasks are not
+// read: they log to /aws/datasync itself (the API model's CloudWatchLogGroupArn),
+// which no prefix ending in "/" covers.
 func (h *Handler) tasksLogUnder(ctx context.Context, client DataSyncAPI, prefix string) (bool, error) {
 	var next *string
 	for {
-		page, err := client.ListTasks(ctx, &datasync.ListTasksInput{NextToken: next})
+		page, err := client.ListTasks(ctx, &datasync.ListTasksInput{NextToken: next, MaxResults: aws.Int32(maxPage)})
 		if err != nil {
 			return false, err
 		}
+		var arns []string
 		for _, t := range page.Tasks {
-			out, err := client.DescribeTask(ctx, &datasync.DescribeTaskInput{TaskArn: t.TaskArn})
+			if t.TaskMode != dstypes.TaskModeEnhanced || !strings.HasSuffix(prefix, "/") {
+				arns = append(arns, aws.ToString(t.TaskArn))
+			}
+		}
+		found, err := firstMatch(ctx, arns, func(ctx context.Context, arn string) (bool, error) {
+			out, err := client.DescribeTask(ctx, &datasync.DescribeTaskInput{TaskArn: aws.String(arn)})
 			if err != nil {
 				if isNotFound(err) {
-					continue
+					return false, nil
 				}
 				return false, err
 			}
-			if strings.Contains(aws.ToString(out.CloudWatchLogGroupArn), ":log-group:"+prefix) {
-				return true, nil
-			}
+			return strings.Contains(aws.ToString(out.CloudWatchLogGroupArn), ":log-group:"+prefix), nil
+		})
+		if err != nil || found != "" {
+			return found != "", err
 		}
 		if next = page.NextToken; next == nil {
 			return false, nil

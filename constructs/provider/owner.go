@@ -4,6 +4,7 @@ import (
 	"context"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-lambda-go/cfn"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -69,12 +70,17 @@ func (o owner) tags(name string) []dstypes.TagListEntry {
 	return tags
 }
 
-// owns reports whether the DataSync object arn carries all of o's tags.
+// owns reports whether the DataSync object arn carries all of o's tags. An empty
+// requestID matches any request: the object was made for o's stack and logical ID.
 func (h *Handler) owns(ctx context.Context, client DataSyncAPI, o owner, arn string) (bool, error) {
 	want := map[string]string{TagStackID: o.stackID, TagLogicalID: o.logicalID, TagRequestID: o.requestID}
+	if o.requestID == "" {
+		delete(want, TagRequestID)
+	}
 	var next *string
 	for {
-		page, err := client.ListTagsForResource(ctx, &datasync.ListTagsForResourceInput{ResourceArn: aws.String(arn), NextToken: next})
+		// An object has at most 50 tags: one page of 100 holds them all.
+		page, err := client.ListTagsForResource(ctx, &datasync.ListTagsForResourceInput{ResourceArn: aws.String(arn), NextToken: next, MaxResults: aws.Int32(maxPage)})
 		if err != nil {
 			if isNotFound(err) {
 				return false, nil // deleted since it was listed
@@ -95,15 +101,91 @@ func (h *Handler) owns(ctx context.Context, client DataSyncAPI, o owner, arn str
 	}
 }
 
-// findLocation returns the S3 location that o created on the bucket, or "". The list
-// is narrowed by DataSync's own filter to S3 locations whose URI starts with
-// s3://<bucket>/, so only locations on that bucket have their tags read.
-func (h *Handler) findLocation(ctx context.Context, client DataSyncAPI, o owner, bucketArn string) (string, error) {
+// maxPage is the largest page DataSync's list calls return (MaxResults, 0 to 100 in
+// the datasync-2018-11-09 API model): fewer calls in an account with thousands of
+// locations and tasks.
+const maxPage = 100
+
+// readLimit is how many reads (ListTagsForResource, DescribeTask, DescribeLocationS3)
+// one request has in flight at once: a lookup among a hundred candidates takes the
+// time of a dozen calls, while the request rate stays well inside what DataSync
+// allows one account (throttled calls are retried by the client, see ThrottleRetryer).
+const readLimit = 8
+
+// firstMatch runs check on the items, at most readLimit at a time, and returns the
+// first item in list order that check accepts, or "". It starts no new check once
+// one is accepted or one fails; an error is returned only when no item is accepted.
+func firstMatch(ctx context.Context, items []string, check func(context.Context, string) (bool, error)) (string, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sem := make(chan struct{}, readLimit)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	matchAt, errAt := len(items), len(items)
+	var firstErr error
+	for i, item := range items {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			ok, err := check(ctx, item)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err != nil && i < errAt:
+				errAt, firstErr = i, err
+				cancel()
+			case ok && err == nil && i < matchAt:
+				matchAt = i
+				cancel()
+			}
+		}()
+	}
+	wg.Wait()
+	switch {
+	case matchAt < len(items):
+		return items[matchAt], nil
+	case firstErr != nil:
+		return "", firstErr
+	}
+	// The caller's context ended before every item was checked.
+	return "", context.Cause(ctx)
+}
+
+// locationUriPrefix is the LocationUri filter value for S3 locations on bucket under
+// subdirectory: s3://<bucket>/<subdirectory>, a prefix of the URI DataSync gives a
+// location made with these values (s3://<bucket>/<subdirectory>/). A subdirectory
+// with characters outside both the LocationUri pattern (^(...|s3|...)://[a-zA-Z0-9.:/\-]+$)
+// and the filter value pattern (FilterAttributeValue, at most 255 characters) of the
+// datasync-2018-11-09 API model may appear otherwise in the URI: then only the bucket
+// narrows the list, s3://<bucket>/.
+func locationUriPrefix(bucket, subdirectory string) string {
+	bucketOnly := "s3://" + bucket + "/"
+	v := bucketOnly + strings.Trim(subdirectory, "/")
+	if len(v) > 255 || !uriSafe.MatchString(v) {
+		return bucketOnly
+	}
+	return v
+}
+
+var uriSafe = regexp.MustCompile(`^[a-zA-Z0-9.:/-]*$`)
+
+// findLocation returns the S3 location that o created on the bucket under the
+// subdirectory, or "". DataSync's own filters narrow the list to S3 locations whose
+// URI starts with s3://<bucket>/<subdirectory>, so only those have their tags read.
+func (h *Handler) findLocation(ctx context.Context, client DataSyncAPI, o owner, bucketArn, subdirectory string, also check) (string, error) {
 	bucket := bucketArn[strings.LastIndex(bucketArn, ":")+1:]
-	return h.findOwned(ctx, client, o, func(next *string) ([]string, *string, error) {
-		page, err := client.ListLocations(ctx, &datasync.ListLocationsInput{NextToken: next, Filters: []dstypes.LocationFilter{
+	return h.findOwned(ctx, client, o, also, func(next *string) ([]string, *string, error) {
+		page, err := client.ListLocations(ctx, &datasync.ListLocationsInput{NextToken: next, MaxResults: aws.Int32(maxPage), Filters: []dstypes.LocationFilter{
 			{Name: dstypes.LocationFilterNameLocationType, Operator: dstypes.OperatorEq, Values: []string{"S3"}},
-			{Name: dstypes.LocationFilterNameLocationUri, Operator: dstypes.OperatorBeginsWith, Values: []string{"s3://" + bucket + "/"}},
+			{Name: dstypes.LocationFilterNameLocationUri, Operator: dstypes.OperatorBeginsWith, Values: []string{locationUriPrefix(bucket, subdirectory)}},
 		}})
 		if err != nil {
 			return nil, nil, err
@@ -118,9 +200,9 @@ func (h *Handler) findLocation(ctx context.Context, client DataSyncAPI, o owner,
 
 // findTask returns the task that o created from the source location, or "". The list
 // is narrowed by DataSync's LocationId filter to tasks that use that location.
-func (h *Handler) findTask(ctx context.Context, client DataSyncAPI, o owner, sourceLocationArn string) (string, error) {
-	return h.findOwned(ctx, client, o, func(next *string) ([]string, *string, error) {
-		page, err := client.ListTasks(ctx, &datasync.ListTasksInput{NextToken: next, Filters: []dstypes.TaskFilter{
+func (h *Handler) findTask(ctx context.Context, client DataSyncAPI, o owner, sourceLocationArn string, also check) (string, error) {
+	return h.findOwned(ctx, client, o, also, func(next *string) ([]string, *string, error) {
+		page, err := client.ListTasks(ctx, &datasync.ListTasksInput{NextToken: next, MaxResults: aws.Int32(maxPage), Filters: []dstypes.TaskFilter{
 			{Name: dstypes.TaskFilterNameLocationId, Operator: dstypes.OperatorEq, Values: []string{sourceLocationArn}},
 		}})
 		if err != nil {
@@ -135,9 +217,9 @@ func (h *Handler) findTask(ctx context.Context, client DataSyncAPI, o owner, sou
 }
 
 // findExecution returns the execution of the task that o started, or "".
-func (h *Handler) findExecution(ctx context.Context, client DataSyncAPI, o owner, taskArn string) (string, error) {
-	return h.findOwned(ctx, client, o, func(next *string) ([]string, *string, error) {
-		page, err := client.ListTaskExecutions(ctx, &datasync.ListTaskExecutionsInput{TaskArn: aws.String(taskArn), NextToken: next})
+func (h *Handler) findExecution(ctx context.Context, client DataSyncAPI, o owner, taskArn string, also check) (string, error) {
+	return h.findOwned(ctx, client, o, also, func(next *string) ([]string, *string, error) {
+		page, err := client.ListTaskExecutions(ctx, &datasync.ListTaskExecutionsInput{TaskArn: aws.String(taskArn), NextToken: next, MaxResults: aws.Int32(maxPage)})
 		if err != nil {
 			return nil, nil, err
 		}
@@ -149,22 +231,28 @@ func (h *Handler) findExecution(ctx context.Context, client DataSyncAPI, o owner
 	})
 }
 
-// findOwned returns the first object o owns among those a paged DataSync list call
-// returns (page gives one page's ARNs and the next token), or "".
-func (h *Handler) findOwned(ctx context.Context, client DataSyncAPI, o owner, page func(next *string) ([]string, *string, error)) (string, error) {
+// check is a further condition on a candidate object of a lookup; nil accepts all.
+type check func(ctx context.Context, arn string) (bool, error)
+
+// findOwned returns the first object o owns (and also accepts) among those a paged
+// DataSync list call returns (page gives one page's ARNs and the next token), or "".
+// The candidates of one page are checked concurrently (firstMatch).
+func (h *Handler) findOwned(ctx context.Context, client DataSyncAPI, o owner, also check, page func(next *string) ([]string, *string, error)) (string, error) {
 	var next *string
 	for {
 		arns, token, err := page(next)
 		if err != nil {
 			return "", err
 		}
-		for _, arn := range arns {
-			switch ok, err := h.owns(ctx, client, o, arn); {
-			case err != nil:
-				return "", err
-			case ok:
-				return arn, nil
+		found, err := firstMatch(ctx, arns, func(ctx context.Context, arn string) (bool, error) {
+			ok, err := h.owns(ctx, client, o, arn)
+			if err != nil || !ok || also == nil {
+				return ok, err
 			}
+			return also(ctx, arn)
+		})
+		if err != nil || found != "" {
+			return found, err
 		}
 		if next = token; next == nil {
 			return "", nil

@@ -3,7 +3,10 @@ package provider
 // Replaces reports whether updating a resource of resourceType from the old to the
 // new properties makes the provider create a new object under a new physical ID
 // (CloudFormation then deletes the old object in the update's cleanup phase) rather
-// than change the object in place. The handlers decide by the same methods.
+// than change the object in place, for an object that has the old properties. The
+// handlers decide against the object itself (see locationToKeep): a rollback's
+// Update, whose old properties are the failed ones, keeps or takes back the object
+// that has the requested bucket, Region, locations and task mode.
 func Replaces(resourceType string, old, cur map[string]any) bool {
 	switch resourceType {
 	case TypeS3Location:

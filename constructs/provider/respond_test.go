@@ -69,7 +69,10 @@ func TestFunctionAnswersFailureWithAWSErrorText(t *testing.T) {
 	w := newWorld()
 	w.fail["UpdateLocationS3"] = []error{invalidRequest("Invalid storage class for this bucket")}
 	f := &Function{Handler: w.handler(), Margin: time.Second}
-	e := event(cfn.RequestUpdate, TypeS3Location, "arn:aws:datasync:us-west-2:111111111111:location/loc-00000000000000001", dstLocation(), dstLocation())
+	arn := mustHandle(t, w.handler(), event(cfn.RequestCreate, TypeS3Location, "", dstLocation(), nil)).PhysicalID
+	p := dstLocation()
+	p.S3StorageClass = "GLACIER_IR"
+	e := event(cfn.RequestUpdate, TypeS3Location, arn, p, dstLocation())
 	e.ResponseURL = cf.URL
 
 	_ = f.Invoke(context.Background(), e)

@@ -7,6 +7,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/smithy-go"
 )
 
@@ -36,6 +39,25 @@ func (b Backoff) sleep(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// ThrottleRetryer is the retryer of the provider's AWS clients. An account with
+// thousands of tasks, or many stacks deploying at once, meets DataSync's request
+// rate limits (ThrottlingException); the SDK's default gives up after 3 attempts and
+// once its retry quota (a token bucket shared by the client) is spent. This retryer
+// is the SDK's adaptive mode (retry.NewAdaptiveMode: exponential backoff with jitter
+// capped at maxBackoff, and a client-side send rate that drops while throttled) with
+// no attempt cap (retry.AddWithMaxAttempts with 0: no limit) and no retry quota
+// (ratelimit.None), so a call is retried for as long as its context allows: the
+// Lambda deadline less Function.Margin, after which the provider still answers.
+func ThrottleRetryer(maxBackoff time.Duration) aws.Retryer {
+	adaptive := retry.NewAdaptiveMode(func(o *retry.AdaptiveModeOptions) {
+		o.StandardOptions = append(o.StandardOptions, func(s *retry.StandardOptions) {
+			s.MaxBackoff = maxBackoff
+			s.RateLimiter = ratelimit.None
+		})
+	})
+	return retry.AddWithMaxAttempts(adaptive, 0)
 }
 
 // errBudget ends a backoff loop whose budget is spent.

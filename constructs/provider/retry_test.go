@@ -2,11 +2,20 @@ package provider
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/cfn"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/datasync"
 	dstypes "github.com/aws/aws-sdk-go-v2/service/datasync/types"
 )
 
@@ -66,5 +75,64 @@ func TestWhatIsRetried(t *testing.T) {
 				t.Errorf("the reason lacks the AWS text:\n%v", err)
 			}
 		})
+	}
+}
+
+// throttlingDataSync is a DataSync endpoint (JSON 1.1 protocol) that answers
+// ThrottlingException to the first throttles requests and an empty task list after.
+func throttlingDataSync(t *testing.T, throttles int) (url string, requests *atomic.Int64) {
+	requests = &atomic.Int64{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := requests.Add(1)
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		if throttles < 0 || n <= int64(throttles) {
+			w.Header().Set("X-Amzn-ErrorType", "ThrottlingException")
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprint(w, `{"__type":"ThrottlingException","message":"Rate exceeded"}`)
+			return
+		}
+		fmt.Fprint(w, `{"Tasks":[]}`)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL, requests
+}
+
+func dataSyncClient(url string, retryer aws.Retryer) *datasync.Client {
+	return datasync.New(datasync.Options{
+		Region: "us-west-2", BaseEndpoint: aws.String(url), Retryer: retryer,
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
+	})
+}
+
+// TestThrottlingIsRetriedUntilTheDeadline drives a real SDK client against an
+// endpoint that throttles: the SDK's default gives up after 3 attempts, the
+// provider's retryer keeps trying while the context lasts.
+func TestThrottlingIsRetriedUntilTheDeadline(t *testing.T) {
+	url, requests := throttlingDataSync(t, 12)
+	if _, err := dataSyncClient(url, retry.NewStandard(func(o *retry.StandardOptions) { o.MaxBackoff = time.Millisecond })).
+		ListTasks(context.Background(), &datasync.ListTasksInput{}); err == nil || requests.Load() != 3 {
+		t.Fatalf("the SDK default: %d requests, err %v; want 3 and a throttling error", requests.Load(), err)
+	}
+
+	// Adaptive mode lowers the send rate after each throttle (to about one request
+	// in 2 s at first): three throttles take some seconds.
+	url, requests = throttlingDataSync(t, 3)
+	start := time.Now()
+	if _, err := dataSyncClient(url, ThrottleRetryer(5*time.Millisecond)).ListTasks(context.Background(), &datasync.ListTasksInput{}); err != nil {
+		t.Fatalf("after 3 throttles: %v", err)
+	}
+	if got := requests.Load(); got != 4 {
+		t.Errorf("%d requests, want 4 (3 throttled, then the answer)", got)
+	}
+	t.Logf("3 throttles, then the answer, in %s", time.Since(start).Round(time.Millisecond))
+
+	// Throttled without end: the context's deadline ends the retries.
+	url, requests = throttlingDataSync(t, -1)
+	ctx, cancel := context.WithTimeout(context.Background(), 2500*time.Millisecond)
+	defer cancel()
+	start = time.Now()
+	_, err := dataSyncClient(url, ThrottleRetryer(5*time.Millisecond)).ListTasks(ctx, &datasync.ListTasksInput{})
+	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 5*time.Second || requests.Load() < 2 {
+		t.Errorf("endless throttling: %d requests in %s, err %v; want retries ended by the deadline", requests.Load(), time.Since(start), err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/datasync"
@@ -18,7 +19,9 @@ import (
 )
 
 func main() {
-	cfg, err := config.LoadDefaultConfig(context.Background())
+	// Throttling is retried until the deadline, waiting at most 20 s between attempts.
+	cfg, err := config.LoadDefaultConfig(context.Background(),
+		config.WithRetryer(func() aws.Retryer { return provider.ThrottleRetryer(20 * time.Second) }))
 	if err != nil {
 		log.Fatalf("loading AWS configuration: %v", err)
 	}
