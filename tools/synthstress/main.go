@@ -17,7 +17,8 @@
 //	baseline       the -baseline checkout's app
 //
 // Every run gets its own process group. A run is hung when it has not ended -watchdog
-// after it started; it is then killed (with its group). After each run the tool
+// after writing manifest.json (or -stuck after starting without writing it); it is
+// then killed (with its group). After each run the tool
 // counts processes left in the group (left behind), and notes the runs in which the
 // app had to end its jsii child itself (its stderr says so). Per variant it prints
 // the runs, hangs, child endings, processes left behind, and the median and worst
@@ -72,7 +73,8 @@ func main() {
 		return nil
 	})
 	configFile := flag.String("config", "", "config file (-c config=); default: the embedded example")
-	watchdog := flag.Duration("watchdog", 60*time.Second, "a run that has not ended this long after it started is hung")
+	watchdog := flag.Duration("watchdog", 30*time.Second, "a run that has not ended this long after it wrote manifest.json is hung")
+	stuck := flag.Duration("stuck", 10*time.Minute, "a run that has not written manifest.json this long after it started is hung too")
 	burn := flag.Int("burn", 0, "goroutines that keep CPUs busy meanwhile, to add load")
 	flag.Parse()
 
@@ -119,7 +121,8 @@ func main() {
 		}()
 	}
 	fmt.Printf("machine: %d CPUs, %s; load average at start: %s\n", runtime.NumCPU(), runtime.GOOS, measure.LoadAvg())
-	fmt.Printf("%d run(s) per variant, %d at once, watchdog %s, %d burning goroutine(s)\n", *runs, *parallel, *watchdog, *burn)
+	fmt.Printf("%d run(s) per variant, %d at once, hung: alive %s after writing manifest.json (or %s without it), %d burning goroutine(s)\n",
+		*runs, *parallel, *watchdog, *stuck, *burn)
 
 	// Each variant synthesizes into -parallel output directories, reused from run to
 	// run, as repeated `cdk synth`s into one cdk.out (the staged provider bundle is
@@ -145,7 +148,7 @@ func main() {
 			go func(n int) {
 				defer func() { <-sem; wg.Done() }()
 				out := <-dirs[j]
-				r := synth(v, out, context, node, *watchdog)
+				r := synth(v, out, context, node, *watchdog, *stuck)
 				dirs[j] <- out
 				mu.Lock()
 				results[j] = append(results[j], r)
@@ -195,8 +198,9 @@ func table(variants []*variant, results [][]result) {
 	}
 }
 
-// synth runs one synth of v into out.
-func synth(v *variant, out, context, node string, watchdog time.Duration) result {
+// synth runs one synth of v into out. It is hung when it has not ended watchdog
+// after writing manifest.json, or stuck after starting.
+func synth(v *variant, out, context, node string, watchdog, stuck time.Duration) result {
 	cmd := exec.Command(v.bin)
 	cmd.Dir = v.dir
 	cmd.Env = append(os.Environ(), "CDK_OUTDIR="+out, "CDK_CONTEXT_JSON="+context, "CDK_VALIDATION=false",
@@ -214,13 +218,24 @@ func synth(v *variant, out, context, node string, watchdog time.Duration) result
 	go func() { waited <- cmd.Wait() }()
 	var r result
 	var err error
-	select {
-	case err = <-waited:
-	case <-time.After(watchdog):
-		r.hung = true
-		fmt.Printf("  hung: %s\n", describeGroup(pgid))
-		syscall.Kill(-pgid, syscall.SIGKILL)
-		err = <-waited
+	tick := time.NewTicker(250 * time.Millisecond)
+	defer tick.Stop()
+wait:
+	for {
+		select {
+		case err = <-waited:
+			break wait
+		case now := <-tick.C:
+			fi, statErr := os.Stat(filepath.Join(out, "manifest.json"))
+			written := statErr == nil && fi.ModTime().After(start)
+			if (written && now.Sub(fi.ModTime()) > watchdog) || (!written && now.Sub(start) > stuck) {
+				r.hung = true
+				fmt.Printf("  hung (manifest.json written: %t): %s\n", written, describeGroup(pgid))
+				syscall.Kill(-pgid, syscall.SIGKILL)
+				err = <-waited
+				break wait
+			}
+		}
 	}
 	end := time.Now()
 	r.seconds = end.Sub(start).Seconds()
