@@ -10,19 +10,23 @@
 // comes; every thread sits in a futex wait). The app then waits forever after the
 // cloud assembly is complete, and `cdk synth`, `make test` and CI wait with it.
 //
-// Two measures, both used by the app (app/main.go):
+// Two measures (app/main.go uses both):
 //
-//   - Prepare makes the jsii child run with NodeFlags, V8's --single-threaded: V8
-//     posts no background tasks at all (no concurrent compile jobs, no concurrent
-//     GC), so there is no worker that can wait for the main thread at exit. V8 flags
-//     are not allowed in NODE_OPTIONS, so Prepare points JSII_NODE (the Node.js
-//     executable jsii-runtime-go starts) at a two-line launcher script that runs the
-//     node on PATH with the flags; jsii-runtime.js passes its own flags
-//     (process.execArgv) on to the kernel.
 //   - Close bounds jsii.Close(): when the child has not ended within the grace
 //     period, it kills the jsii processes among this process's descendants (and
 //     theirs), so the app ends and leaves no process behind. Synthesis is complete
 //     by then (app.Synth() returned), so nothing is lost.
+//   - Prepare can make the jsii child run with node flags, e.g. SingleThreaded, V8's
+//     --single-threaded: V8 then posts no background tasks at all (no concurrent
+//     compile jobs, no concurrent GC), so no worker can wait for the main thread at
+//     exit. V8 flags are not allowed in NODE_OPTIONS, so Prepare points JSII_NODE
+//     (the Node.js executable jsii-runtime-go starts) at a two-line launcher script
+//     that runs the node on PATH with the flags; jsii-runtime.js passes its own flags
+//     (process.execArgv) on to the kernel. Off by default (NodeFlags is empty):
+//     measured, --single-threaded costs 0.2 to 0.6 s per synth on an idle-ish
+//     machine and more under load, while the hang it prevents is rare and Close
+//     bounds it at a few seconds (docs/synth-exit.md). DATASYNC_JSII_NODE_FLAGS
+//     turns it on.
 package jsiichild
 
 import (
@@ -40,12 +44,16 @@ import (
 	"github.com/aws/jsii-runtime-go"
 )
 
-// NodeFlags are the flags the jsii Node.js processes run with, unless
-// FlagsVariable is set.
-var NodeFlags = []string{"--single-threaded"}
+// SingleThreaded is V8's flag that removes the exit race (see the package comment).
+const SingleThreaded = "--single-threaded"
 
-// FlagsVariable, when set, replaces NodeFlags (split at spaces); set and empty, the
-// jsii child runs as jsii-runtime-go starts it, without a launcher.
+// NodeFlags are the flags the jsii Node.js processes run with, unless
+// FlagsVariable is set: none (see the package comment for why).
+var NodeFlags []string
+
+// FlagsVariable, when set, replaces NodeFlags (split at spaces), e.g.
+// DATASYNC_JSII_NODE_FLAGS=--single-threaded; set and empty, the jsii child runs as
+// jsii-runtime-go starts it, without a launcher.
 const FlagsVariable = "DATASYNC_JSII_NODE_FLAGS"
 
 // flags are the flags Prepare gives the jsii child.
@@ -61,8 +69,8 @@ func flags() []string {
 // (bin/jsii-runtime.js, lib/program.js).
 const Marker = "jsii-runtime"
 
-// Prepare sets JSII_NODE to a launcher that runs the node on PATH with NodeFlags
-// (or the flags of FlagsVariable). Call it first in main, before any CDK call. It
+// Prepare sets JSII_NODE to a launcher that runs the node on PATH with the flags of
+// FlagsVariable (or NodeFlags). Call it first in main, before any CDK call. It
 // changes nothing when there are no flags, when JSII_NODE or JSII_RUNTIME is already
 // set (the user chose the runtime), on Windows (no shell
 // launcher), when no node is on PATH (jsii-runtime-go then reports that), or when

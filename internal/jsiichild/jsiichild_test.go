@@ -104,9 +104,10 @@ func alive(pid int) bool {
 	return slices.ContainsFunc(procs, func(p Process) bool { return p.PID == pid && !p.Zombie })
 }
 
-// TestPrepareWritesALauncherWithTheFlags: JSII_NODE names a script that runs the node
-// on PATH with the flags (NodeFlags, or DATASYNC_JSII_NODE_FLAGS); with the variable
-// set and empty, or JSII_NODE set by the user, nothing changes.
+// TestPrepareWritesALauncherWithTheFlags: with DATASYNC_JSII_NODE_FLAGS, JSII_NODE
+// names a script that runs the node on PATH with those flags; without flags (the
+// default, or the variable set and empty), or with JSII_NODE set by the user,
+// nothing changes.
 func TestPrepareWritesALauncherWithTheFlags(t *testing.T) {
 	node, err := exec.LookPath("node")
 	if err != nil {
@@ -115,10 +116,11 @@ func TestPrepareWritesALauncherWithTheFlags(t *testing.T) {
 	for _, c := range []struct {
 		flags, jsiiNode, want string
 	}{
-		{"unset", "", "--single-threaded"},
+		{"unset", "", ""}, // NodeFlags: none
+		{"--single-threaded", "", "--single-threaded"},
 		{"--no-maglev --stack-size=2000", "", "--no-maglev --stack-size=2000"},
 		{"", "", ""},
-		{"unset", "/opt/node/bin/node", ""},
+		{"--single-threaded", "/opt/node/bin/node", ""},
 	} {
 		if c.flags == "unset" {
 			os.Unsetenv(FlagsVariable)

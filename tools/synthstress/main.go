@@ -3,7 +3,7 @@
 // (nodejs/node#54918; see internal/jsiichild). Not part of `make test`: a run of a few
 // hundred synths takes many minutes.
 //
-//	go run ./tools/synthstress -runs 300 -parallel 3 -variant plain=
+//	go run ./tools/synthstress -runs 300 -parallel 3 -variant single=--single-threaded
 //	go run ./tools/synthstress -runs 300 -baseline ../main      (that checkout's app too)
 //
 // It builds the app (`go build ./app`) of this checkout and, with -baseline, of another,
@@ -11,9 +11,9 @@
 // CDK_CONTEXT_JSON) in rounds that alternate between the variants, so that all see
 // the same load:
 //
-//	this           the app as built: its jsii child with jsiichild.NodeFlags, ended 3 s after synthesis
+//	this           the app as built: its jsii child ended 3 s after synthesis if it has not exited
 //	NAME           with -variant NAME=FLAGS: the same app, its jsii child with those node flags
-//	               (DATASYNC_JSII_NODE_FLAGS); -variant plain= runs it with none
+//	               (DATASYNC_JSII_NODE_FLAGS); -variant plain= runs it with none explicitly
 //	baseline       the -baseline checkout's app
 //
 // Every run gets its own process group. A run is hung when it has not ended -watchdog
