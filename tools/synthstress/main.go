@@ -76,6 +76,8 @@ func main() {
 	watchdog := flag.Duration("watchdog", 30*time.Second, "a run that has not ended this long after it wrote manifest.json is hung")
 	stuck := flag.Duration("stuck", 10*time.Minute, "a run that has not written manifest.json this long after it started is hung too")
 	burn := flag.Int("burn", 0, "goroutines that keep CPUs busy meanwhile, to add load")
+	inject := flag.Bool("inject-exit-hang", false, "make every jsii Node.js process block forever in an exit handler (NODE_OPTIONS=--require), "+
+		"to see what each variant does with a child that never exits")
 	flag.Parse()
 
 	tmp, err := os.MkdirTemp("", "synthstress")
@@ -107,6 +109,13 @@ func main() {
 		check(cmd.Run())
 		built[v.dir] = v.bin
 	}
+	if *inject {
+		hang := filepath.Join(tmp, "hang-at-exit.js")
+		check(os.WriteFile(hang, []byte("process.on('exit', () => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0));\n"), 0o644))
+		for _, v := range variants {
+			v.env = append(v.env, "NODE_OPTIONS=--max-old-space-size=4069 --require "+hang)
+		}
+	}
 	context := "{}"
 	if *configFile != "" {
 		path, err := filepath.Abs(*configFile)
@@ -121,8 +130,8 @@ func main() {
 		}()
 	}
 	fmt.Printf("machine: %d CPUs, %s; load average at start: %s\n", runtime.NumCPU(), runtime.GOOS, measure.LoadAvg())
-	fmt.Printf("%d run(s) per variant, %d at once, hung: alive %s after writing manifest.json (or %s without it), %d burning goroutine(s)\n",
-		*runs, *parallel, *watchdog, *stuck, *burn)
+	fmt.Printf("%d run(s) per variant, %d at once, hung: alive %s after writing manifest.json (or %s without it), %d burning goroutine(s), exit hang injected: %t\n",
+		*runs, *parallel, *watchdog, *stuck, *burn, *inject)
 
 	// Each variant synthesizes into -parallel output directories, reused from run to
 	// run, as repeated `cdk synth`s into one cdk.out (the staged provider bundle is
