@@ -15,7 +15,7 @@ PROFILE_TEMPLATE ?=
 # template." when there are several stacks; the app prints which stacks it made.
 QUIET_CLI := 2>&1 | { grep -v '^Supply a stack id' || true; }
 
-.PHONY: synth test deps check-tools build-note bench snapshots plan plan-destroy clean
+.PHONY: synth test deps check-tools build-note bench bench-verify snapshots plan plan-destroy clean
 
 synth: deps build-note
 	npx cdk synth --quiet $(CDK_CONFIG) --output $(OUT) $(QUIET_CLI)
@@ -50,6 +50,14 @@ check-tools:
 BENCH_FLAGS ?=
 bench: deps
 	go run ./tools/bench $(BENCH_FLAGS)
+
+# Seconds, requests, objects per second and peak RSS of `transfers verify` against a
+# local S3 server serving a synthetic key space (nothing stored), beside a plain
+# sequential ListObjectsV2 walk of both sides with the same delay and with none.
+# BENCH_VERIFY_FLAGS passes flags, e.g. BENCH_VERIFY_FLAGS='-objects 100000 -layouts flat'.
+BENCH_VERIFY_FLAGS ?=
+bench-verify: check-tools
+	go run ./tools/benchverify $(BENCH_VERIFY_FLAGS)
 
 # Prints the steps and commands that deploy a config, one account and Region per
 # command (make plan CONFIG=transfers.yaml; without CONFIG: the example); with

@@ -51,6 +51,7 @@ func checkAssembly(dir string) ([]string, error) {
 				problems = append(problems, pipelineProblems(stack, r.Properties)...)
 			}
 		}
+		problems = append(problems, iamProblems(stack, tm.Resources)...)
 	})
 	if err != nil {
 		return nil, err

@@ -17,9 +17,11 @@ import (
 	"github.com/s3transfer/cdk-datasync/constructs/transfer"
 )
 
-// The ten S3 actions of the tutorial's destination bucket policy.
+// The twelve S3 actions of DataSync's current "Required permissions" for a destination
+// location (the tutorial's earlier revision had ten, without the two version actions).
 var tutorialActions = []string{
 	"s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetBucketLocation", "s3:GetObject", "s3:GetObjectTagging",
+	"s3:GetObjectVersion", "s3:GetObjectVersionTagging",
 	"s3:ListBucket", "s3:ListBucketMultipartUploads", "s3:ListMultipartUploadParts", "s3:PutObject", "s3:PutObjectTagging",
 }
 
@@ -73,12 +75,12 @@ func TestExistingBucketGetsOwnershipAndMergedStatementsNeverABucketPolicy(t *tes
 	if bucket == nil || objects == nil || len(stmts) != 2 {
 		t.Fatalf("statements = %v", stmts)
 	}
-	// Together the tutorial's ten actions: bucket-level on the bucket, object-level
+	// Together the twelve destination actions: bucket-level on the bucket, object-level
 	// on the transfer's prefix only.
 	actions := append(strs(bucket["Action"]), strs(objects["Action"])...)
 	sort.Strings(actions)
 	if strings.Join(actions, " ") != strings.Join(tutorialActions, " ") {
-		t.Errorf("actions = %v, want the tutorial's ten", actions)
+		t.Errorf("actions = %v, want DataSync's twelve", actions)
 	}
 	if got := strs(bucket["Resource"]); len(got) != 1 || got[0] != "arn:aws:s3:::acme-media-dst" {
 		t.Errorf("bucket-level resources = %v", got)
@@ -262,7 +264,7 @@ func TestTransfersThatDisagreeAboutABucketAreRejectedNamingBoth(t *testing.T) {
 	b.Name, b.Destination.CreateBucket = "media-archive-2", true
 	app := newApp(t, false)
 	msg := expectPanic(t, func() { transfer.NewStacks(app, []spec.Transfer{a, b}) })
-	if !strings.Contains(msg, `transfers[1].destination.createBucket: true disagrees with transfers[0] ("media-archive")`) {
+	if !strings.Contains(msg, `transfers[1] ("media-archive-2").destination.createBucket: true disagrees with transfers[0] ("media-archive")`) {
 		t.Errorf("panic = %s", msg)
 	}
 	msg = expectPanic(t, func() {
@@ -273,13 +275,19 @@ func TestTransfersThatDisagreeAboutABucketAreRejectedNamingBoth(t *testing.T) {
 	}
 }
 
-func TestEmbeddedOwnedBucketGetsACLsDisabledAndStatements(t *testing.T) {
-	tr := crossRegion()
+// stackWithOwnedBucket is a stack of the destination account that defines the
+// bucket acme-media-dst itself.
+func stackWithOwnedBucket(t *testing.T) (awscdk.Stack, awss3.Bucket) {
 	app := newApp(t, false)
 	stack := awscdk.NewStack(app, jsii.String("Existing"), &awscdk.StackProps{
 		Env: &awscdk.Environment{Account: jsii.String("222222222222"), Region: jsii.String("us-west-2")},
 	})
-	bucket := awss3.NewBucket(stack, jsii.String("Data"), &awss3.BucketProps{BucketName: jsii.String("acme-media-dst")})
+	return stack, awss3.NewBucket(stack, jsii.String("Data"), &awss3.BucketProps{BucketName: jsii.String("acme-media-dst")})
+}
+
+func TestEmbeddedOwnedBucketGetsACLsDisabledAndStatements(t *testing.T) {
+	tr := crossRegion()
+	stack, bucket := stackWithOwnedBucket(t)
 	transfer.NewDestinationAccess(stack, "MediaArchive", &transfer.DestinationAccessProps{Transfer: &tr, Bucket: bucket})
 	tm := toJSON(stack)
 
@@ -319,6 +327,41 @@ func TestEmbeddedBucketKnownOnlyByName(t *testing.T) {
 	tm := toJSON(stack)
 	if len(tm.resources("Custom::S3BucketPolicyStatements")) != 1 || len(tm.resources("AWS::S3::BucketPolicy")) != 0 {
 		t.Error("an imported bucket's policy must be merged by the provider")
+	}
+}
+
+func TestRemoveDeletedPrincipalsReachesTheProvider(t *testing.T) {
+	tr := crossRegion()
+	_, tm := destinationStack(t, tr)
+	if v, set := tm.one(t, "Custom::S3BucketPolicyStatements")["RemoveDeletedPrincipals"]; set {
+		t.Errorf("RemoveDeletedPrincipals = %v by default, want it absent (templates of existing users unchanged)", v)
+	}
+	tr.Destination.RemoveDeletedPrincipals = true
+	_, tm = destinationStack(t, tr)
+	if v := tm.one(t, "Custom::S3BucketPolicyStatements")["RemoveDeletedPrincipals"]; v != "true" {
+		t.Errorf("RemoveDeletedPrincipals = %v, want \"true\"", v)
+	}
+
+	// The construct's own prop, for a bucket known only by name.
+	app := newApp(t, false)
+	stack := awscdk.NewStack(app, jsii.String("Existing"), nil)
+	plain := crossRegion()
+	transfer.NewDestinationAccess(stack, "MediaArchive", &transfer.DestinationAccessProps{Transfer: &plain, RemoveDeletedPrincipals: true,
+		Bucket: awss3.Bucket_FromBucketName(stack, jsii.String("Data"), jsii.String("acme-media-dst"))})
+	if v := toJSON(stack).one(t, "Custom::S3BucketPolicyStatements")["RemoveDeletedPrincipals"]; v != "true" {
+		t.Errorf("DestinationAccessProps.RemoveDeletedPrincipals: property = %v", v)
+	}
+}
+
+func TestRemoveDeletedPrincipalsRejectedForABucketTheAppDefines(t *testing.T) {
+	tr := crossRegion()
+	stack, bucket := stackWithOwnedBucket(t)
+	msg := expectPanic(t, func() {
+		transfer.NewDestinationAccess(stack, "MediaArchive", &transfer.DestinationAccessProps{Transfer: &tr, Bucket: bucket, RemoveDeletedPrincipals: true})
+	})
+	if !strings.Contains(msg, "RemoveDeletedPrincipals (destination.removeDeletedPrincipals): true applies only to a bucket the app does not define") ||
+		!strings.Contains(msg, `"acme-media-dst"`) {
+		t.Errorf("panic = %s", msg)
 	}
 }
 

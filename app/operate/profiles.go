@@ -10,11 +10,22 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 )
 
-// profileNotFound explains a profile that is in neither shared file. The SDK's
-// SharedConfigProfileNotExistError names the profile but not the files (its Filename
-// is left empty), so the files are named here: the SDK's defaults, or
-// AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE, with the profiles they hold.
+// profileNotFound explains a profile that is in neither shared file, when one chain
+// of credentials serves every call.
 func profileNotFound(profile string) error {
+	what, exists := missingProfile(profile)
+	const unset = "or leave --profile and AWS_PROFILE unset to use the environment's credentials"
+	if !exists {
+		return fmt.Errorf("AWS %s. Create the profile (aws configure --profile %s, or aws configure sso), %s", what, profile, unset)
+	}
+	return fmt.Errorf("AWS %s: name one of them, %s", what, unset)
+}
+
+// missingProfile says where a profile was looked for, and whether those files exist.
+// The SDK's SharedConfigProfileNotExistError names the profile but not the files (its
+// Filename is left empty), so the files are named here: the SDK's defaults, or
+// AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE, with the profiles they hold.
+func missingProfile(profile string) (what string, exists bool) {
 	files := []string{config.DefaultSharedConfigFilename(), config.DefaultSharedCredentialsFilename()}
 	if f := os.Getenv("AWS_CONFIG_FILE"); f != "" {
 		files[0] = f
@@ -35,10 +46,9 @@ func profileNotFound(profile string) error {
 			}
 		}
 	}
-	const unset = "or leave --profile and AWS_PROFILE unset to use the environment's credentials"
 	if len(existing) == 0 {
-		return fmt.Errorf("AWS profile %q is not configured: neither %s nor %s exists (AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE name other files). "+
-			"Create the profile (aws configure --profile %s, or aws configure sso), %s", profile, files[0], files[1], profile, unset)
+		return fmt.Sprintf("profile %q is not configured: neither %s nor %s exists (AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE name other files)",
+			profile, files[0], files[1]), false
 	}
 	there := "it has no profiles"
 	if len(existing) == 2 {
@@ -48,7 +58,7 @@ func profileNotFound(profile string) error {
 		slices.Sort(profiles)
 		there = "profiles there: " + strings.Join(profiles, ", ")
 	}
-	return fmt.Errorf("AWS profile %q is not in %s (%s): name one of them, %s", profile, strings.Join(existing, " or "), there, unset)
+	return fmt.Sprintf("profile %q is not in %s (%s)", profile, strings.Join(existing, " or "), there), true
 }
 
 // profilesIn lists the profiles of a shared config file ([profile NAME] and

@@ -54,6 +54,11 @@ type world struct {
 	// onGetPolicy runs after each GetBucketPolicy, outside the lock.
 	onGetPolicy func(bucket string)
 	sleeps      []time.Duration
+	// staleReads is how many GetBucketPolicy calls after each write of a bucket's
+	// policy still return the policy from before it (S3's bucket configurations are
+	// eventually consistent).
+	staleReads int
+	stale      map[string]*staleView // bucket -> what reads show for now
 	// pageSize, when set, is the page size of list calls that give no MaxResults
 	// (a call's MaxResults, at most 100, wins); 0 keeps the small pages (one entry,
 	// two tags) that exercise pagination.
@@ -63,6 +68,39 @@ type world struct {
 	// the reads under way at once.
 	latency               time.Duration
 	inFlight, maxInFlight atomic.Int64
+}
+
+// staleView is a bucket policy as reads show it while a write is not visible yet.
+type staleView struct {
+	policy string
+	exists bool
+	reads  int // reads left that show it
+}
+
+// wrotePolicy records a write of bucket's policy for stale reads. The caller holds w.mu.
+func (w *world) wrotePolicy(bucket string) {
+	if w.staleReads == 0 {
+		return
+	}
+	if w.stale == nil {
+		w.stale = map[string]*staleView{}
+	}
+	if v := w.stale[bucket]; v != nil && v.reads > 0 {
+		v.reads = w.staleReads // still showing an older state: it stays longer
+		return
+	}
+	p, ok := w.policies[bucket]
+	w.stale[bucket] = &staleView{policy: p, exists: ok, reads: w.staleReads}
+}
+
+// deletePrincipal deletes an IAM role or user that bucket policies name by ARN: S3
+// shows it as its unique ID from then on, as it does for a deleted principal.
+func (w *world) deletePrincipal(arn, uniqueID string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for b, p := range w.policies {
+		w.policies[b] = strings.ReplaceAll(p, `"`+arn+`"`, `"`+uniqueID+`"`)
+	}
 }
 
 // read models a read's round trip: it counts the reads in flight and waits latency.
@@ -623,10 +661,46 @@ func (f *fakeS3) GetBucketPolicy(_ context.Context, in *s3.GetBucketPolicyInput,
 		return nil, err
 	}
 	p, ok := f.w.policies[aws.ToString(in.Bucket)]
+	if v := f.w.stale[aws.ToString(in.Bucket)]; v != nil && v.reads > 0 {
+		v.reads--
+		p, ok = v.policy, v.exists
+	}
 	if !ok {
 		return nil, apiError("NoSuchBucketPolicy", "The bucket policy does not exist")
 	}
 	return &s3.GetBucketPolicyOutput{Policy: aws.String(p)}, nil
+}
+
+// invalidPrincipals lists the AWS principals of a policy that S3 would not accept:
+// anything but "*", an account ID or an ARN, as a deleted role's or user's unique ID
+// that S3 shows in its place.
+func invalidPrincipals(policy string) []string {
+	var doc struct{ Statement []map[string]json.RawMessage }
+	if json.Unmarshal([]byte(policy), &doc) != nil {
+		var one struct{ Statement map[string]json.RawMessage }
+		_ = json.Unmarshal([]byte(policy), &one)
+		doc.Statement = []map[string]json.RawMessage{one.Statement}
+	}
+	var bad []string
+	for _, st := range doc.Statement {
+		for _, key := range []string{"Principal", "NotPrincipal"} {
+			var p struct{ AWS any }
+			if json.Unmarshal(st[key], &p) != nil {
+				continue
+			}
+			values, _ := p.AWS.([]any)
+			if s, ok := p.AWS.(string); ok {
+				values = []any{s}
+			}
+			for _, v := range values {
+				s, _ := v.(string)
+				if s != "*" && !strings.HasPrefix(s, "arn:") && !regexp.MustCompile(`^[0-9]{12}$`).MatchString(s) {
+					bad = append(bad, s)
+				}
+			}
+		}
+	}
+	return bad
 }
 
 // s3Stored is a policy as S3 gives it back: reformatted, with account IDs in
@@ -678,6 +752,11 @@ func (f *fakeS3) PutBucketPolicy(_ context.Context, in *s3.PutBucketPolicyInput,
 		f.w.mu.Unlock()
 		return nil, apiError("MalformedPolicy", "Policy exceeds the maximum allowed document size.")
 	}
+	if len(invalidPrincipals(aws.ToString(in.Policy))) > 0 {
+		f.w.mu.Unlock()
+		return nil, apiError("MalformedPolicy", "Invalid principal in policy")
+	}
+	f.w.wrotePolicy(aws.ToString(in.Bucket))
 	f.w.policies[aws.ToString(in.Bucket)] = s3Stored(aws.ToString(in.Policy))
 	f.w.mu.Unlock()
 	if f.w.onPutPolicy != nil {
@@ -692,6 +771,7 @@ func (f *fakeS3) DeleteBucketPolicy(_ context.Context, in *s3.DeleteBucketPolicy
 	if err := f.w.call("DeleteBucketPolicy", in); err != nil {
 		return nil, err
 	}
+	f.w.wrotePolicy(aws.ToString(in.Bucket))
 	delete(f.w.policies, aws.ToString(in.Bucket))
 	return &s3.DeleteBucketPolicyOutput{}, nil
 }

@@ -52,17 +52,25 @@ type Handler struct {
 	Logs     func(region string) LogsAPI
 	// Retry governs retries of IAM-propagation errors.
 	Retry Backoff
-	// PolicySettle is how long to wait after writing a bucket policy before reading
-	// it back to confirm that the write held: ours there, every other statement
+	// PolicySettle is how long to wait after writing a bucket policy before the first
+	// read back that confirms that the write held: ours there, every other statement
 	// unchanged. It must be longer than a concurrent writer's read-to-write window
-	// (milliseconds), so that its write has landed when we check.
+	// (milliseconds), so that its write has landed when we check. Reads that still
+	// show the policy from before the write go on, paced by PolicyReadBack.
 	PolicySettle time.Duration
+	// PolicyReadBack paces the further reads after a bucket-policy write while S3
+	// still shows the policy from before it. Default (zero Budget):
+	// DefaultPolicyReadBack, sleeping with Retry's Sleep.
+	PolicyReadBack Backoff
 }
 
 // Result is what a successful operation reports to CloudFormation.
 type Result struct {
 	PhysicalID string
 	Data       map[string]any
+	// Message, when set, is the reason sent with SUCCESS: something the request did
+	// besides its resource's own change (shown in the stack event).
+	Message string
 }
 
 // Handle performs one CloudFormation request and returns the physical resource ID

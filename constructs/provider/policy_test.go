@@ -528,3 +528,89 @@ func atoi(s string) int {
 	n, _ := strconv.Atoi(s)
 	return n
 }
+
+// sleepsOf returns the waits of at least min recorded by the world's backoff.
+func sleepsOf(w *world, min time.Duration) []time.Duration {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []time.Duration
+	for _, d := range w.sleeps {
+		if d >= min {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+func TestPolicyReadBackWaitsWhileS3ShowsTheOldPolicy(t *testing.T) {
+	for _, request := range []cfn.RequestType{cfn.RequestCreate, cfn.RequestDelete} {
+		t.Run(string(request), func(t *testing.T) {
+			w := newWorld()
+			w.policies["acme-dst"] = foreignPolicy
+			h := w.handler()
+			p := statementsProps("OursA")
+			id := ""
+			if request == cfn.RequestDelete {
+				id = mustHandle(t, h, event(cfn.RequestCreate, TypeBucketPolicyStatements, "", p, nil)).PhysicalID
+			}
+			w.mu.Lock()
+			w.staleReads, w.calls, w.sleeps = 3, nil, nil // the next three reads after a write show the policy from before it
+			w.mu.Unlock()
+
+			mustHandle(t, h, event(request, TypeBucketPolicyStatements, id, p, nil))
+			got := policyStatements(t, w.policies["acme-dst"])
+			if (got["OursA"] != nil) != (request == cfn.RequestCreate) || got["AnalyticsRead"] == nil {
+				t.Errorf("policy after %s:\n%s", request, w.policies["acme-dst"])
+			}
+			// One write, read back four times: three stale reads, paced 1 s, 2 s, 4 s, then ours.
+			if n := w.count("PutBucketPolicy"); n != 1 {
+				t.Errorf("%d writes: a stale read was taken for a conflict; calls %v", n, w.calls)
+			}
+			if n := w.count("GetBucketPolicy"); n != 1+4 {
+				t.Errorf("%d reads, want 1 before the write and 4 after; calls %v", n, w.calls)
+			}
+			if got := sleepsOf(w, time.Second); !slices.Equal(got, []time.Duration{time.Second, 2 * time.Second, 4 * time.Second}) {
+				t.Errorf("poll waits %v", got)
+			}
+		})
+	}
+}
+
+func TestPolicyReadBackIsBounded(t *testing.T) {
+	w := newWorld()
+	w.policies["acme-dst"] = foreignPolicy
+	w.staleReads = 1000 // S3 never shows the write
+	_, err := w.handler().Handle(context.Background(), event(cfn.RequestCreate, TypeBucketPolicyStatements, "", statementsProps("OursA"), nil))
+	if err == nil || !strings.Contains(err.Error(), "S3 still showed the bucket policy from before the write") ||
+		!strings.Contains(err.Error(), "our statement OursA is missing") {
+		t.Fatalf("want a failure saying the write never showed, got %v", err)
+	}
+	var waited time.Duration
+	for _, d := range sleepsOf(w, time.Second) {
+		waited += d
+	}
+	if budget := maxPolicyWrites * DefaultPolicyReadBack.Budget; waited > budget || waited < budget/2 {
+		t.Errorf("waited %s in all, want at most %s and most of it", waited, budget)
+	}
+	if n := w.count("PutBucketPolicy"); n != maxPolicyWrites {
+		t.Errorf("%d writes, want %d", n, maxPolicyWrites)
+	}
+}
+
+func TestPolicyReadBackStopsPollingAtAForeignChange(t *testing.T) {
+	w := newWorld()
+	w.policies["acme-dst"] = foreignPolicy
+	w.onPutPolicy = func(bucket string) {
+		w.onPutPolicy = nil
+		// Another writer that read the policy before our write puts its own edit back.
+		w.policies[bucket] = strings.Replace(foreignPolicy, `"Action": "s3:GetObject"`, `"Action": "s3:GetObjectVersion"`, 1)
+	}
+	mustHandle(t, w.handler(), event(cfn.RequestCreate, TypeBucketPolicyStatements, "", statementsProps("OursA"), nil))
+	if got := sleepsOf(w, time.Second); len(got) != 0 {
+		t.Errorf("polled (%v) on a read that showed another writer's change", got)
+	}
+	got := policyStatements(t, w.policies["acme-dst"])
+	if got["OursA"] == nil || got["AnalyticsRead"]["Action"] != "s3:GetObjectVersion" || w.count("PutBucketPolicy") != 2 {
+		t.Errorf("calls %v, policy\n%s", w.calls, w.policies["acme-dst"])
+	}
+}

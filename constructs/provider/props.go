@@ -87,6 +87,11 @@ type BucketPolicyStatementsProps struct {
 	Region     string `json:"Region"`
 	Bucket     string `json:"Bucket"`
 	Statements string `json:"Statements"`
+	// RemoveDeletedPrincipals "true" lets the provider take the unique IDs of deleted
+	// IAM principals out of statements that are not ours (and drop a statement left
+	// without principals) when they would make S3 refuse the write. Default (""):
+	// such a policy fails the request, naming them.
+	RemoveDeletedPrincipals string `json:"RemoveDeletedPrincipals,omitempty"`
 }
 
 // LogsResourcePolicyProps are the properties of a TypeLogsResourcePolicy resource:

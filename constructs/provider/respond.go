@@ -12,6 +12,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/cfn"
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -40,9 +41,6 @@ type Function struct {
 	// response URL that never answers cannot use up the Lambda's time.
 	SendTimeout time.Duration
 }
-
-// maxReason keeps the response under CloudFormation's 4 KiB response limit.
-const maxReason = 3000
 
 type outcome struct {
 	res Result
@@ -97,15 +95,16 @@ func (f *Function) answer(ctx context.Context, event cfn.Event, o outcome) error
 		// removes whatever that request created after all (see deleteDataSync).
 		r.PhysicalResourceID = placeholderPrefix + event.RequestID
 	}
+	text := o.res.Message
 	if o.err != nil {
 		r.Status = cfn.StatusFailed
-		r.Reason = reason(o.err)
+		text = o.err.Error()
 		log.Printf("FAILED %s %s %s: %v", event.RequestType, event.ResourceType, event.LogicalResourceID, o.err)
 	} else {
 		r.Status = cfn.StatusSuccess
 		r.Data = o.res.Data
 	}
-	body, err := json.Marshal(r)
+	body, err := responseBody(*r, text)
 	if err != nil {
 		return err
 	}
@@ -161,15 +160,67 @@ func placeholderRequest(physicalID string) (string, bool) {
 	return id, ok && id != ""
 }
 
-// reason is the failure text CloudFormation shows: the error (with the AWS error
-// text it wraps), cut to fit, and where the full log is.
-func reason(err error) string {
-	msg := err.Error()
-	if len(msg) > maxReason {
-		msg = msg[:maxReason] + "..."
-	}
+// MaxResponseBytes is CloudFormation's limit on a custom resource's response: "The
+// total size of the response body can't exceed 4096 bytes"
+// (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/crpg-ref-responses.html).
+const MaxResponseBytes = 4096
+
+// cutNote ends a reason that was cut to fit the response.
+const cutNote = " [...cut to fit CloudFormation's 4096-byte response; the whole text is in the function's log]"
+
+// responseBody is the JSON body of r with text as its reason, followed by where the
+// function's log is (its log group and stream). When that body would be over
+// MaxResponseBytes, the text is cut: by bytes as JSON encodes them (an escaped quote
+// or backslash counts two, a control character or <, >, & six), at a character
+// boundary, so no UTF-8 character and no escape is split; the start of the text is
+// kept, and cutNote says where the rest is.
+func responseBody(r cfn.Response, text string) ([]byte, error) {
+	where := ""
 	if lambdacontext.LogStreamName != "" {
-		msg += fmt.Sprintf(" (log: %s %s)", lambdacontext.LogGroupName, lambdacontext.LogStreamName)
+		where = fmt.Sprintf(" (log: %s %s)", lambdacontext.LogGroupName, lambdacontext.LogStreamName)
 	}
-	return msg
+	if text != "" {
+		r.Reason = text + where
+	}
+	body, err := json.Marshal(r)
+	if err != nil || len(body) <= MaxResponseBytes {
+		return body, err
+	}
+	r.Reason = cutNote + where
+	rest, err := json.Marshal(r)
+	if err != nil {
+		return nil, err
+	}
+	budget := MaxResponseBytes - len(rest)
+	if budget < 0 {
+		// The IDs and data alone are too big (never so for this provider's resources):
+		// CloudFormation would drop the answer and wait an hour, so fail now, saying why.
+		r.Reason = ""
+		bare, _ := json.Marshal(r)
+		r.Status, r.Data = cfn.StatusFailed, nil
+		r.Reason = fmt.Sprintf("the provider's answer would be %d bytes without its reason, over CloudFormation's limit of %d bytes%s",
+			len(bare), MaxResponseBytes, where)
+		return json.Marshal(r)
+	}
+	r.Reason = prefixWithin(strings.ToValidUTF8(text, "\uFFFD"), budget) + cutNote + where
+	return json.Marshal(r)
+}
+
+// prefixWithin returns the longest prefix of s, ending at a character boundary,
+// whose JSON string encoding (without the quotes) takes at most budget bytes. JSON
+// encodes each character independently, so the sizes add up.
+func prefixWithin(s string, budget int) string {
+	used := 0
+	for i, r := range s {
+		n := 1
+		if r >= utf8.RuneSelf || r < 0x20 || r == '"' || r == '\\' || r == '<' || r == '>' || r == '&' {
+			enc, _ := json.Marshal(string(r))
+			n = len(enc) - 2
+		}
+		if used+n > budget {
+			return s[:i]
+		}
+		used += n
+	}
+	return s
 }

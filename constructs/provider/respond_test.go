@@ -10,8 +10,10 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/cfn"
+	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/service/datasync"
 )
 
@@ -20,16 +22,21 @@ import (
 type cloudFormation struct {
 	*httptest.Server
 	answers chan cfn.Response
+	bodies  chan []byte // the raw bodies of the first answers, in the same order
 }
 
 func newCloudFormation(t *testing.T) *cloudFormation {
-	cf := &cloudFormation{answers: make(chan cfn.Response, 4)}
+	cf := &cloudFormation{answers: make(chan cfn.Response, 4), bodies: make(chan []byte, 4)}
 	cf.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		var resp cfn.Response
 		if r.Method != http.MethodPut || json.Unmarshal(body, &resp) != nil {
 			http.Error(w, "bad answer", http.StatusBadRequest)
 			return
+		}
+		select {
+		case cf.bodies <- body:
+		default: // a test that does not look at the bodies
 		}
 		cf.answers <- resp
 	}))
@@ -207,5 +214,100 @@ func TestFunctionGivesUpOnAResponseURLThatHangs(t *testing.T) {
 	}
 	if d := time.Since(start); d > 2*time.Second {
 		t.Errorf("Invoke took %s with a 100 ms send timeout", d)
+	}
+}
+
+// withLogStream sets the function's log group and stream as Lambda's environment
+// gives them, for the test.
+func withLogStream(t *testing.T) string {
+	group, stream := lambdacontext.LogGroupName, lambdacontext.LogStreamName
+	lambdacontext.LogGroupName = "/aws/lambda/datasync-media-provider"
+	lambdacontext.LogStreamName = "2026/12/07/[$LATEST]0123456789abcdef0123456789abcdef"
+	t.Cleanup(func() { lambdacontext.LogGroupName, lambdacontext.LogStreamName = group, stream })
+	return lambdacontext.LogStreamName
+}
+
+func TestFunctionAnswerFitsCloudFormationWhateverTheReason(t *testing.T) {
+	stream := withLogStream(t)
+	for name, text := range map[string]string{
+		"huge":              "DataSync said: " + strings.Repeat("the task could not be updated; ", 40000),
+		"unicode":           "Fehler bei Übertragung: " + strings.Repeat("日本語のバケット名 ü ß 🙂 ", 400),
+		"quotes":            `policy {"Sid": "x"} ` + strings.Repeat(`"\`, 3000),
+		"html and controls": "<Error><Code>AccessDenied</Code></Error> & " + strings.Repeat("<&>\t\x01\u2028", 1000),
+		"invalid UTF-8":     "bytes: " + strings.Repeat("\xff\xfe ok ", 1500),
+	} {
+		t.Run(name, func(t *testing.T) {
+			cf := newCloudFormation(t)
+			w := newWorld()
+			w.fail["CreateLocationS3"] = []error{invalidRequest(text)}
+			f := &Function{Handler: w.handler(), Margin: time.Second}
+			e := event(cfn.RequestCreate, TypeS3Location, "", dstLocation(), nil)
+			e.ResponseURL = cf.URL
+
+			_ = f.Invoke(context.Background(), e)
+			r, body := cf.answer(t), <-cf.bodies
+			if len(body) > MaxResponseBytes {
+				t.Fatalf("the answer is %d bytes, over CloudFormation's %d", len(body), MaxResponseBytes)
+			}
+			// Cut no more than one escaped character short of the limit.
+			if len(body) < MaxResponseBytes-len(`\ud83d\ude42`) {
+				t.Errorf("the answer is %d bytes: cut more than needed", len(body))
+			}
+			if r.Status != cfn.StatusFailed || !utf8.ValidString(r.Reason) {
+				t.Fatalf("answer = %+v", r)
+			}
+			head, rest, cut := strings.Cut(r.Reason, cutNote)
+			full := strings.ToValidUTF8(invalidRequest(text).Error(), "\uFFFD")
+			if enc, _ := json.Marshal(head); !cut || !strings.HasPrefix(full, head) || len(enc) < 3000 {
+				t.Errorf("the reason does not keep the start of the error: %.200q", r.Reason)
+			}
+			if !strings.Contains(rest, stream) || !strings.Contains(rest, lambdacontext.LogGroupName) {
+				t.Errorf("the reason does not name the log stream: %q", rest)
+			}
+		})
+	}
+}
+
+func TestResponseBodyCutsOnlyPastTheLimit(t *testing.T) {
+	withLogStream(t)
+	r := cfn.Response{Status: cfn.StatusFailed, RequestID: "r", LogicalResourceID: "l", StackID: "s", PhysicalResourceID: "p"}
+	short, err := responseBody(r, "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	room := MaxResponseBytes - len(short) + len("x")
+	fits := strings.Repeat(`"`, room/2) + strings.Repeat("x", room%2) // a quote is escaped as two bytes
+	body, _ := responseBody(r, fits)
+	if len(body) != MaxResponseBytes || strings.Contains(string(body), "cut to fit") {
+		t.Errorf("a reason that fits exactly: %d bytes, cut: %v", len(body), strings.Contains(string(body), "cut to fit"))
+	}
+	body, _ = responseBody(r, fits+"x")
+	if len(body) > MaxResponseBytes || !strings.Contains(string(body), "cut to fit") {
+		t.Errorf("one byte more: %d bytes, cut: %v", len(body), strings.Contains(string(body), "cut to fit"))
+	}
+}
+
+func TestPrefixWithinNeverSplitsACharacterOrAnEscape(t *testing.T) {
+	s := `a"é日🙂<`
+	for budget, want := range map[int]string{0: "", 1: "a", 2: "a", 3: `a"`, 4: `a"`, 5: `a"é`, 7: `a"é`, 8: `a"é日`, 11: `a"é日`, 12: `a"é日🙂`, 17: `a"é日🙂`, 18: s} {
+		if got := prefixWithin(s, budget); got != want {
+			t.Errorf("prefixWithin(%q, %d) = %q, want %q", s, budget, got, want)
+		}
+	}
+}
+
+func TestResponseBodyTooBigWithoutItsReasonFailsSayingWhy(t *testing.T) {
+	r := cfn.Response{Status: cfn.StatusSuccess, RequestID: "r", LogicalResourceID: "l", StackID: "s", PhysicalResourceID: "p",
+		Data: map[string]any{"Big": strings.Repeat("d", MaxResponseBytes)}}
+	body, err := responseBody(r, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got cfn.Response
+	if err := json.Unmarshal(body, &got); err != nil || len(body) > MaxResponseBytes {
+		t.Fatalf("%d bytes: %v", len(body), err)
+	}
+	if got.Status != cfn.StatusFailed || got.Data != nil || !strings.Contains(got.Reason, "over CloudFormation's limit of 4096 bytes") {
+		t.Errorf("answer = %+v", got)
 	}
 }

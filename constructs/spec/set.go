@@ -19,6 +19,8 @@ type DestinationBucket struct {
 	KmsKeyArn            string
 	// NoncurrentVersionExpirationDays is destination.noncurrentVersionExpirationDays.
 	NoncurrentVersionExpirationDays int
+	// RemoveDeletedPrincipals is destination.removeDeletedPrincipals.
+	RemoveDeletedPrincipals bool
 	// Owner is a token of OwnerTokenLength letters and digits that identifies the
 	// construct owning the bucket's statements, in their Sids (see Sid). The
 	// DestinationAccess construct sets it from its address; "" stands for a token of
@@ -72,7 +74,7 @@ func GroupDestinations(ts []Transfer) []DestinationBucket {
 			out = append(out, DestinationBucket{
 				Name: d.Bucket, Account: d.Account, Region: d.Region, Partition: t.Partition(),
 				Create: d.CreateBucket, CreateKmsKey: d.CreateKmsKey, KmsKeyArn: d.KmsKeyArn,
-				NoncurrentVersionExpirationDays: d.NoncurrentVersionExpirationDays,
+				NoncurrentVersionExpirationDays: d.NoncurrentVersionExpirationDays, RemoveDeletedPrincipals: d.RemoveDeletedPrincipals,
 			})
 		}
 		out[i].Transfers = append(out[i].Transfers, t)
@@ -84,7 +86,8 @@ func GroupDestinations(ts []Transfer) []DestinationBucket {
 // app): unique names, transfers into one bucket that agree about it, destination
 // stack names that do not collide, overlapping prefixes that a REMOVE would empty,
 // and the size of every bucket policy and key policy against its quota. Paths are
-// transfers[i].<field>; each problem between two transfers names both. It assumes
+// transfers[i].<field>, and each problem names its transfer (FieldError.Transfer)
+// and, when it is between two transfers, the other one by index and name. It assumes
 // each transfer passed Validate.
 func ValidateSet(ts []Transfer) error {
 	c := &collector{}
@@ -128,6 +131,7 @@ func ValidateSet(ts []Transfer) error {
 			{"createKmsKey", d.CreateKmsKey, o.CreateKmsKey, "the bucket has one encryption key"},
 			{"kmsKeyArn", d.KmsKeyArn, o.KmsKeyArn, "the bucket has one encryption key, and every transfer into it needs to be granted that key"},
 			{"noncurrentVersionExpirationDays", d.NoncurrentVersionExpirationDays, o.NoncurrentVersionExpirationDays, "the bucket has one lifecycle"},
+			{"removeDeletedPrincipals", d.RemoveDeletedPrincipals, o.RemoveDeletedPrincipals, "one resource writes the bucket's policy for all of them"},
 		} {
 			if f.mine != f.of {
 				disagree[d.Bucket] = true
@@ -161,6 +165,13 @@ func ValidateSet(ts []Transfer) error {
 				c.add(at(first, "destination.createKmsKey"), true, "would give the key of bucket %q a %d-byte key policy for its %d transfers, over KMS's limit of %d bytes: split the transfers across several buckets",
 					b.Name, size, len(b.Transfers), MaxKeyPolicyBytes)
 			}
+		}
+	}
+	// Each problem names its transfer by name too, as it names the other one.
+	for i := range c.errs {
+		var n int
+		if _, err := fmt.Sscanf(c.errs[i].Path, "transfers[%d]", &n); err == nil && n >= 0 && n < len(ts) {
+			c.errs[i].Transfer = ts[n].Name
 		}
 	}
 	return c.errs.Err()

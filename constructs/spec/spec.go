@@ -77,6 +77,14 @@ type Destination struct {
 	// deletions (preserveDeletedFiles REMOVE) leave the previous versions behind, each
 	// billed as a whole object. Only with CreateBucket. Default: 0, versions are kept.
 	NoncurrentVersionExpirationDays int `yaml:"noncurrentVersionExpirationDays" json:"noncurrentVersionExpirationDays,omitempty"`
+	// RemoveDeletedPrincipals lets the destination stack remove, from the policy of an
+	// existing bucket, the unique IDs (AROA..., AIDA...) that S3 shows for deleted IAM
+	// roles and users in statements that are not this project's, and any statement
+	// left without a principal, when the stack must write the policy (S3 refuses to
+	// write a policy that still holds one); it reports what it removed in the stack
+	// event and its log. Only without CreateBucket. Default: false, such a policy
+	// fails the deployment, naming each statement and unique ID.
+	RemoveDeletedPrincipals bool `yaml:"removeDeletedPrincipals" json:"removeDeletedPrincipals,omitempty"`
 }
 
 // Task holds the DataSync task settings. Enum values are the DataSync API's own.

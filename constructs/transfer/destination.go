@@ -45,11 +45,16 @@ type DestinationAccessProps struct {
 	// RemovalPolicy applies to the bucket and key this construct creates.
 	// Default: RETAIN (data is never deleted with the stack).
 	RemovalPolicy awscdk.RemovalPolicy
+	// RemoveDeletedPrincipals lets the provider remove, from an existing bucket's
+	// policy, the unique IDs of deleted IAM roles and users in statements that are not
+	// this project's (see spec.Destination.RemoveDeletedPrincipals). Only for a bucket
+	// the app does not define. Default: the transfers' destination.removeDeletedPrincipals.
+	RemoveDeletedPrincipals bool
 }
 
 // DestinationAccess is the destination account's part of the transfers into one
 // bucket: the bucket with ACLs disabled and a policy that lets each source account's
-// bucket-access role (the tutorial's ten S3 actions, objects limited to the
+// bucket-access role (the twelve S3 actions of DataSync's destination permissions, objects limited to the
 // transfer's prefix) and location-admin role (listing the bucket, for the location
 // access test) in.
 type DestinationAccess interface {
@@ -124,6 +129,7 @@ func newDestinationAccess(scope constructs.Construct, id string, b spec.Destinat
 		d.key = awskms.Key_FromKeyArn(this, jsii.String("ImportedKey"), jsii.String(b.KmsKeyArn))
 	}
 
+	b.RemoveDeletedPrincipals = b.RemoveDeletedPrincipals || props.RemoveDeletedPrincipals
 	owned := false
 	d.bucket = props.Bucket
 	switch {
@@ -144,6 +150,10 @@ func newDestinationAccess(scope constructs.Construct, id string, b spec.Destinat
 		})
 	}
 
+	if owned && b.RemoveDeletedPrincipals {
+		panic(fmt.Sprintf("transfer: RemoveDeletedPrincipals (destination.removeDeletedPrincipals): true applies only to a bucket the app does not define, "+
+			"and bucket %q is defined by this app (its policy is the app's own and holds only this project's statements): leave it false", b.Name))
+	}
 	if owned {
 		for _, s := range d.statements {
 			d.bucket.AddToResourcePolicy(cdkStatement(s))
@@ -259,7 +269,7 @@ func newExistingBucketAccess(scope constructs.Construct, b spec.DestinationBucke
 	role := newRole(scope, "ProviderRole", awsiam.RoleProps{
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
 		Description: jsii.String(fmt.Sprintf("Disables ACLs on and merges the bucket policy of s3://%s for DataSync transfers", b.Name)),
-	}, "Provider", permissions)
+	}, "Provider", permissions, fmt.Sprintf("destination bucket %q", b.Name))
 	fn := newProviderFunction(scope, "Provider", role, logs, "", "destination s3://"+b.Name)
 
 	ownership := awscdk.NewCustomResource(scope, jsii.String("OwnershipControls"), &awscdk.CustomResourceProps{
@@ -272,6 +282,7 @@ func newExistingBucketAccess(scope constructs.Construct, b spec.DestinationBucke
 		ResourceType: jsii.String(provider.TypeBucketPolicyStatements),
 		Properties: toProps(provider.BucketPolicyStatementsProps{
 			Region: b.Region, Bucket: b.Name, Statements: mustJSON(statements),
+			RemoveDeletedPrincipals: map[bool]string{true: "true"}[b.RemoveDeletedPrincipals],
 		}),
 	})
 	policy.Node().AddDependency(ownership)

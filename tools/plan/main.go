@@ -17,8 +17,10 @@ import (
 	"os"
 
 	"github.com/s3transfer/cdk-datasync/app/config"
+	"github.com/s3transfer/cdk-datasync/app/estimate"
 	"github.com/s3transfer/cdk-datasync/app/example"
 	"github.com/s3transfer/cdk-datasync/app/plan"
+	"github.com/s3transfer/cdk-datasync/constructs/spec"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -74,8 +76,22 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if *destroy {
 		plan.RenderDestroy(stdout, p)
-	} else {
-		plan.RenderDeploy(stdout, p)
+		return 0
 	}
+	plan.RenderDeploy(stdout, p)
+	printCostTraps(stdout, cfg.Transfers)
 	return 0
+}
+
+// printCostTraps prints the config's cost traps as shell comments after the plan
+// (`transfers estimate` prices each transfer).
+func printCostTraps(w io.Writer, ts []spec.Transfer) {
+	traps := estimate.AllConfigTraps(ts)
+	if len(traps) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\n# Cost traps (go run ./app/transfers estimate prices each transfer):")
+	for _, t := range traps {
+		fmt.Fprintln(w, "#   "+t)
+	}
 }
