@@ -53,6 +53,8 @@ var lifecycleOptions = []option{
 		t.Source.KmsKeyArn = map[string]string{"us-east-1": keyUSE1, "eu-west-1": keyEUW1}[t.Source.Region]
 	}}},
 	{"destination.kmsKeyArn", []func(*spec.Transfer){func(t *spec.Transfer) {}, func(t *spec.Transfer) { t.Destination.KmsKeyArn = keyUSW2 }}},
+	// Monitoring on (the default, with notifications only where an e-mail is set) and off.
+	{"monitoring", []func(*spec.Transfer){func(t *spec.Transfer) {}, func(t *spec.Transfer) { t.Monitoring.Enabled = jsii.Bool(false) }}},
 }
 
 // backgroundOptions are crossed in full; every other option is flipped on each of
@@ -290,6 +292,7 @@ func TestCleanupKeepsItsPermissionsThroughEveryConfigChange(t *testing.T) {
 	}
 	t.Logf("%d configs synthesized, %d transitions, %d delete calls checked against the new role, %d transitions removing the logs policy replayed",
 		len(configs), len(pairs), checked, loggingOff)
+	checkMonitoringTransitions(t, outdir, configs, pairs)
 	if checked == 0 || loggingOff == 0 {
 		t.Fatal("no transition removed or replaced a resource, or none removed the logs policy: the generator is broken")
 	}
@@ -309,4 +312,58 @@ func deleteCalls(r customResource, t spec.Transfer) [][2]string {
 		}
 	}
 	return out
+}
+
+// checkMonitoringTransitions: switching monitoring on or off changes only the
+// notifier and its rules: the provider's role is the same (every cleanup stays
+// allowed), and the notifier is there exactly when monitoring is on. (The e-mail
+// topic keeps its logical ID: TestMonitoringOffKeepsTheFailureMailOnly.)
+func checkMonitoringTransitions(t *testing.T, outdir string, configs []lifecycleConfig, pairs [][2]lifecycleConfig) {
+	t.Helper()
+	monitoring := slices.IndexFunc(lifecycleOptions, func(o option) bool { return o.name == "monitoring" })
+	type facts struct {
+		notifier bool
+		policy   string
+	}
+	read := map[string]facts{}
+	for i, c := range configs {
+		raw, err := os.ReadFile(filepath.Join(outdir, fmt.Sprintf("Config%d.template.json", i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tm tmpl
+		if err := json.Unmarshal(raw, &tm); err != nil {
+			t.Fatal(err)
+		}
+		f := facts{policy: toString(readSourceTemplate(t, filepath.Join(outdir, fmt.Sprintf("Config%d.template.json", i))).policy)}
+		for id, r := range tm.resources("AWS::Lambda::Function") {
+			if strings.Contains(id, "Notifier") && r["Properties"].(map[string]any)["FunctionName"] == c.transfer().NotifierFunctionName() {
+				f.notifier = true
+			}
+		}
+		if f.notifier != (c[monitoring] == 0) {
+			t.Errorf("%s: notifier present %t", c, f.notifier)
+		}
+		read[c.key()] = f
+	}
+	switched := 0
+	for _, p := range pairs {
+		if p[0][monitoring] == p[1][monitoring] {
+			continue
+		}
+		differs := slices.Clone(p[0])
+		differs[monitoring] = p[1][monitoring]
+		if differs.key() != p[1].key() {
+			continue // other options change too
+		}
+		switched++
+		from, to := read[p[0].key()], read[p[1].key()]
+		if from.policy != to.policy {
+			t.Errorf("%s -> %s: switching monitoring changes the provider's role", p[0], p[1])
+		}
+	}
+	if switched == 0 {
+		t.Fatal("no transition switches monitoring alone")
+	}
+	t.Logf("%d transitions switch monitoring on or off", switched)
 }

@@ -29,6 +29,9 @@ type Transfer struct {
 	Task Task `yaml:"task" json:"task"`
 	// Notifications says who hears about failed task executions. Default: nobody.
 	Notifications Notifications `yaml:"notifications" json:"notifications"`
+	// Monitoring configures notifications of what needs attention and dashboards.
+	// Default: on, with every field's own default (see Monitoring).
+	Monitoring Monitoring `yaml:"monitoring" json:"monitoring"`
 }
 
 // Source is the bucket in the source account. The source account also holds the
@@ -175,6 +178,7 @@ func (t Transfer) WithDefaults() Transfer {
 		}
 		out.Task.Report = &r
 	}
+	out.Monitoring = t.Monitoring.withDefaults()
 	setDefault(&out.Destination.StorageClass, DefaultStorageClass)
 	task := &out.Task
 	setDefault(&task.Mode, DefaultMode)

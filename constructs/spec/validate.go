@@ -127,6 +127,7 @@ func (t Transfer) Validate() error {
 	if e := t.Notifications.Email; e != "" && !emailRe.MatchString(e) {
 		c.add("notifications.email", e, "is not an email address")
 	}
+	validateMonitoring(c, t.Monitoring)
 	if len(c.errs) == 0 {
 		validateRolePolicySize(c, t)
 	}

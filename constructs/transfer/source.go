@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -31,6 +32,10 @@ const LogsResourcePolicyName = "datasync-transfers-log-delivery"
 type SourceTransferProps struct {
 	// Transfer describes the transfer; it is validated here. Required.
 	Transfer *spec.Transfer
+	// NotificationTopics also receive the transfer's notifications (with monitoring
+	// on: every notification of the notifier; off: failed executions). Default: only
+	// the topic of Transfer.Notifications.Email, if any.
+	NotificationTopics []awssns.ITopic
 }
 
 // SourceTransfer is the source account's part of a transfer: the DataSync
@@ -56,8 +61,13 @@ type SourceTransfer interface {
 	// LogGroup is the BASIC-mode task log group, or nil (ENHANCED tasks log to
 	// /aws/datasync; logLevel OFF logs nowhere).
 	LogGroup() awslogs.ILogGroup
-	// NotificationTopic receives failed task executions, or nil without notifications.
+	// NotificationTopic is the topic of Transfer.Notifications.Email, or nil without one.
 	NotificationTopic() awssns.ITopic
+	// NotifierFunction is the monitoring notifier, datasync-<name>-notifier, or nil
+	// with monitoring off.
+	NotifierFunction() awslambda.IFunction
+	// Dashboard is the transfer's own dashboard (monitoring.dashboard "transfer"), or nil.
+	Dashboard() awscloudwatch.Dashboard
 }
 
 type sourceTransfer struct {
@@ -67,6 +77,8 @@ type sourceTransfer struct {
 	fn                   awslambda.Function
 	logGroup             awslogs.ILogGroup
 	topic                awssns.ITopic
+	notifier             awslambda.IFunction
+	dashboard            awscloudwatch.Dashboard
 }
 
 func (s *sourceTransfer) TaskArn() *string                      { return s.task.Ref() }
@@ -77,18 +89,21 @@ func (s *sourceTransfer) LocationAdminRole() awsiam.IRole       { return s.admin
 func (s *sourceTransfer) ProviderFunction() awslambda.IFunction { return s.fn }
 func (s *sourceTransfer) LogGroup() awslogs.ILogGroup           { return s.logGroup }
 func (s *sourceTransfer) NotificationTopic() awssns.ITopic      { return s.topic }
+func (s *sourceTransfer) NotifierFunction() awslambda.IFunction { return s.notifier }
+func (s *sourceTransfer) Dashboard() awscloudwatch.Dashboard    { return s.dashboard }
 
 // NewSourceTransfer adds the source side of a transfer to scope, which must be in the
 // source account. The stack may be in any Region: each DataSync object is created in
 // the Region where it must live. BASIC-mode logging and notifications are native
-// resources of the task's Region, so they need the stack in the destination Region.
+// resources of the task's Region, so they need the stack in the destination Region;
+// so does monitoring (on by default: Transfer.Monitoring).
 func NewSourceTransfer(scope constructs.Construct, id string, props *SourceTransferProps) SourceTransfer {
 	if props == nil {
 		props = &SourceTransferProps{}
 	}
 	t := validated(props.Transfer)
 	basicLogging := t.Task.Mode == "BASIC" && t.Task.LogLevel != "OFF"
-	requireDestinationRegion(scope, t, basicLogging, t.Notifications.Email != "")
+	requireDestinationRegion(scope, t, basicLogging, t.Notifications.Email != "" || len(props.NotificationTopics) > 0, t.Monitoring.On())
 
 	s := &sourceTransfer{}
 	constructs.NewConstruct_Override(s, scope, &id)
@@ -140,15 +155,27 @@ func NewSourceTransfer(scope constructs.Construct, id string, props *SourceTrans
 			Properties:   toProps(provider.TaskExecutionProps{Region: t.Destination.Region, TaskArn: *s.task.Ref()}),
 		})
 	}
+	var topics []awssns.ITopic
 	if t.Notifications.Email != "" {
-		s.topic = newFailureNotifications(this, t, s.task.Ref())
+		s.topic = newEmailTopic(this, t)
+		topics = append(topics, s.topic)
+	}
+	topics = append(topics, props.NotificationTopics...)
+	switch {
+	case t.Monitoring.On():
+		s.notifier = newNotifier(this, t, s.task.Ref(), topics)
+		if t.Monitoring.Dashboard == spec.DashboardTransfer {
+			s.dashboard = newTransferDashboard(this, t, s.task.Ref())
+		}
+	case len(topics) > 0:
+		newFailureNotifications(this, t, s.task.Ref(), topics)
 	}
 	return s
 }
 
 // requireDestinationRegion fails early when a feature needs native resources in the
 // task's Region but the stack is elsewhere.
-func requireDestinationRegion(scope constructs.Construct, t spec.Transfer, basicLogging, notifications bool) {
+func requireDestinationRegion(scope constructs.Construct, t spec.Transfer, basicLogging, notifications, monitoring bool) {
 	if stackRegionIs(scope, t.Destination.Region) {
 		return
 	}
@@ -159,13 +186,16 @@ func requireDestinationRegion(scope constructs.Construct, t spec.Transfer, basic
 	if notifications {
 		needs = append(needs, "notifications (an EventBridge rule where the task emits its events)")
 	}
+	if monitoring {
+		needs = append(needs, "monitoring (its EventBridge rules, where the task emits its events)")
+	}
 	if len(needs) == 0 {
 		return
 	}
 	region := awscdk.Stack_Of(scope).Region()
 	panic(fmt.Sprintf("transfer %q: %s need(s) the stack in the destination Region %s, but the stack of %s is in %s. "+
 		"Put the source side in a stack in %s (as NewSourceStack does), or use task mode ENHANCED (logs go to /aws/datasync) "+
-		"or task.logLevel OFF, and leave notifications out.",
+		"or task.logLevel OFF, leave notifications out and set monitoring.enabled: false.",
 		t.Name, strings.Join(needs, " and "), t.Destination.Region, *scope.Node().Path(), *region, t.Destination.Region))
 }
 
@@ -358,13 +388,29 @@ func (s *sourceTransfer) basicLogging(t spec.Transfer) []constructs.IDependable 
 	return []constructs.IDependable{logGroup, policy}
 }
 
-// newFailureNotifications mails every execution of the task that ends in ERROR.
-func newFailureNotifications(scope constructs.Construct, t spec.Transfer, taskArn *string) awssns.ITopic {
+// newEmailTopic is the topic of notifications.email. Its construct ID stays
+// FailureTopic whether monitoring is on or off, so that switching keeps the topic and
+// its confirmed subscription.
+func newEmailTopic(scope constructs.Construct, t spec.Transfer) awssns.ITopic {
 	topic := awssns.NewTopic(scope, jsii.String("FailureTopic"), &awssns.TopicProps{
 		DisplayName: jsii.String("DataSync " + t.Name),
 		EnforceSSL:  jsii.Bool(true),
 	})
 	topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(t.Notifications.Email), nil))
+	return topic
+}
+
+// newFailureNotifications sends every execution of the task that ends in ERROR to the
+// topics, as one line (monitoring off; with monitoring on the notifier does this).
+func newFailureNotifications(scope constructs.Construct, t spec.Transfer, taskArn *string, topics []awssns.ITopic) {
+	var targets []awsevents.IRuleTarget
+	for _, topic := range topics {
+		targets = append(targets, awseventstargets.NewSnsTopic(topic, &awseventstargets.SnsTopicProps{
+			Message: awsevents.RuleTargetInput_FromText(jsii.String(fmt.Sprintf(
+				"DataSync transfer %s (s3://%s -> s3://%s): execution %s ended in ERROR. See the task's logs and the DataSync console.",
+				t.Name, t.Source.Bucket, t.Destination.Bucket, *awsevents.EventField_FromPath(jsii.String("$.resources[0]"))))),
+		}))
+	}
 	awsevents.NewRule(scope, jsii.String("FailedExecutions"), &awsevents.RuleProps{
 		Description: jsii.String(fmt.Sprintf("Failed executions of DataSync transfer %s", t.Name)),
 		EventPattern: &awsevents.EventPattern{
@@ -373,13 +419,8 @@ func newFailureNotifications(scope constructs.Construct, t spec.Transfer, taskAr
 			Resources:  awsevents.Match_Prefix(jsii.String(*taskArn + "/execution/")),
 			Detail:     &map[string]interface{}{"State": []string{"ERROR"}},
 		},
-		Targets: &[]awsevents.IRuleTarget{awseventstargets.NewSnsTopic(topic, &awseventstargets.SnsTopicProps{
-			Message: awsevents.RuleTargetInput_FromText(jsii.String(fmt.Sprintf(
-				"DataSync transfer %s (s3://%s -> s3://%s): execution %s ended in ERROR. See the task's logs and the DataSync console.",
-				t.Name, t.Source.Bucket, t.Destination.Bucket, *awsevents.EventField_FromPath(jsii.String("$.resources[0]"))))),
-		})},
+		Targets: &targets,
 	})
-	return topic
 }
 
 // retentionDays maps spec.LogRetentionDaysAllowed to the CDK's names for them.

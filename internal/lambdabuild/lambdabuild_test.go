@@ -274,3 +274,40 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// The notifier is another main package of the library, planned the same way: its own
+// files (with what it imports of this module), its own hash; the provider's plan is
+// the same whichever way it is asked for.
+func TestPlanPackageHashesTheNotifierOnItsOwn(t *testing.T) {
+	dir := library(t)
+	provider, err := Plan(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	same, err := PlanPackage(dir, MainPackage)
+	if err != nil || same.Hash != provider.Hash || same.Package != MainPackage {
+		t.Fatalf("PlanPackage(MainPackage) = %+v, %v; Plan's hash is %s", same, err, provider.Hash)
+	}
+	notifier, err := PlanPackage(dir, NotifierPackage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if notifier.Hash == provider.Hash || notifier.Package != NotifierPackage {
+		t.Errorf("notifier plan %+v", notifier)
+	}
+	for _, want := range []string{"constructs/monitor/lambda/main.go", "constructs/monitor/notifier.go", "app/operate/schedule.go", "constructs/spec/spec.go"} {
+		if !contains(notifier.Files, want) {
+			t.Errorf("notifier's hashed files lack %s: %v", want, notifier.Files)
+		}
+	}
+	// What it imports of this module is hashed (app/operate brings constructs/provider),
+	// the provider's own main and test files are not.
+	for _, f := range notifier.Files {
+		if strings.HasPrefix(f, "constructs/provider/lambda/") || strings.HasSuffix(f, "_test.go") {
+			t.Errorf("notifier hashes %s, which it does not build", f)
+		}
+	}
+	if got := argsFor(NotifierPackage, "OUT"); got[len(got)-1] != NotifierPackage {
+		t.Errorf("build args %v", got)
+	}
+}
