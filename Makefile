@@ -8,7 +8,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH):/usr/local/go/bin
 CONFIG ?=
 CDK_CONFIG := $(if $(CONFIG),-c config=$(CONFIG),)
 
-.PHONY: synth test deps check-tools bench snapshots plan clean
+.PHONY: synth test deps check-tools bench bench-verify snapshots plan clean
 
 synth: deps
 	npx cdk synth --quiet $(CDK_CONFIG)
@@ -39,6 +39,14 @@ check-tools:
 BENCH_FLAGS ?=
 bench: deps
 	go run ./tools/bench $(BENCH_FLAGS)
+
+# Seconds, requests, objects per second and peak RSS of `transfers verify` against a
+# local S3 server serving a synthetic key space (nothing stored), beside a plain
+# sequential ListObjectsV2 walk of both sides with the same delay and with none.
+# BENCH_VERIFY_FLAGS passes flags, e.g. BENCH_VERIFY_FLAGS='-objects 100000 -layouts flat'.
+BENCH_VERIFY_FLAGS ?=
+bench-verify: check-tools
+	go run ./tools/benchverify $(BENCH_VERIFY_FLAGS)
 
 # Prints the bootstrap, deploy and destroy commands of a config, one account and
 # Region per command (make plan CONFIG=transfers.yaml; without CONFIG: the example).

@@ -17,6 +17,7 @@ import (
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/s3transfer/cdk-datasync/app/config"
+	"github.com/s3transfer/cdk-datasync/app/estimate"
 	"github.com/s3transfer/cdk-datasync/app/example"
 	"github.com/s3transfer/cdk-datasync/constructs/spec"
 	"github.com/s3transfer/cdk-datasync/constructs/transfer"
@@ -36,6 +37,10 @@ func main() {
 	}
 	for _, w := range spec.QuotaWarnings(cfg.Transfers) {
 		fmt.Fprintln(os.Stderr, "warning: "+w)
+	}
+	// cost traps of the config (go run ./app/transfers estimate prices them)
+	for _, w := range estimate.AllConfigTraps(cfg.Transfers) {
+		fmt.Fprintln(os.Stderr, "warning: cost: "+w)
 	}
 	build(app, cfg, path)
 	if nag, _ := app.Node().TryGetContext(jsii.String("nag")).(string); nag == "true" {

@@ -48,6 +48,7 @@ func checkAssembly(dir string) error {
 				problems = append(problems, pipelineProblems(stack, r.Properties)...)
 			}
 		}
+		problems = append(problems, iamProblems(stack, tm.Resources)...)
 	})
 	if err != nil {
 		return err

@@ -107,6 +107,10 @@ func TestAppSynthesizesTheEmbeddedExample(t *testing.T) {
 			t.Errorf("stack %s: %+v, want environment %s", id, a, env)
 		}
 	}
+	// the example's cost traps are warnings of the synth
+	if !strings.Contains(stderr, `warning: cost: transfer media-archive: ENHANCED mode with schedule "rate(1 day)": 30 executions a month × $0.55 = $16.50 a month`) {
+		t.Errorf("stderr lacks the schedule's cost trap:\n%s", stderr)
+	}
 	for src, dst := range map[string]string{"media-archive-source": "acme-media-dst-destination", "logs-consolidation-source": "acme-logs-consolidated-destination"} {
 		if deps := m.Artifacts[src].Dependencies; !contains(deps, dst) {
 			t.Errorf("%s depends on %v, want %s", src, deps, dst)
@@ -163,7 +167,7 @@ transfers:
 	for _, want := range []string{
 		`line 8: transfers[1].destination.storageClas: unknown key "storageClas"`,
 		`line 8: transfers[1].destination.bucket: "Acme-D" is not a valid S3 bucket name`,
-		`line 6: transfers[1].name: "ok-one" is already the name of transfers[0]`,
+		`line 6: transfers[1] ("ok-one").name: "ok-one" is already the name of transfers[0] ("ok-one")`,
 	} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)

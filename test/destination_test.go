@@ -17,9 +17,11 @@ import (
 	"github.com/s3transfer/cdk-datasync/constructs/transfer"
 )
 
-// The ten S3 actions of the tutorial's destination bucket policy.
+// The twelve S3 actions of DataSync's current "Required permissions" for a destination
+// location (the tutorial's earlier revision had ten, without the two version actions).
 var tutorialActions = []string{
 	"s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetBucketLocation", "s3:GetObject", "s3:GetObjectTagging",
+	"s3:GetObjectVersion", "s3:GetObjectVersionTagging",
 	"s3:ListBucket", "s3:ListBucketMultipartUploads", "s3:ListMultipartUploadParts", "s3:PutObject", "s3:PutObjectTagging",
 }
 
@@ -73,12 +75,12 @@ func TestExistingBucketGetsOwnershipAndMergedStatementsNeverABucketPolicy(t *tes
 	if bucket == nil || objects == nil || len(stmts) != 2 {
 		t.Fatalf("statements = %v", stmts)
 	}
-	// Together the tutorial's ten actions: bucket-level on the bucket, object-level
+	// Together the twelve destination actions: bucket-level on the bucket, object-level
 	// on the transfer's prefix only.
 	actions := append(strs(bucket["Action"]), strs(objects["Action"])...)
 	sort.Strings(actions)
 	if strings.Join(actions, " ") != strings.Join(tutorialActions, " ") {
-		t.Errorf("actions = %v, want the tutorial's ten", actions)
+		t.Errorf("actions = %v, want DataSync's twelve", actions)
 	}
 	if got := strs(bucket["Resource"]); len(got) != 1 || got[0] != "arn:aws:s3:::acme-media-dst" {
 		t.Errorf("bucket-level resources = %v", got)
@@ -262,7 +264,7 @@ func TestTransfersThatDisagreeAboutABucketAreRejectedNamingBoth(t *testing.T) {
 	b.Name, b.Destination.CreateBucket = "media-archive-2", true
 	app := newApp(t, false)
 	msg := expectPanic(t, func() { transfer.NewStacks(app, []spec.Transfer{a, b}) })
-	if !strings.Contains(msg, `transfers[1].destination.createBucket: true disagrees with transfers[0] ("media-archive")`) {
+	if !strings.Contains(msg, `transfers[1] ("media-archive-2").destination.createBucket: true disagrees with transfers[0] ("media-archive")`) {
 		t.Errorf("panic = %s", msg)
 	}
 	msg = expectPanic(t, func() {

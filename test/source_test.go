@@ -249,6 +249,31 @@ func TestReportNotificationsAndStartOnDeploy(t *testing.T) {
 	}
 }
 
+func TestReRunManifestsAreReadableOnlyInTheirFolder(t *testing.T) {
+	// GIVEN a transfer with a task report
+	tr := crossRegion()
+	tr.Task.Report = &spec.Report{Bucket: "acme-reports", Prefix: "datasync"}
+
+	// WHEN
+	_, tm := sourceStack(t, tr)
+
+	// THEN the bucket-access role may read the manifests of re-runs
+	// (transfers verify --rerun) under the report prefix's manifests/ folder, and
+	// read nothing else of the report bucket
+	manifests := "arn:aws:s3:::acme-reports/datasync/manifests/*"
+	for _, a := range spec.ManifestActions {
+		got := tm.grants(a)
+		if !contains(got, manifests) {
+			t.Errorf("%s not granted on %s: %v", a, manifests, got)
+		}
+		for _, r := range got {
+			if strings.HasPrefix(r, "arn:aws:s3:::acme-reports") && r != manifests {
+				t.Errorf("%s granted on %s too", a, r)
+			}
+		}
+	}
+}
+
 func TestSourceStackOutputs(t *testing.T) {
 	_, tm := sourceStack(t, crossRegion())
 	outputs := toString(tm["Outputs"])

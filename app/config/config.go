@@ -6,11 +6,13 @@ package config
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"reflect"
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/goccy/go-yaml"
@@ -70,19 +72,19 @@ func Load(path string) (*Config, error) {
 func Parse(data []byte, name string) (*Config, error) {
 	file, err := parser.ParseBytes(data, 0)
 	if err != nil {
-		return nil, &Error{File: name, Problems: []string{"YAML syntax error " + yaml.FormatError(err, false, true)}}
+		return nil, &Error{File: name, Problems: []string{syntaxError(data, err)}}
 	}
 	if len(file.Docs) != 1 || file.Docs[0].Body == nil {
 		return nil, &Error{File: name, Problems: []string{"expected one YAML document with a transfers: list"}}
 	}
 	root := file.Docs[0].Body
-	c := &checker{lines: map[string]int{}, undecoded: map[int]bool{}}
+	c := &checker{lines: map[string]int{}, undecoded: map[int]bool{}, reported: map[string]bool{}}
 	c.walk(root, reflect.TypeOf(Config{}), "")
 
 	cfg := &Config{}
 	if m, ok := root.(*ast.MappingNode); ok {
 		for _, kv := range m.Values {
-			switch kv.Key.String() {
+			switch keyName(kv.Key) {
 			case "pipeline":
 				cfg.Pipeline = &Pipeline{}
 				if !c.decode(kv.Value, cfg.Pipeline) {
@@ -95,7 +97,7 @@ func Parse(data []byte, name string) (*Config, error) {
 				}
 				cfg.Transfers = make([]spec.Transfer, len(seq.Values))
 				for i, item := range seq.Values {
-					if !c.decode(item, &cfg.Transfers[i]) {
+					if c.reported[fmt.Sprintf("transfers[%d]", i)] || !c.decode(item, &cfg.Transfers[i]) {
 						c.undecoded[i] = true
 					}
 				}
@@ -111,8 +113,9 @@ func Parse(data []byte, name string) (*Config, error) {
 
 type checker struct {
 	problems  []string
-	lines     map[string]int // path -> line of its value
-	undecoded map[int]bool   // transfers with a type error: not validated further
+	lines     map[string]int  // path -> line of its value
+	undecoded map[int]bool    // transfers that did not decode: not validated further
+	reported  map[string]bool // paths walk reported (and emptied): not reported again
 }
 
 func (c *checker) add(line int, format string, args ...any) {
@@ -138,7 +141,9 @@ func join(path, key string) string {
 }
 
 // walk checks node against the Go type the config decodes it into: unknown keys
-// (typos) and unquoted account IDs, everywhere in the file. It records each path's line.
+// (typos), unquoted account IDs and values of the wrong type, everywhere in the file.
+// It records each path's line. A value it reports is replaced by null, so that the
+// rest of its transfer still decodes and is validated, and the value is reported once.
 func (c *checker) walk(node ast.Node, t reflect.Type, path string) {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
@@ -156,13 +161,14 @@ func (c *checker) walk(node ast.Node, t reflect.Type, path string) {
 			if mv, isOne := node.(*ast.MappingValueNode); isOne {
 				m = &ast.MappingNode{Values: []*ast.MappingValueNode{mv}}
 			} else {
-				c.add(line(node), "%s: expected a mapping of keys (%s), got %s", orRoot(path), strings.Join(yamlKeys(t), ", "), node.Type())
+				c.add(line(node), "%s: expected a mapping of keys (%s), got %s", orRoot(path), strings.Join(yamlKeys(t), ", "), describe(node))
+				c.reported[path] = true
 				return
 			}
 		}
 		fields := yamlFields(t)
 		for _, kv := range m.Values {
-			key := kv.Key.String()
+			key := keyName(kv.Key)
 			f, known := fields[key]
 			if !known {
 				c.add(line(kv.Key), "%s: unknown key %q (allowed: %s)", join(path, key), key, strings.Join(yamlKeys(t), ", "))
@@ -170,9 +176,10 @@ func (c *checker) walk(node ast.Node, t reflect.Type, path string) {
 			}
 			p := join(path, key)
 			c.lines[p] = line(kv.Value)
-			if key == "account" && kv.Value.Type() != ast.StringType && kv.Value.Type() != ast.NullType {
-				c.add(line(kv.Value), "%s: %s is not quoted: YAML reads unquoted digits as a number (a leading 0 even as octal); write %q",
-					p, kv.Value.String(), kv.Value.String())
+			if problem := c.wrongType(kv.Value, f.Type, key); problem != "" {
+				c.add(line(kv.Value), "%s: %s", p, problem)
+				c.reported[p] = true
+				kv.Value = ast.Null(kv.Value.GetToken())
 				continue
 			}
 			c.walk(kv.Value, f.Type, p)
@@ -180,8 +187,7 @@ func (c *checker) walk(node ast.Node, t reflect.Type, path string) {
 	case reflect.Slice:
 		seq, ok := node.(*ast.SequenceNode)
 		if !ok {
-			c.add(line(node), "%s: expected a list, got %s", path, node.Type())
-			return
+			return // reported by wrongType
 		}
 		for i, item := range seq.Values {
 			p := fmt.Sprintf("%s[%d]", path, i)
@@ -189,6 +195,148 @@ func (c *checker) walk(node ast.Node, t reflect.Type, path string) {
 			c.walk(item, t.Elem(), p)
 		}
 	}
+}
+
+// wrongType says what is wrong when node cannot be the value of key, of Go type t,
+// and what to write instead; "" when it can.
+func (c *checker) wrongType(node ast.Node, t reflect.Type, key string) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if anchor, ok := node.(*ast.AnchorNode); ok {
+		node = anchor.Value
+	}
+	if node == nil || node.Type() == ast.NullType {
+		return ""
+	}
+	typ := node.Type()
+	collection := typ == ast.MappingType || typ == ast.MappingValueType || typ == ast.SequenceType
+	switch t.Kind() {
+	case reflect.String:
+		switch {
+		case key == "account" && typ != ast.StringType && !collection:
+			// The token's own text: YAML may read 022222222222 as an octal number.
+			text := node.GetToken().Value
+			return fmt.Sprintf("%s is not quoted: YAML reads unquoted digits as a number (a leading 0 even as octal); write %s: %q", text, key, text)
+		case collection:
+			return fmt.Sprintf("expected a single value, got %s: write %s: <value>", describe(node), key)
+		}
+	case reflect.Bool:
+		if typ != ast.BoolType {
+			return fmt.Sprintf("%s is not true or false: write %s: true or %s: false", describe(node), key, key)
+		}
+	case reflect.Int, reflect.Int64:
+		if typ != ast.IntegerType {
+			return fmt.Sprintf("%s is not a whole number: %s", describe(node), numberAdvice(node, key))
+		}
+	case reflect.Slice:
+		if typ != ast.SequenceType {
+			if collection {
+				return fmt.Sprintf("expected a list, got %s: write %s: [<item>, <item>]", describe(node), key)
+			}
+			return fmt.Sprintf("%s is a single value, but %s is a list: write %s: [%s]", describe(node), key, key, quoteFlow(node.GetToken().Value))
+		}
+	case reflect.Struct:
+		if !collection || typ == ast.SequenceType {
+			return fmt.Sprintf("expected a mapping of keys (%s), got %s: write the keys indented below %s:",
+				strings.Join(yamlKeys(t), ", "), describe(node), key)
+		}
+	}
+	return ""
+}
+
+// describe names a node for a message: a scalar by its text as written, anything
+// else by its kind.
+func describe(node ast.Node) string {
+	switch node.Type() {
+	case ast.MappingType, ast.MappingValueType:
+		return "a mapping"
+	case ast.SequenceType:
+		return "a list"
+	}
+	return strconv.Quote(node.GetToken().Value)
+}
+
+// quoteFlow writes a scalar as an item of a YAML flow list.
+func quoteFlow(s string) string { return strconv.Quote(s) }
+
+var sizeRe = regexp.MustCompile(`(?i)^\s*([0-9]+(?:\.[0-9]+)?)\s*([kmgt])(i?)b?(?:/s|ps)?\s*$`)
+
+// numberAdvice says how to write a whole number, converting a size with a unit
+// (100MB, 1.5 GiB) when the value is one.
+func numberAdvice(node ast.Node, key string) string {
+	m := sizeRe.FindStringSubmatch(node.GetToken().Value)
+	if key != "bytesPerSecond" || m == nil {
+		return fmt.Sprintf("write %s: <digits>", key)
+	}
+	n, _ := strconv.ParseFloat(m[1], 64)
+	base := 1000.0
+	if m[3] != "" {
+		base = 1024
+	}
+	exp := strings.Index("kmgt", strings.ToLower(m[2])) + 1
+	bytes := int64(n * math.Pow(base, float64(exp)))
+	return fmt.Sprintf("write it in bytes per second, digits only: %s: %d (-1 for no limit)", key, bytes)
+}
+
+// keyName is a mapping key's value: quoted keys ("name", 'name', as in JSON) by the
+// string they stand for, not their token text.
+func keyName(key ast.MapKeyNode) string {
+	if s, ok := key.(*ast.StringNode); ok {
+		return s.Value
+	}
+	return key.String()
+}
+
+// syntaxError describes a YAML syntax error with the lines before it and a caret
+// under its position, from the document itself.
+func syntaxError(data []byte, err error) string {
+	var se *yaml.SyntaxError
+	if !errors.As(err, &se) || se.Token == nil || se.Token.Position == nil {
+		return "YAML syntax error " + yaml.FormatError(err, false, true)
+	}
+	pos := se.Token.Position
+	lines := strings.Split(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n")
+	msg := fmt.Sprintf("line %d: YAML syntax error [%d:%d]: %s", pos.Line, pos.Line, pos.Column, se.Message)
+	if pos.Line < 1 || pos.Line > len(lines) {
+		return msg
+	}
+	if hint := indentationHint(lines, pos.Line); hint != "" {
+		msg += " (" + hint + ")"
+	}
+	var b strings.Builder
+	b.WriteString(msg)
+	width := len(strconv.Itoa(pos.Line + 1))
+	for n := max(1, pos.Line-3); n <= min(len(lines), pos.Line+1); n++ {
+		marker := " "
+		if n == pos.Line {
+			marker = ">"
+		}
+		fmt.Fprintf(&b, "\n  %s %*d | %s", marker, width, n, lines[n-1])
+		if n == pos.Line {
+			fmt.Fprintf(&b, "\n    %s   %s^", strings.Repeat(" ", width), strings.Repeat(" ", max(0, pos.Column-1)))
+		}
+	}
+	return b.String()
+}
+
+// indentationHint points out a line indented differently from the one before it
+// when neither is a list item, the usual cause of "not allowed in this context".
+func indentationHint(lines []string, n int) string {
+	indent := func(s string) int { return len(s) - len(strings.TrimLeft(s, " ")) }
+	prev := n - 1
+	for prev >= 1 && strings.TrimSpace(lines[prev-1]) == "" {
+		prev--
+	}
+	if prev < 1 {
+		return ""
+	}
+	cur, before := lines[n-1], lines[prev-1]
+	if strings.HasPrefix(strings.TrimSpace(cur), "- ") || strings.HasSuffix(strings.TrimSpace(before), ":") || indent(cur) == indent(before) {
+		return ""
+	}
+	return fmt.Sprintf("check the indentation: line %d starts in column %d, line %d in column %d; keys of one mapping start in the same column",
+		n, indent(cur)+1, prev, indent(before)+1)
 }
 
 func orRoot(path string) string {
@@ -217,7 +365,7 @@ var (
 
 // validate runs the library's validation on each transfer and the file-wide checks.
 func (c *checker) validate(cfg *Config) {
-	if len(cfg.Transfers) == 0 {
+	if len(cfg.Transfers) == 0 && !c.reported["transfers"] {
 		c.add(c.lines["transfers"], "transfers: no transfers: list at least one")
 	}
 	for i, t := range cfg.Transfers {
@@ -227,7 +375,9 @@ func (c *checker) validate(cfg *Config) {
 		var errs spec.Errors
 		if err := t.Validate(); errors.As(err, &errs) {
 			for _, fe := range errs.Prefixed(fmt.Sprintf("transfers[%d]", i)) {
-				c.add(c.lineOf(fe.Path), "%s", fe.Error())
+				if !c.alreadyReported(fe.Path) {
+					c.add(c.lineOf(fe.Path), "%s", fe.Error())
+				}
 			}
 		}
 	}
@@ -235,7 +385,7 @@ func (c *checker) validate(cfg *Config) {
 	var setErrs spec.Errors
 	if errors.As(spec.ValidateSet(cfg.Transfers), &setErrs) {
 		for _, fe := range setErrs {
-			if !c.undecoded[transferIndex(fe.Path)] {
+			if !c.undecoded[transferIndex(fe.Path)] && !c.alreadyReported(fe.Path) {
 				c.add(c.lineOf(fe.Path), "%s", fe.Error())
 			}
 		}
@@ -264,6 +414,22 @@ func (c *checker) validate(cfg *Config) {
 			}
 		}
 	}
+}
+
+// alreadyReported reports whether walk reported the value at path, or at a parent
+// of it (then emptied, so validation would only repeat the problem in other words).
+func (c *checker) alreadyReported(path string) bool {
+	for p := path; p != ""; {
+		if c.reported[p] {
+			return true
+		}
+		i := strings.LastIndexAny(p, ".[")
+		if i < 0 {
+			break
+		}
+		p = p[:i]
+	}
+	return false
 }
 
 // transferIndex is i of a path transfers[i]...

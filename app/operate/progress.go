@@ -134,7 +134,11 @@ func progressOf(o *datasync.DescribeTaskExecutionOutput) Progress {
 
 // Execution reads one execution (DescribeTaskExecution in the ARN's Region).
 func (s *Session) Execution(ctx context.Context, e ExecutionArn) (Progress, error) {
-	out, err := s.client(e.Region).DescribeTaskExecution(ctx, &datasync.DescribeTaskExecutionInput{TaskExecutionArn: aws.String(e.Arn)})
+	client, err := s.client(ctx, e.Account, e.Region)
+	if err != nil {
+		return Progress{}, err
+	}
+	out, err := client.DescribeTaskExecution(ctx, &datasync.DescribeTaskExecutionInput{TaskExecutionArn: aws.String(e.Arn)})
 	if err != nil {
 		return Progress{}, s.explainExecution(err, "DescribeTaskExecution", e)
 	}

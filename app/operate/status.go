@@ -2,6 +2,7 @@ package operate
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"time"
 
@@ -18,9 +19,18 @@ type Row struct {
 	Region        string `json:"region"`
 	SourceAccount string `json:"sourceAccount"`
 	Deployed      bool   `json:"deployed"`
-	TaskArn       string `json:"taskArn,omitempty"`
-	TaskStatus    string `json:"taskStatus,omitempty"` // AVAILABLE CREATING QUEUED RUNNING UNAVAILABLE
-	TaskMode      string `json:"taskMode,omitempty"`
+	// Unknown: whether the transfer is deployed could not be checked (no usable
+	// credentials for its account, access denied); Error says why.
+	Unknown bool   `json:"unknown,omitempty"`
+	TaskArn string `json:"taskArn,omitempty"`
+	// FoundBy is how the task was found: "tags" (the provider's tags for the
+	// transfer's stack) or "name" (the only task of the name, without those tags).
+	FoundBy string `json:"foundBy,omitempty"`
+	// Warnings are what needs saying without making the row fail: other tasks of
+	// the transfer's name.
+	Warnings   []string `json:"warnings,omitempty"`
+	TaskStatus string   `json:"taskStatus,omitempty"` // AVAILABLE CREATING QUEUED RUNNING UNAVAILABLE
+	TaskMode   string   `json:"taskMode,omitempty"`
 	// TaskError is DataSync's error on an UNAVAILABLE task.
 	TaskError string `json:"taskError,omitempty"`
 	// LastRun is the task's most recent execution; nil if it never ran.
@@ -57,14 +67,16 @@ type Schedule struct {
 // per transfer; the rows keep the order of transfers.
 func (s *Session) Status(ctx context.Context, transfers []spec.Transfer, now time.Time) []Row {
 	rows := make([]Row, len(transfers))
-	// list every Region's tasks first: a Region where the credentials' account has
-	// tasks tells the account for the Regions where it has none
+	// list every account's and Region's tasks first: a Region where the
+	// credentials' account has tasks tells the account for the Regions where it has
+	// none
 	var wg sync.WaitGroup
 	seen := map[string]bool{}
 	for _, t := range transfers {
-		if r := t.Destination.Region; !seen[r] {
-			seen[r] = true
-			wg.Go(func() { _, _ = s.listTasks(ctx, r) })
+		a, r := t.Source.Account, t.Destination.Region
+		if key := s.credKey(a) + " " + r; !seen[key] {
+			seen[key] = true
+			wg.Go(func() { _, _ = s.listTasks(ctx, a, r) })
 		}
 	}
 	wg.Wait()
@@ -79,13 +91,18 @@ func (s *Session) status(ctx context.Context, t spec.Transfer, now time.Time) Ro
 	row := Row{Name: t.Name, Region: t.Destination.Region, SourceAccount: t.Source.Account}
 	fail := func(err error) Row {
 		row.Err, row.Error = err, err.Error()
+		if !strings.HasPrefix(row.Error, t.Name+":") {
+			row.Error = t.Name + ": " + row.Error
+		}
+		row.Unknown = !row.Deployed && Unknown(err)
 		return row
 	}
 	task, err := s.FindTask(ctx, t)
 	if err != nil {
 		return fail(err)
 	}
-	row.Deployed, row.TaskArn = true, task.Arn
+	row.Deployed, row.TaskArn, row.FoundBy = true, task.Arn, task.FoundBy()
+	row.Warnings = task.Warnings()
 	d, err := s.Describe(ctx, task)
 	if err != nil {
 		return fail(err)

@@ -1,16 +1,23 @@
 // Command transfers operates the DataSync transfers of a config file after they are
-// deployed: the status of every transfer, starting runs, and following a run's
-// progress. It reads the same config file as the CDK app (-c FILE; the embedded
-// example when left out) and calls DataSync only, in each transfer's destination
-// Region, with the standard AWS SDK for Go v2 configuration.
+// deployed: the status of every transfer, starting runs, following a run's progress,
+// pausing and resuming schedules, verifying the destination against the source, and
+// the cutover. It reads the same config file as the CDK app (-c FILE; the embedded
+// example when left out) and calls DataSync in each transfer's destination Region, S3
+// in each bucket's, and STS, with the standard AWS SDK for Go v2 configuration: one
+// credential chain, or one profile per account (--profile-template 'acct-{account}').
 //
-//	go run ./app/transfers status [-c FILE] [--json]
+//	go run ./app/transfers status [NAME...] [-c FILE] [--json]
 //	go run ./app/transfers start NAME... [--watch]
 //	go run ./app/transfers watch NAME|EXECUTION_ARN
+//	go run ./app/transfers pause NAME... / resume NAME...
+//	go run ./app/transfers verify NAME... [--json] [--out DIR] [--checksums] [--inventory SRC,DST] [--rerun]
+//	go run ./app/transfers cutover NAME... [--rerun-gaps]
+//	go run ./app/transfers estimate [NAME...] [--json] [--quick] [--prices FILE]
 //
 // Exit status: 0 when everything asked for succeeded (every watched run ended in
-// SUCCESS); 1 when a run ended in ERROR or something failed; 2 for a bad command
-// line or config file; 130 when Ctrl-C stopped watching (the run goes on).
+// SUCCESS, every verify and cutover clean); 1 when a run ended in ERROR, something is
+// not clean or failed; 2 for a bad command line or config file; 130 when Ctrl-C
+// stopped it (a started run goes on).
 package main
 
 import (
@@ -80,6 +87,7 @@ func (e usageError) Unwrap() error { return e.error }
 // flags are the options every verb takes.
 type flags struct {
 	config, profile, region string
+	profileTemplate         string
 	stdout, stderr          io.Writer
 
 	loaded *config.Config // the config, once read
@@ -91,13 +99,17 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 		Use:   "transfers",
 		Short: "Status, start and live progress of the DataSync transfers of a config file",
 		Long: `transfers operates the transfers the CDK app deployed. It finds each transfer's
-DataSync task by its name (the transfer's name) in the transfer's destination Region,
-in the source account, and calls DataSync only. Credentials come from the standard AWS
-SDK configuration: environment, --profile or AWS_PROFILE, SSO, container or instance role.
+DataSync task in the transfer's destination Region, in the source account: the task the
+app's provider tagged for the transfer's stack, else the one task of the transfer's name.
+Credentials come from the standard AWS SDK configuration: environment, --profile or
+AWS_PROFILE, SSO, container or instance role; with --profile-template 'acct-{account}'
+each call uses the profile of the account that owns what it touches. verify and
+estimate also list the buckets (S3), estimate --quick reads their storage metrics (CloudWatch).
 
-Exit status: 0 when everything succeeded (every watched run ended in SUCCESS), 1 when a
-run ended in ERROR or something failed, 2 for a bad command line or config file, 130
-when Ctrl-C stopped watching (the run goes on in DataSync).`,
+Exit status: 0 when everything succeeded (every watched run ended in SUCCESS, every
+verify and cutover clean), 1 when a run ended in ERROR, something is not clean or
+failed, 2 for a bad command line or config file, 130 when Ctrl-C stopped it (a started
+run goes on in DataSync).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -106,9 +118,10 @@ when Ctrl-C stopped watching (the run goes on in DataSync).`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	pf := root.PersistentFlags()
 	pf.StringVarP(&f.config, "config", "c", "", "the app's config file (default: the example embedded in the app, app/example/example.yaml)")
-	pf.StringVar(&f.profile, "profile", "", "AWS profile with credentials of the transfers' source account (default: AWS_PROFILE, or the SDK's default chain)")
+	pf.StringVar(&f.profile, "profile", "", "AWS profile for every call (default: AWS_PROFILE, or the SDK's default chain); see --profile-template for one per account")
+	pf.StringVar(&f.profileTemplate, "profile-template", "", "one AWS profile per account: "+operate.AccountPlaceholder+" is replaced by the account ID (e.g. 'acct-"+operate.AccountPlaceholder+"'); each call uses the profile of the account that owns what it touches (DataSync and the source bucket: the source account; the destination bucket: the destination account)")
 	pf.StringVar(&f.region, "region", "", "Region of the SDK's own calls (SSO, STS); DataSync is always called in each transfer's destination Region")
-	root.AddCommand(newStatus(f), newStart(f), newWatch(f))
+	root.AddCommand(newStatus(f), newStart(f), newWatch(f), newVerify(f), newCutover(f), newPause(f), newResume(f), newEstimate(f))
 	return root
 }
 
@@ -146,7 +159,18 @@ func (f *flags) load() (*config.Config, error) {
 
 // session opens the AWS configuration.
 func (f *flags) session(ctx context.Context) (*operate.Session, error) {
-	return operate.Open(ctx, operate.Options{Profile: f.profile, Region: f.region})
+	opts := operate.Options{Profile: f.profile, ProfileTemplate: f.profileTemplate, Region: f.region}
+	if err := opts.Check(); err != nil {
+		return nil, usageError{err}
+	}
+	return operate.Open(ctx, opts)
+}
+
+// warn prints warnings on stderr.
+func (f *flags) warn(warnings []string) {
+	for _, w := range warnings {
+		fmt.Fprintln(f.stderr, "transfers: warning:", w)
+	}
 }
 
 // pick returns the transfers named, in the order named.

@@ -22,25 +22,11 @@ with the same exit status.`,
 		Args: args(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, names []string) error {
 			ctx := cmd.Context()
-			cfg, err := f.load()
-			if err != nil {
-				return err
-			}
-			picked, err := pick(cfg, names, f.config)
-			if err != nil {
-				return err
-			}
-			s, err := f.session(ctx)
-			if err != nil {
-				return err
-			}
 			// find every task before starting any, so that a typo or a missing
 			// deployment starts nothing
-			tasks := make([]*operate.Task, len(picked))
-			for i, t := range picked {
-				if tasks[i], err = s.FindTask(ctx, t); err != nil {
-					return err
-				}
+			s, tasks, err := findTasks(ctx, f, names)
+			if err != nil {
+				return err
 			}
 			var targets []target
 			for _, task := range tasks {

@@ -17,26 +17,34 @@ import (
 func newStatus(f *flags) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "status",
+		Use:   "status [NAME...]",
 		Short: "One row per transfer: deployed, task status, last run, next scheduled run",
-		Long: `status reads every transfer of the config file: whether its task is deployed, the
+		Long: `status reads every transfer of the config file (or those named): whether its task is deployed, the
 task's status, its last run (result, start, duration, files and bytes written, average
 rate of the transfer phase) and the next scheduled run. Times are UTC. A next run marked
 ~ is estimated: a rate() schedule counts from when it was set, which DataSync does not
-report exactly.
+report exactly. A transfer whose account has no usable credentials (or that the
+credentials may not read) shows as unknown, with the reason: it is not known whether it
+is deployed.
 
 Exit status 0 when every transfer could be read (deployed or not), 1 otherwise.`,
-		Args: args(cobra.NoArgs),
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		Args: args(cobra.ArbitraryArgs),
+		RunE: func(cmd *cobra.Command, names []string) error {
 			cfg, err := f.load()
 			if err != nil {
 				return err
+			}
+			transfers := cfg.Transfers
+			if len(names) > 0 {
+				if transfers, err = pick(cfg, names, f.config); err != nil {
+					return err
+				}
 			}
 			s, err := f.session(cmd.Context())
 			if err != nil {
 				return err
 			}
-			rows := s.Status(cmd.Context(), cfg.Transfers, time.Now())
+			rows := s.Status(cmd.Context(), transfers, time.Now())
 			if asJSON {
 				enc := json.NewEncoder(f.stdout)
 				enc.SetIndent("", "  ")
@@ -72,9 +80,12 @@ func printStatus(w io.Writer, rows []operate.Row) {
 		switch {
 		case r.Err != nil && !r.Deployed:
 			var notDeployed *operate.NotDeployedError
-			if errors.As(r.Err, &notDeployed) {
+			switch {
+			case errors.As(r.Err, &notDeployed):
 				task = "not deployed"
-			} else {
+			case r.Unknown:
+				task = "unknown"
+			default:
 				task = "?"
 			}
 			notes = append(notes, r.Error)
@@ -87,6 +98,7 @@ func printStatus(w io.Writer, rows []operate.Row) {
 				notes = append(notes, fmt.Sprintf("%s: task %s: %s", r.Name, r.TaskStatus, r.TaskError))
 			}
 		}
+		notes = append(notes, r.Warnings...)
 		if run := r.LastRun; run != nil {
 			last = run.Status
 			if !run.Start.IsZero() {

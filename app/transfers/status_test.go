@@ -211,9 +211,14 @@ func TestStatusAccessDenied(t *testing.T) {
 	if r.code != 1 {
 		t.Errorf("exit %d, want 1", r.code)
 	}
-	want := "access denied: arn:aws:sts::111111111111:assumed-role/operator/session may not call datasync:ListTasks in us-west-2 (account 111111111111). Use credentials whose policy allows datasync:ListTasks"
+	// the denial names the resource, its account, the profile used and the permission missing
+	want := `access denied: arn:aws:sts::111111111111:assumed-role/operator/session may not call datasync:ListTasks on the tasks of account 111111111111 in us-west-2 (credentials: the default credential chain, account 111111111111). Missing permission: datasync:ListTasks`
 	if !strings.Contains(r.stdout, want) {
 		t.Errorf("no %q", want)
+	}
+	// what could not be checked is unknown, not "not deployed"
+	if !strings.Contains(row(t, r.stdout, "archive"), "unknown") || strings.Contains(r.stdout, "not deployed") {
+		t.Errorf("a transfer that could not be checked is not shown as unknown")
 	}
 }
 

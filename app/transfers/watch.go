@@ -80,6 +80,7 @@ func resolve(ctx context.Context, f *flags, s *operate.Session, arg string) (tar
 	if err != nil {
 		return target{}, err
 	}
+	f.warn(task.Warnings())
 	arn, err := s.ExecutionToWatch(ctx, task)
 	if err != nil {
 		return target{}, err
@@ -133,14 +134,41 @@ func isTerminal(w io.Writer) bool {
 
 // follow watches the runs until each ends, or ctx ends (Ctrl-C).
 func follow(ctx context.Context, f *flags, s *operate.Session, targets []target, interval time.Duration, plain bool) error {
+	runs := followRuns(ctx, f, s, targets, interval, plain)
+	if ctx.Err() != nil {
+		stoppedWatching(f, runs)
+		return exitError{exitInterrupted}
+	}
+	if !reportRuns(f, runs) {
+		return exitError{exitFailed}
+	}
+	return nil
+}
+
+// followed is one followed run, as it was last seen.
+type followed struct {
+	t    target
+	p    operate.Progress
+	seen bool
+	err  error
+}
+
+// followRuns shows the runs until each ends, or ctx ends (Ctrl-C), and returns
+// what was last seen of each.
+func followRuns(ctx context.Context, f *flags, s *operate.Session, targets []target, interval time.Duration, plain bool) []followed {
 	var r renderer
 	if !plain && isTerminal(f.stdout) {
 		r = newBars(f.stdout)
+		stop := make(chan struct{})
+		defer close(stop)
 		go func() {
 			// the terminal echoes Ctrl-C as ^C where the cursor is: back to the
 			// line's start, so that the bars are redrawn where they were
-			<-ctx.Done()
-			fmt.Fprint(f.stdout, "\r")
+			select {
+			case <-ctx.Done():
+				fmt.Fprint(f.stdout, "\r")
+			case <-stop:
+			}
 		}()
 	} else {
 		r = newLines(f.stdout)
@@ -163,33 +191,40 @@ func follow(ctx context.Context, f *flags, s *operate.Session, targets []target,
 	}
 	wg.Wait()
 	r.wait()
-
-	if ctx.Err() != nil {
-		for _, v := range views {
-			if p, _, seen := v.get(); !seen || !p.Done() {
-				fmt.Fprintf(f.stdout, "Stopped watching %s: its run %s goes on in DataSync. Follow it again with:\n  transfers watch %s\n",
-					v.t.name, path.Base(v.t.exec.Arn), v.t.exec.Arn)
-			}
-		}
-		return exitError{exitInterrupted}
-	}
-	failed := false
+	runs := make([]followed, len(views))
 	for i, v := range views {
-		if errs[i] != nil && !errors.Is(errs[i], context.Canceled) {
-			fmt.Fprintf(f.stderr, "transfers: %s: %v\n", v.t.name, errs[i])
-			failed = true
+		p, _, seen := v.get()
+		runs[i] = followed{t: v.t, p: p, seen: seen, err: errs[i]}
+	}
+	return runs
+}
+
+// stoppedWatching says, after Ctrl-C, that the runs go on and how to follow them.
+func stoppedWatching(f *flags, runs []followed) {
+	for _, r := range runs {
+		if !r.seen || !r.p.Done() {
+			fmt.Fprintf(f.stdout, "Stopped watching %s: its run %s goes on in DataSync. Follow it again with:\n  transfers watch %s\n",
+				r.t.name, path.Base(r.t.exec.Arn), r.t.exec.Arn)
+		}
+	}
+}
+
+// reportRuns prints each ended run's summary (or why it could not be followed) and
+// says whether all succeeded.
+func reportRuns(f *flags, runs []followed) bool {
+	ok := true
+	for _, r := range runs {
+		if r.err != nil && !errors.Is(r.err, context.Canceled) {
+			fmt.Fprintf(f.stderr, "transfers: %s: %v\n", r.t.name, r.err)
+			ok = false
 			continue
 		}
-		p, _, _ := v.get()
-		fmt.Fprintln(f.stdout, summary(v.t.name, p))
-		if !p.Succeeded() {
-			failed = true
+		fmt.Fprintln(f.stdout, summary(r.t.name, r.p))
+		if !r.p.Succeeded() {
+			ok = false
 		}
 	}
-	if failed {
-		return exitError{exitFailed}
-	}
-	return nil
+	return ok
 }
 
 // phases are the steps of a run, in order.

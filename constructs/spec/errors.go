@@ -9,12 +9,25 @@ import (
 // "destination.bucket"), the value received and what is wrong or allowed.
 type FieldError struct {
 	Path    string
-	Value   any
+	Value   any // nil for a problem of a missing field or block: the message has no value
 	Problem string
+	// Transfer is the name of the transfer a path transfers[i].<field> is in, shown
+	// after its index in messages about several transfers; "" to show the path alone.
+	Transfer string
 }
 
 func (e FieldError) Error() string {
-	return fmt.Sprintf("%s: %s %s", e.Path, formatValue(e.Value), e.Problem)
+	path := e.Path
+	if e.Transfer != "" {
+		// transfers[i].field -> transfers[i] ("name").field
+		if i := strings.Index(path, "]"); strings.HasPrefix(path, "transfers[") && i > 0 {
+			path = fmt.Sprintf("%s (%q)%s", path[:i+1], e.Transfer, path[i+1:])
+		}
+	}
+	if e.Value == nil {
+		return fmt.Sprintf("%s: %s", path, e.Problem)
+	}
+	return fmt.Sprintf("%s: %s %s", path, formatValue(e.Value), e.Problem)
 }
 
 func formatValue(v any) string {

@@ -54,15 +54,21 @@ const (
 	MaxKeyPolicyBytes = 32 * 1024
 )
 
-// Actions of the DataSync bucket-access role (the tutorial's inline policy and
-// bucket policy, split by the resource they apply to).
+// Actions of the DataSync bucket-access role, split by the resource they apply to:
+// DataSync's "Required permissions" for Amazon S3 source and destination locations
+// (AWS DataSync User Guide, "Configuring AWS DataSync transfers with Amazon S3",
+// create-s3-location.html#create-s3-location-required-permissions). Its destination
+// policy lists the cross-account tutorial's seven object actions plus
+// s3:GetObjectVersion and s3:GetObjectVersionTagging (the tutorial's earlier revision,
+// seed/datasync-s3-cross-account-tutorial.txt, has the seven); its source policy is
+// SourceBucketActions and SourceObjectActions.
 var (
 	// DestinationBucketActions apply to the destination bucket itself.
 	DestinationBucketActions = []string{"s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"}
 	// DestinationObjectActions apply to the objects under the destination prefix.
 	DestinationObjectActions = []string{
-		"s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:ListMultipartUploadParts",
-		"s3:PutObject", "s3:GetObjectTagging", "s3:PutObjectTagging",
+		"s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:GetObjectTagging", "s3:GetObjectVersion",
+		"s3:GetObjectVersionTagging", "s3:ListMultipartUploadParts", "s3:PutObject", "s3:PutObjectTagging",
 	}
 	// SourceBucketActions apply to the source bucket itself.
 	SourceBucketActions = []string{"s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"}
@@ -132,7 +138,7 @@ func (b DestinationBucket) Sid(kind string) string {
 //     ListBucketMultipartUploads) on the bucket, for every location-admin role (the
 //     location access test lists the bucket as the caller of CreateLocationS3) and
 //     the bucket-access role of every transfer into a prefix;
-//   - WholeBucket: the tutorial's ten actions on the bucket and all its
+//   - WholeBucket: the twelve actions of DataSync's destination permissions on the bucket and all its
 //     objects, for the bucket-access roles of transfers without a prefix;
 //   - Prefix<n>: the object-level actions on bucket/prefix/*, for the
 //     bucket-access roles that write that prefix (prefixes with the same roles share

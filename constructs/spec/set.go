@@ -86,7 +86,8 @@ func GroupDestinations(ts []Transfer) []DestinationBucket {
 // app): unique names, transfers into one bucket that agree about it, destination
 // stack names that do not collide, overlapping prefixes that a REMOVE would empty,
 // and the size of every bucket policy and key policy against its quota. Paths are
-// transfers[i].<field>; each problem between two transfers names both. It assumes
+// transfers[i].<field>, and each problem names its transfer (FieldError.Transfer)
+// and, when it is between two transfers, the other one by index and name. It assumes
 // each transfer passed Validate.
 func ValidateSet(ts []Transfer) error {
 	c := &collector{}
@@ -164,6 +165,13 @@ func ValidateSet(ts []Transfer) error {
 				c.add(at(first, "destination.createKmsKey"), true, "would give the key of bucket %q a %d-byte key policy for its %d transfers, over KMS's limit of %d bytes: split the transfers across several buckets",
 					b.Name, size, len(b.Transfers), MaxKeyPolicyBytes)
 			}
+		}
+	}
+	// Each problem names its transfer by name too, as it names the other one.
+	for i := range c.errs {
+		var n int
+		if _, err := fmt.Sscanf(c.errs[i].Path, "transfers[%d]", &n); err == nil && n >= 0 && n < len(ts) {
+			c.errs[i].Transfer = ts[n].Name
 		}
 	}
 	return c.errs.Err()

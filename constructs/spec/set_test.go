@@ -60,10 +60,10 @@ func TestValidateSet(t *testing.T) {
 		}, nil},
 		{"a prefix inside another transfer's", func() []Transfer {
 			return []Transfer{into("a", "111111111111", "lake", "logs"), into("b", "222222222222", "lake", "logs/b"), into("c", "333333333333", "lake", "logs-c")}
-		}, []string{`transfers[1].destination.prefix: "logs/b" overlaps "logs" of transfers[0] ("a") in bucket "lake": one of the two would write and delete under the other's prefix`}},
+		}, []string{`transfers[1] ("b").destination.prefix: "logs/b" overlaps "logs" of transfers[0] ("a") in bucket "lake": one of the two would write and delete under the other's prefix`}},
 		{"a whole-bucket transfer beside a prefix transfer", func() []Transfer {
 			return []Transfer{into("a", "111111111111", "lake", "logs"), into("b", "222222222222", "lake", "")}
-		}, []string{`transfers[1].destination.prefix: "" overlaps "logs" of transfers[0] ("a")`}},
+		}, []string{`transfers[1] ("b").destination.prefix: "" overlaps "logs" of transfers[0] ("a")`}},
 		{"created by two transfers with the same settings", func() []Transfer {
 			a, b := into("a", "111111111111", "lake", "a"), into("b", "222222222222", "lake", "b")
 			a.Destination.CreateBucket, b.Destination.CreateBucket = true, true
@@ -72,23 +72,23 @@ func TestValidateSet(t *testing.T) {
 		}, nil},
 		{"duplicate names", func() []Transfer {
 			return []Transfer{into("a", "111111111111", "lake", "a"), into("a", "222222222222", "other", "")}
-		}, []string{`transfers[1].name: "a" is already the name of transfers[0] ("a")`}},
+		}, []string{`transfers[1] ("a").name: "a" is already the name of transfers[0] ("a")`}},
 		{"created by one, existing for another", func() []Transfer {
 			a, b := into("a", "111111111111", "lake", "a"), into("b", "222222222222", "lake", "b")
 			b.Destination.CreateBucket = true
 			return []Transfer{a, b}
-		}, []string{`transfers[1].destination.createBucket: true disagrees with transfers[0] ("a"), which gives false for the same bucket "lake"`}},
+		}, []string{`transfers[1] ("b").destination.createBucket: true disagrees with transfers[0] ("a"), which gives false for the same bucket "lake"`}},
 		{"created twice with and without a key", func() []Transfer {
 			a, b := into("a", "111111111111", "lake", "a"), into("b", "222222222222", "lake", "b")
 			a.Destination.CreateBucket, b.Destination.CreateBucket, b.Destination.CreateKmsKey = true, true, true
 			return []Transfer{a, b}
-		}, []string{`transfers[1].destination.createKmsKey: true disagrees with transfers[0] ("a")`}},
+		}, []string{`transfers[1] ("b").destination.createKmsKey: true disagrees with transfers[0] ("a")`}},
 		{"created twice with different version expiry", func() []Transfer {
 			a, b := into("a", "111111111111", "lake", "a"), into("b", "222222222222", "lake", "b")
 			a.Destination.CreateBucket, b.Destination.CreateBucket = true, true
 			a.Destination.NoncurrentVersionExpirationDays = 30
 			return []Transfer{a, b}
-		}, []string{`transfers[1].destination.noncurrentVersionExpirationDays: 0 disagrees with transfers[0] ("a"), which gives 30`}},
+		}, []string{`transfers[1] ("b").destination.noncurrentVersionExpirationDays: 0 disagrees with transfers[0] ("a"), which gives 30`}},
 		{"only one of two transfers removes deleted principals", func() []Transfer {
 			a, b := into("a", "111111111111", "lake", "a"), into("b", "222222222222", "lake", "b")
 			b.Destination.RemoveDeletedPrincipals = true
@@ -99,22 +99,22 @@ func TestValidateSet(t *testing.T) {
 			a.Destination.KmsKeyArn, b.Destination.KmsKeyArn = key1, key2
 			return []Transfer{a, b, c}
 		}, []string{
-			`transfers[1].destination.kmsKeyArn: "` + key2 + `" disagrees with transfers[0] ("a"), which gives "` + key1 + `"`,
-			`transfers[2].destination.kmsKeyArn: "" disagrees with transfers[0] ("a")`,
+			`transfers[1] ("b").destination.kmsKeyArn: "` + key2 + `" disagrees with transfers[0] ("a"), which gives "` + key1 + `"`,
+			`transfers[2] ("c").destination.kmsKeyArn: "" disagrees with transfers[0] ("a")`,
 		}},
 		{"one bucket in two accounts and Regions", func() []Transfer {
 			a, b := into("a", "111111111111", "lake", "a"), into("b", "222222222222", "lake", "b")
 			b.Destination.Account, b.Destination.Region = "888888888888", "eu-west-1"
 			return []Transfer{a, b}
-		}, []string{`transfers[1].destination.account: "888888888888" disagrees`, `transfers[1].destination.region: "eu-west-1" disagrees`}},
+		}, []string{`transfers[1] ("b").destination.account: "888888888888" disagrees`, `transfers[1] ("b").destination.region: "eu-west-1" disagrees`}},
 		{"two buckets, one stack name", func() []Transfer {
 			return []Transfer{into("a", "111111111111", "logs.example", ""), into("b", "222222222222", "logs-example", "")}
-		}, []string{`transfers[1].destination.bucket: "logs-example" maps to the stack name logs-example-destination, as bucket "logs.example" of transfers[0] ("a") does`}},
+		}, []string{`transfers[1] ("b").destination.bucket: "logs-example" maps to the stack name logs-example-destination, as bucket "logs.example" of transfers[0] ("a") does`}},
 		{"REMOVE in a shared prefix", func() []Transfer {
 			a, b := into("a", "111111111111", "lake", "data"), into("b", "222222222222", "lake", "data")
 			a.Task.PreserveDeletedFiles = "REMOVE"
 			return []Transfer{a, b}
-		}, []string{`transfers[0].task.preserveDeletedFiles: "REMOVE" would delete what transfers[1] ("b") writes: its destination prefix "data" overlaps "data"`}},
+		}, []string{`transfers[0] ("a").task.preserveDeletedFiles: "REMOVE" would delete what transfers[1] ("b") writes: its destination prefix "data" overlaps "data"`}},
 		{"REMOVE in a disjoint prefix", func() []Transfer {
 			a, b := into("a", "111111111111", "lake", "data/a"), into("b", "222222222222", "lake", "data/b")
 			a.Task.PreserveDeletedFiles = "REMOVE"
@@ -163,9 +163,11 @@ func scale(n, accounts int, prefixed bool) []Transfer {
 	return ts
 }
 
-// TestBucketPolicyFitsTheTargets: 25 transfers from 25 accounts into 25 prefixes, and
+// TestBucketPolicyFitsTheTargets: 24 transfers from 24 accounts into 24 prefixes, and
 // 100 whole-bucket transfers (from 25 accounts), leave 4 KB of S3's 20 KB for
-// statements that are not ours.
+// statements that are not ours. (With DataSync's two version actions in every prefix
+// statement, 25 prefix transfers from 25 accounts no longer fit with 12-character
+// names: TestPrefixTransfersAtTheBudget.)
 func TestBucketPolicyFitsTheTargets(t *testing.T) {
 	for _, tc := range []struct {
 		name        string
@@ -173,7 +175,7 @@ func TestBucketPolicyFitsTheTargets(t *testing.T) {
 		wantStmts   int
 		maxPerTrans int
 	}{
-		{"25 prefixes from 25 accounts", scale(25, 25, true), 26, 650},
+		{"24 prefixes from 24 accounts", scale(24, 24, true), 25, 680},
 		{"100 whole-bucket from 25 accounts", scale(100, 25, false), 2, 165},
 		{"100 whole-bucket from one account", scale(100, 1, false), 2, 150},
 	} {
@@ -200,7 +202,7 @@ func TestBucketPolicyOverBudgetIsRejectedWithTheWayOut(t *testing.T) {
 		t.Fatal("40 prefix transfers from 40 accounts fit into one bucket policy?")
 	}
 	for _, want := range []string{
-		`transfers[0].destination.bucket: "central-data-lake" would get`,
+		`transfers[0] ("transfer-000").destination.bucket: "central-data-lake" would get`,
 		"bytes of bucket-policy statements from its 40 transfers, over the budget of 16384 bytes (S3 allows 20480 bytes per bucket policy, less 4096 bytes left for the bucket's other statements)",
 		"split the transfers across several destination buckets",
 	} {
@@ -214,6 +216,9 @@ func TestBucketPolicyOverBudgetIsRejectedWithTheWayOut(t *testing.T) {
 	}
 	if err := ValidateSet(ts[:30]); err != nil {
 		t.Errorf("30 prefix transfers into a created bucket rejected: %v", err)
+	}
+	if err := ValidateSet(ts[:31]); err == nil {
+		t.Errorf("31 prefix transfers from 31 accounts fit a created bucket's policy: the README says 30")
 	}
 }
 
@@ -344,21 +349,21 @@ func TestDerivedNamesStayWithinAWSLimits(t *testing.T) {
 	}
 }
 
-// TestTwentyFivePrefixTransfersFitWithNamesOfUpTo22Characters pins the bound the
-// README gives: every role ARN is named in the policy, so names cost three bytes
-// a character per transfer. With 17-character prefixes, 25 transfers from 25
-// accounts fit with names of 22 characters, not 23.
-func TestTwentyFivePrefixTransfersFitWithNamesOfUpTo22Characters(t *testing.T) {
+// TestPrefixTransfersAtTheBudget pins the bounds the README gives: every role ARN is
+// named in the policy, so names cost three bytes a character per transfer. With
+// 17-character prefixes into an existing bucket, 24 transfers from 24 accounts fit
+// with names of 14 characters, not 15, and 25 from 25 accounts with names of 5, not 6.
+func TestPrefixTransfersAtTheBudget(t *testing.T) {
 	for _, tc := range []struct {
-		nameLength int
-		fits       bool
-	}{{22, true}, {23, false}} {
-		ts := scale(25, 25, true)
+		transfers, nameLength int
+		fits                  bool
+	}{{24, 14, true}, {24, 15, false}, {25, 5, true}, {25, 6, false}} {
+		ts := scale(tc.transfers, tc.transfers, true)
 		for i := range ts {
 			ts[i].Name = fmt.Sprintf("t%s%03d", strings.Repeat("x", tc.nameLength-4), i)
 		}
 		if err := ValidateSet(ts); (err == nil) != tc.fits {
-			t.Errorf("names of %d characters: fits %t, want %t (%v)", tc.nameLength, err == nil, tc.fits, err)
+			t.Errorf("%d transfers with names of %d characters: fits %t, want %t (%v)", tc.transfers, tc.nameLength, err == nil, tc.fits, err)
 		}
 	}
 }

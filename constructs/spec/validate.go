@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"fmt"
 	"net"
 	"regexp"
 	"slices"
@@ -67,13 +68,26 @@ func (t Transfer) Validate() error {
 			c.add("destination.region", t.Destination.Region, "is in partition %s but the source Region %s is in %s: DataSync cannot transfer across partitions",
 				dstRegion.Partition, t.Source.Region, srcRegion.Partition)
 		}
-		if t.Source.Account != t.Destination.Account {
+		// Opt-in Regions. The cross-account tutorial's earlier revision said it helps
+		// "transfer data between S3 buckets that are also in different AWS Regions (unless
+		// you're working with one or more opt-in Regions)"; its current revision
+		// ("Tutorial: Transferring data between Amazon S3 buckets across AWS accounts")
+		// dropped the parenthesis. DataSync's "Where can I transfer my data" page
+		// (working-with-locations, "Supported transfers in the same AWS Region" and
+		// "... across AWS Regions") says: "There are no restrictions when transferring
+		// data within the same AWS Region (including a Region disabled by default)" and
+		// "You can't transfer between Regions if one or both of the Regions is disabled by
+		// default." So the rule is about Regions, not accounts: a transfer within one
+		// opt-in Region is allowed (across accounts too); one between two Regions of
+		// which one is opt-in is not.
+		if t.CrossRegion() {
 			for _, e := range []struct {
 				path, region string
 				facts        *regionFacts
 			}{{"source.region", t.Source.Region, srcRegion}, {"destination.region", t.Destination.Region, dstRegion}} {
 				if e.facts.OptIn {
-					c.add(e.path, e.region, "is an opt-in Region: DataSync does not support transfers across accounts that involve opt-in Regions")
+					c.add(e.path, e.region, "is an opt-in Region (disabled by default) and the transfer is between two Regions: DataSync "+
+						"transfers between Regions only when neither is an opt-in Region; keep both buckets in %s, or both outside opt-in Regions", e.region)
 				}
 			}
 		}
@@ -113,6 +127,9 @@ func (t Transfer) Validate() error {
 	if e := t.Notifications.Email; e != "" && !emailRe.MatchString(e) {
 		c.add("notifications.email", e, "is not an email address")
 	}
+	if len(c.errs) == 0 {
+		validateRolePolicySize(c, t)
+	}
 	return c.errs.Err()
 }
 
@@ -142,8 +159,17 @@ func KnownRegions() []string {
 // validateEndpoint checks one side's account, Region, bucket and prefix and returns
 // the Region's facts when the Region is usable.
 func validateEndpoint(c *collector, side, account, region, bucket, prefix string) *regionFacts {
-	if !accountRe.MatchString(account) {
-		c.add(side+".account", account, "is not a 12-digit AWS account ID (quote it in YAML so leading zeros are kept)")
+	if account == "" && region == "" && bucket == "" && prefix == "" {
+		c.add(side, nil, "is missing: every transfer needs a %s with account, region and bucket", side)
+		return nil
+	}
+	switch {
+	case account == "":
+		c.add(side+".account", account, "is empty: give the 12-digit ID of the account that owns the %s bucket", side)
+	case !accountRe.MatchString(account) && strings.Trim(account, "0123456789") == "" && len(account) < 12:
+		c.add(side+".account", account, "is not a 12-digit AWS account ID: an ID with leading zeros keeps them only when quoted in YAML (account: \"012345678901\")")
+	case !accountRe.MatchString(account):
+		c.add(side+".account", account, "is not a 12-digit AWS account ID")
 	}
 	facts, ok := knownRegions[region]
 	switch {
@@ -201,6 +227,11 @@ func validateSubdirectory(c *collector, path, prefix string) {
 		c.add(path, prefix, "is longer than %d characters", maxSubdirectory)
 	case !subdirRe.MatchString(prefix):
 		c.add(path, prefix, "has characters DataSync does not accept in a prefix: use letters, digits, spaces and _ - + . / ( )")
+	case IAMPolicyCharProblem(prefix) != "":
+		// The prefix is written into the bucket-access role's policy (and the destination
+		// bucket's policy) as part of an object ARN.
+		c.add(path, prefix, "%s, and the prefix is part of an object ARN in the bucket-access role's policy: IAM rejects the role. "+
+			"Use a prefix without it (an ARN with a wildcard in its place would grant more than the prefix)", IAMPolicyCharProblem(prefix))
 	case strings.HasPrefix(prefix, "/"):
 		c.add(path, prefix, "starts with '/': DataSync cannot transfer objects whose prefix begins with a slash (write %q)", strings.TrimLeft(prefix, "/"))
 	case strings.Contains(prefix, "//"):
@@ -208,6 +239,35 @@ func validateSubdirectory(c *collector, path, prefix string) {
 	case slices.ContainsFunc(strings.Split(prefix, "/"), func(s string) bool { return s == "." || s == ".." }):
 		c.add(path, prefix, "contains a '.' or '..' segment ('/./', '/../'): DataSync cannot transfer objects with such prefixes")
 	}
+}
+
+// IAMPolicyCharProblem names the characters of s that IAM does not accept in a
+// policy document, with their positions (1 = the first character), or returns "".
+// IAM and AWS STS quotas, "IAM name requirements": "Policy documents can contain only
+// the following Unicode characters: horizontal tab (U+0009), linefeed (U+000A),
+// carriage return (U+000D), and characters in the range U+0020 to U+00FF." Writing
+// such a character as a JSON escape (\u3000) does not change the character the
+// decoded document holds, and no AWS documentation says IAM accepts it; a '?' or
+// '*' in its place would widen the grant. So such values are rejected.
+func IAMPolicyCharProblem(s string) string {
+	var bad []string
+	pos := 0
+	for _, r := range s {
+		pos++
+		if r == '\t' || r == '\n' || r == '\r' || (r >= 0x20 && r <= 0xFF) {
+			continue
+		}
+		if len(bad) == 5 {
+			bad = append(bad, "...")
+			break
+		}
+		bad = append(bad, fmt.Sprintf("U+%04X %q at character %d", r, r, pos))
+	}
+	if len(bad) == 0 {
+		return ""
+	}
+	return "has characters IAM does not accept in a policy document (only tab, line feed, carriage return and U+0020 to U+00FF): " +
+		strings.Join(bad, ", ")
 }
 
 // prefixesOverlap reports whether one prefix contains the other, segment by segment

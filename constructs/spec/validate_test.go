@@ -58,12 +58,34 @@ func TestValidateRules(t *testing.T) {
 		{"same partition other than aws", func(t *Transfer) {
 			t.Source.Region, t.Destination.Region = "us-gov-east-1", "us-gov-west-1"
 		}, ""},
-		{"cross-account source opt-in", func(t *Transfer) { t.Source.Region = "af-south-1" }, `source.region: "af-south-1" is an opt-in Region`},
-		{"cross-account destination opt-in", func(t *Transfer) { t.Destination.Region = "me-south-1" }, `destination.region: "me-south-1" is an opt-in Region`},
+		{"cross-Region from an opt-in Region", func(t *Transfer) { t.Source.Region = "af-south-1" },
+			`source.region: "af-south-1" is an opt-in Region (disabled by default) and the transfer is between two Regions`},
+		{"cross-Region into an opt-in Region", func(t *Transfer) { t.Destination.Region = "me-south-1" }, `destination.region: "me-south-1" is an opt-in Region`},
+		{"cross-Region opt-in in one account", func(t *Transfer) {
+			t.Destination.Account = t.Source.Account
+			t.Source.Region, t.Destination.Region = "af-south-1", "eu-west-1"
+		}, `source.region: "af-south-1" is an opt-in Region`},
 		{"same-account opt-in allowed", func(t *Transfer) {
 			t.Destination.Account = t.Source.Account
 			t.Source.Region, t.Destination.Region = "af-south-1", "af-south-1"
 		}, ""},
+		{"cross-account within one opt-in Region allowed", func(t *Transfer) {
+			t.Source.Region, t.Destination.Region = "af-south-1", "af-south-1"
+		}, ""},
+
+		// a missing block, an empty account: no advice about quoting.
+		{"source block missing", func(t *Transfer) { t.Source = Source{} }, `source: is missing: every transfer needs a source with account, region and bucket`},
+		{"account empty", func(t *Transfer) { t.Source.Account = "" }, `source.account: "" is empty: give the 12-digit ID of the account that owns the source bucket`},
+		{"account lost its leading zeros", func(t *Transfer) { t.Source.Account = "12345678901" },
+			`source.account: "12345678901" is not a 12-digit AWS account ID: an ID with leading zeros keeps them only when quoted in YAML`},
+
+		// characters IAM accepts in a policy document (tab, LF, CR, U+0020..U+00FF).
+		{"prefix with a Latin-1 no-break space", func(t *Transfer) { t.Source.Prefix = "photos\u00a0raw" }, ""},
+		{"prefix with an ideographic space", func(t *Transfer) { t.Source.Prefix = "photos\u3000raw" },
+			`source.prefix: "photos\u3000raw" has characters IAM does not accept in a policy document (only tab, line feed, carriage return and U+0020 to U+00FF): U+3000 '\u3000' at character 7, and the prefix is part of an object ARN`},
+		{"report prefix with an em space", func(t *Transfer) { t.Task.Report = &Report{Bucket: "acme-reports", Prefix: "a\u2003b\u2003"} },
+			`task.report.prefix: "a\u2003b\u2003" has characters IAM does not accept in a policy document (only tab, line feed, carriage return and U+0020 to U+00FF): U+2003 '\u2003' at character 2, U+2003 '\u2003' at character 4`},
+		{"destination prefix with U+0100 (not a space)", func(t *Transfer) { t.Destination.Prefix = "\u0100" }, `has characters DataSync does not accept in a prefix`},
 
 		// bucket names.
 		{"bucket 3 chars", func(t *Transfer) { t.Source.Bucket = "abc" }, ""},

@@ -53,7 +53,7 @@ type DestinationAccessProps struct {
 
 // DestinationAccess is the destination account's part of the transfers into one
 // bucket: the bucket with ACLs disabled and a policy that lets each source account's
-// bucket-access role (the tutorial's ten S3 actions, objects limited to the
+// bucket-access role (the twelve S3 actions of DataSync's destination permissions, objects limited to the
 // transfer's prefix) and location-admin role (listing the bucket, for the location
 // access test) in.
 type DestinationAccess interface {
@@ -268,7 +268,7 @@ func newExistingBucketAccess(scope constructs.Construct, b spec.DestinationBucke
 	role := newRole(scope, "ProviderRole", awsiam.RoleProps{
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
 		Description: jsii.String(fmt.Sprintf("Disables ACLs on and merges the bucket policy of s3://%s for DataSync transfers", b.Name)),
-	}, "Provider", permissions)
+	}, "Provider", permissions, fmt.Sprintf("destination bucket %q", b.Name))
 	fn := newProviderFunction(scope, "Provider", role, logs, "", "destination s3://"+b.Name)
 
 	ownership := awscdk.NewCustomResource(scope, jsii.String("OwnershipControls"), &awscdk.CustomResourceProps{

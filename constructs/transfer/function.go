@@ -1,7 +1,9 @@
 package transfer
 
 import (
+	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -9,6 +11,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/s3transfer/cdk-datasync/constructs/spec"
 )
 
 // ProviderLogRetention is the retention of the provider Lambda's log group.
@@ -81,10 +85,53 @@ func (p *inlinePolicy) allow(actions, resources []string, conditions map[string]
 	p.statements = append(p.statements, s)
 }
 
-// newRole creates a role with the policy as its inline policy, named policyName.
-func newRole(scope constructs.Construct, id string, props awsiam.RoleProps, policyName string, p *inlinePolicy) awsiam.Role {
-	props.InlinePolicies = &map[string]awsiam.PolicyDocument{
-		policyName: awsiam.PolicyDocument_FromJson(map[string]interface{}{"Version": "2012-10-17", "Statement": p.statements}),
+// add adds a statement computed by package spec, as it is (the size spec measured is
+// the size deployed).
+func (p *inlinePolicy) add(st spec.Statement) {
+	var obj map[string]interface{}
+	if err := json.Unmarshal(spec.IdentityPolicyDocument([]spec.Statement{st}), &obj); err != nil {
+		panic(err)
 	}
-	return awsiam.NewRole(scope, jsii.String(id), &props)
+	p.statements = append(p.statements, obj["Statement"].([]interface{})[0].(map[string]interface{}))
+}
+
+// newRole creates a role with the policy as its inline policy, named policyName, and
+// checks its inline policy and trust policy against IAM's quotas (owner names what
+// the role serves in the error).
+func newRole(scope constructs.Construct, id string, props awsiam.RoleProps, policyName string, p *inlinePolicy, owner string) awsiam.Role {
+	doc := map[string]interface{}{"Version": "2012-10-17", "Statement": p.statements}
+	props.InlinePolicies = &map[string]awsiam.PolicyDocument{policyName: awsiam.PolicyDocument_FromJson(doc)}
+	role := awsiam.NewRole(scope, jsii.String(id), &props)
+	stack := awscdk.Stack_Of(role)
+	name := *role.Node().Path()
+	if props.RoleName != nil {
+		name = *props.RoleName
+	}
+	if problems := roleQuotaProblems(name, stack.Resolve(doc), stack.Resolve(role.AssumeRolePolicy().ToJSON())); len(problems) > 0 {
+		panic(fmt.Sprintf("%s: %s", owner, strings.Join(problems, "; ")))
+	}
+	return role
+}
+
+// roleQuotaProblems checks a role's inline policy (the role's only one) and trust
+// policy, as resolved by the CDK, against IAM's quotas (spec.MaxRoleInlinePolicyChars,
+// spec.MaxTrustPolicyChars). References the CDK leaves to CloudFormation are counted
+// as spec.EstimatedPolicyChars does.
+func roleQuotaProblems(role string, inline, trust interface{}) []string {
+	var out []string
+	for _, q := range []struct {
+		what  string
+		doc   interface{}
+		limit int
+		out   string
+	}{
+		{"inline policy", inline, spec.MaxRoleInlinePolicyChars, "shorter bucket names and prefixes (they are written into its ARNs), or fewer KMS keys and reports per transfer"},
+		{"trust policy", trust, spec.MaxTrustPolicyChars, "raise the account's \"Role trust policy length\" quota in Service Quotas"},
+	} {
+		if size := spec.EstimatedPolicyChars(q.doc); size > q.limit {
+			out = append(out, fmt.Sprintf("the %s of role %s would be %d characters (white space not counted), over IAM's quota of %d. Ways out: %s",
+				q.what, role, size, q.limit, q.out))
+		}
+	}
+	return out
 }

@@ -193,40 +193,18 @@ func newBucketAccessRole(scope constructs.Construct, t spec.Transfer) awsiam.Rol
 			},
 		}),
 	}
+	// spec.BucketAccessPolicy is the policy whose size validation checked.
 	p := &inlinePolicy{}
-	// Every S3 grant is pinned to the account that owns the bucket (aws:ResourceAccount):
-	// a bucket of the same name deleted and re-created in someone else's account gets
-	// nothing. Object grants are limited to the transfer's prefix.
-	src, dst := t.BucketArn(t.Source.Bucket), t.BucketArn(t.Destination.Bucket)
-	srcObjects, dstObjects := spec.ObjectsArn(src, t.Source.Prefix), spec.ObjectsArn(dst, t.Destination.Prefix)
-	inAccount := func(account string) map[string]interface{} {
-		return map[string]interface{}{"StringEquals": map[string]interface{}{"aws:ResourceAccount": account}}
+	var findings []string
+	for _, st := range t.BucketAccessPolicy() {
+		p.add(st)
+		for _, r := range st.Resource {
+			if strings.Contains(r, "*") {
+				findings = append(findings, "Resource::"+r)
+			}
+		}
 	}
-	p.allow(spec.SourceBucketActions, []string{src}, inAccount(t.Source.Account))
-	p.allow(spec.SourceObjectActions, []string{srcObjects}, inAccount(t.Source.Account))
-	p.allow(spec.DestinationBucketActions, []string{dst}, inAccount(t.Destination.Account))
-	p.allow(spec.DestinationObjectActions, []string{dstObjects}, inAccount(t.Destination.Account))
-	findings := []string{"Resource::" + srcObjects, "Resource::" + dstObjects}
-	if t.Source.KmsKeyArn != "" {
-		p.allow(spec.SourceKeyActions, []string{t.Source.KmsKeyArn}, nil)
-	}
-	switch {
-	case t.Destination.KmsKeyArn != "":
-		p.allow(spec.DestinationKeyActions, []string{t.Destination.KmsKeyArn}, nil)
-	case t.Destination.CreateKmsKey:
-		// The destination stack's key has a generated ID; it carries this alias.
-		keys := fmt.Sprintf("arn:%s:kms:%s:%s:key/*", t.Partition(), t.Destination.Region, t.Destination.Account)
-		p.allow(spec.DestinationKeyActions, []string{keys}, map[string]interface{}{
-			"ForAnyValue:StringEquals": map[string]interface{}{"kms:ResourceAliases": t.KeyAlias()},
-		})
-		findings = append(findings, "Resource::"+keys)
-	}
-	if r := t.Task.Report; r != nil {
-		reports := spec.ObjectsArn(t.BucketArn(r.Bucket), r.Prefix)
-		p.allow([]string{"s3:PutObject"}, []string{reports}, inAccount(t.Source.Account))
-		findings = append(findings, "Resource::"+reports)
-	}
-	role := newRole(scope, "BucketAccessRole", props, "BucketAccess", p)
+	role := newRole(scope, "BucketAccessRole", props, "BucketAccess", p, fmt.Sprintf("transfer %q", t.Name))
 	suppress(role, "AwsSolutions-IAM5",
 		"DataSync transfers every object under the transfer's prefix of the two buckets (and writes task reports under their prefix); "+
 			"object ARNs are only known as bucket/prefix/*. A created destination key is matched by its alias.",
@@ -324,7 +302,7 @@ func newLocationAdminRole(scope constructs.Construct, t spec.Transfer, accessRol
 		RoleName:    jsii.String(t.LocationAdminRoleName()),
 		Description: jsii.String(fmt.Sprintf("Creates the DataSync locations and task of transfer %s", t.Name)),
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
-	}, "LocationAdmin", policy)
+	}, "LocationAdmin", policy, fmt.Sprintf("transfer %q", t.Name))
 	suppress(role, "AwsSolutions-IAM5",
 		"DataSync location and task IDs are generated, so their ARNs are scoped to this account (and, except for the deletes a later "+
 			"update's cleanup makes, to the Regions of the transfer); datasync:CreateLocationS3, CreateTask, the List actions and the "+

@@ -9,11 +9,14 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/s3transfer/cdk-datasync/app/config"
+	"github.com/s3transfer/cdk-datasync/app/estimate"
 	"github.com/s3transfer/cdk-datasync/app/example"
 	"github.com/s3transfer/cdk-datasync/app/plan"
+	"github.com/s3transfer/cdk-datasync/constructs/spec"
 )
 
 func main() {
@@ -39,4 +42,18 @@ func main() {
 		cmds = plan.PipelineCommands(cfg.Transfers, configArg, p.Account, p.Region, name)
 	}
 	plan.Render(os.Stdout, cmds, name)
+	printCostTraps(os.Stdout, cfg.Transfers)
+}
+
+// printCostTraps prints the config's cost traps as shell comments after the plan
+// (`transfers estimate` prices each transfer).
+func printCostTraps(w io.Writer, ts []spec.Transfer) {
+	traps := estimate.AllConfigTraps(ts)
+	if len(traps) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\n# Cost traps (go run ./app/transfers estimate prices each transfer):")
+	for _, t := range traps {
+		fmt.Fprintln(w, "#   "+t)
+	}
 }

@@ -8,7 +8,12 @@
 // wrong Region or with another account's key sees other tasks.
 //
 // It implements the calls the transfers command makes: ListTasks (paginated),
-// DescribeTask, ListTaskExecutions, DescribeTaskExecution, StartTaskExecution.
+// ListTagsForResource, DescribeTask, UpdateTask (the schedule), ListTaskExecutions,
+// DescribeTaskExecution, StartTaskExecution (recording its Includes and
+// ManifestConfig overrides, checked against the API model's limits). The same server
+// also answers STS GetCallerIdentity (awsQuery protocol: a form POST signed for
+// "sts", an XML answer) with the account of the signing key: point the SDK at it with
+// AWS_ENDPOINT_URL_STS.
 // An execution follows a script of Steps: every DescribeTaskExecution returns the
 // current step and moves to the next, so state advances over polls.
 package fakedatasync
@@ -17,10 +22,12 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -60,6 +67,8 @@ type Task struct {
 	ScheduleUpdated                                                      time.Time
 	// Run is the script of the executions StartTaskExecution starts.
 	Run []Step
+	// Tags are the task's tags (ListTagsForResource).
+	Tags map[string]string
 
 	id         string
 	executions []*execution
@@ -95,6 +104,29 @@ type execution struct {
 	steps   []Step
 	pos     int
 	started time.Time // wall time of StartTaskExecution
+	over    Overrides
+	added   bool // by AddExecution, not by StartTaskExecution
+}
+
+// Overrides are what a StartTaskExecution asked beyond the task's own settings.
+type Overrides struct {
+	// Includes is the Includes filter's value, "" for none.
+	Includes string
+	// Manifest is the ManifestConfig's S3 source; nil for none.
+	Manifest *Manifest
+}
+
+// Manifest is a StartTaskExecution's ManifestConfig.Source.S3, with its Action and
+// Format.
+type Manifest struct {
+	Action, Format                                      string
+	ObjectPath, BucketArn, BucketAccessRoleArn, Version string
+}
+
+// Started is one execution StartTaskExecution started, with its overrides.
+type Started struct {
+	Arn string
+	Overrides
 }
 
 func (e *execution) arn() string { return e.task.Arn() + "/execution/" + e.id }
@@ -119,6 +151,10 @@ type Server struct {
 	seq   int
 	// PageSize is ListTasks' page size when the request gives no MaxResults.
 	PageSize int
+	// OnStart, when set, is called (without the server's lock) after each
+	// StartTaskExecution, with the task and the execution's overrides: a test does
+	// there what DataSync would do to the buckets.
+	OnStart func(t *Task, o Overrides)
 }
 
 // New starts a server; close it with Close.
@@ -158,12 +194,22 @@ func (s *Server) AddTask(t *Task) *Task {
 	return t
 }
 
+// SetRun sets the script of the executions StartTaskExecution starts on t, for a
+// task added already (the server may be answering requests).
+func (s *Server) SetRun(t *Task, steps []Step) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t.Run = steps
+}
+
 // AddExecution adds an execution of t that was started at start and follows steps
 // (a finished run of the past: one SUCCESS or ERROR step), and returns its ARN.
 func (s *Server) AddExecution(t *Task, start time.Time, steps ...Step) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.start(t, start, steps).arn()
+	e := s.start(t, start, steps)
+	e.added = true
+	return e.arn()
 }
 
 // start adds an execution; without steps it follows t.Run.
@@ -178,6 +224,33 @@ func (s *Server) start(t *Task, start time.Time, steps []Step) *execution {
 	e := &execution{id: fmt.Sprintf("exec-%017x", 0xe0000+s.seq), task: t, steps: steps, started: start}
 	t.executions = append(t.executions, e)
 	return e
+}
+
+// Started returns the executions StartTaskExecution started on t, in order.
+func (s *Server) Started(t *Task) []Started {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Started
+	for _, e := range t.executions {
+		if e.over != (Overrides{}) || !e.added {
+			out = append(out, Started{Arn: e.arn(), Overrides: e.over})
+		}
+	}
+	return out
+}
+
+// Schedule returns t's schedule expression and status as UpdateTask left them.
+func (s *Server) Schedule(t *Task) (expression, status string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return t.Schedule, t.scheduleStatus()
+}
+
+func (t *Task) scheduleStatus() string {
+	if t.ScheduleStatus == "" {
+		return "ENABLED"
+	}
+	return t.ScheduleStatus
 }
 
 // Calls returns the requests answered so far.
@@ -202,7 +275,17 @@ func invalid(format string, args ...any) *apiError {
 var credentialRe = regexp.MustCompile(`^AWS4-HMAC-SHA256 Credential=([^/]+)/\d{8}/([^/]+)/([^/]+)/aws4_request,`)
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+		s.serveSTS(w, r)
+		return
+	}
 	out, err := s.handle(r)
+	if e, ok := out["started"].(*execution); ok {
+		delete(out, "started")
+		if s.OnStart != nil {
+			s.OnStart(e.task, e.over)
+		}
+	}
 	if err != nil {
 		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 		w.WriteHeader(err.status)
@@ -294,7 +377,42 @@ func (s *Server) handle(r *http.Request) (map[string]any, *apiError) {
 		if t.Status == "UNAVAILABLE" || t.Status == "CREATING" {
 			return nil, invalid("Task %s is %s and cannot be started.", t.Arn(), t.Status)
 		}
-		return map[string]any{"TaskExecutionArn": s.start(t, time.Now(), nil).arn()}, nil
+		over, err := overrides(in)
+		if err != nil {
+			return nil, err
+		}
+		e := s.start(t, time.Now(), nil)
+		e.over = over
+		return map[string]any{"TaskExecutionArn": e.arn(), "started": e}, nil
+	case "ListTagsForResource":
+		return s.listTags(account, region, in)
+	case "UpdateTask":
+		t, err := s.task(account, region, in["TaskArn"])
+		if err != nil {
+			return nil, err
+		}
+		if sc, ok := in["Schedule"].(map[string]any); ok {
+			expr, _ := sc["ScheduleExpression"].(string)
+			if expr == "" {
+				return nil, invalid("1 validation error detected: Value null at 'schedule.scheduleExpression' failed to satisfy constraint: Member must not be null")
+			}
+			status, _ := sc["Status"].(string)
+			if status == "" {
+				status = "ENABLED"
+			}
+			if status != "ENABLED" && status != "DISABLED" {
+				return nil, invalid("1 validation error detected: Value '%s' at 'schedule.status' failed to satisfy constraint: Member must satisfy enum value set: [ENABLED, DISABLED]", status)
+			}
+			if status != t.scheduleStatus() {
+				t.ScheduleUpdated = time.Now()
+			}
+			t.Schedule, t.ScheduleStatus = expr, status
+			t.ScheduleDisabledBy, t.ScheduleDisabledReason = "", ""
+			if status == "DISABLED" {
+				t.ScheduleDisabledBy, t.ScheduleDisabledReason = "USER", "Manually disabled by user."
+			}
+		}
+		return map[string]any{}, nil
 	}
 	return nil, &apiError{status: 400, typ: "UnknownOperationException", msg: "fakedatasync does not implement " + op}
 }
@@ -332,6 +450,120 @@ func (s *Server) listTasks(account, region string, in map[string]any) (map[strin
 		out["NextToken"] = base64.StdEncoding.EncodeToString([]byte(strconv.Itoa(end)))
 	}
 	return out, nil
+}
+
+// overrides reads and checks a StartTaskExecution's Includes and ManifestConfig as
+// the API model bounds them: FilterList has at most one FilterRule, FilterType is
+// SIMPLE_PATTERN, FilterValue is 1 to 102,400 characters without NUL; a manifest's
+// S3 source needs ManifestObjectPath (S3Subdirectory: at most 4,096 characters of
+// ^[a-zA-Z0-9_\-\+\./\(\)\p{Zs}]*$), BucketAccessRoleArn and S3BucketArn.
+func overrides(in map[string]any) (Overrides, *apiError) {
+	var o Overrides
+	if list, ok := in["Includes"].([]any); ok {
+		if len(list) > 1 {
+			return o, invalid("1 validation error detected: Value at 'includes' failed to satisfy constraint: Member must have length less than or equal to 1")
+		}
+		if len(list) == 1 {
+			rule, _ := list[0].(map[string]any)
+			typ, _ := rule["FilterType"].(string)
+			value, _ := rule["Value"].(string)
+			if typ != "SIMPLE_PATTERN" {
+				return o, invalid("FilterType %q is not SIMPLE_PATTERN", typ)
+			}
+			if value == "" || len([]rune(value)) > 102400 || strings.ContainsRune(value, 0) {
+				return o, invalid("1 validation error detected: Value at 'includes.1.member.value' failed to satisfy constraint: Member must have length less than or equal to 102400 and match ^[^\\x00]+$")
+			}
+			o.Includes = value
+		}
+	}
+	if mc, ok := in["ManifestConfig"].(map[string]any); ok {
+		src, _ := mc["Source"].(map[string]any)
+		s3, _ := src["S3"].(map[string]any)
+		if s3 == nil {
+			return o, &apiError{status: 400, typ: "InvalidRequestException", errorCode: "ValidationException",
+				msg: "ManifestConfig.Source.S3 is required: DataSync needs the IAM role that reads the bucket where the manifest is"}
+		}
+		m := &Manifest{}
+		m.Action, _ = mc["Action"].(string)
+		m.Format, _ = mc["Format"].(string)
+		m.ObjectPath, _ = s3["ManifestObjectPath"].(string)
+		m.BucketArn, _ = s3["S3BucketArn"].(string)
+		m.BucketAccessRoleArn, _ = s3["BucketAccessRoleArn"].(string)
+		m.Version, _ = s3["ManifestObjectVersionId"].(string)
+		if m.ObjectPath == "" || m.BucketArn == "" || m.BucketAccessRoleArn == "" {
+			return o, invalid("ManifestConfig.Source.S3 needs ManifestObjectPath, S3BucketArn and BucketAccessRoleArn")
+		}
+		if len(m.ObjectPath) > 4096 || !subdirectoryRe.MatchString(m.ObjectPath) {
+			return o, invalid("1 validation error detected: Value '%s' at 'manifestConfig.source.s3.manifestObjectPath' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-zA-Z0-9_\\-\\+\\./\\(\\)\\p{Zs}]*$", m.ObjectPath)
+		}
+		if m.Action != "" && m.Action != "TRANSFER" || m.Format != "" && m.Format != "CSV" {
+			return o, invalid("ManifestConfig Action must be TRANSFER and Format CSV")
+		}
+		o.Manifest = m
+	}
+	return o, nil
+}
+
+// subdirectoryRe is the API model's S3Subdirectory pattern.
+var subdirectoryRe = regexp.MustCompile(`^[a-zA-Z0-9_\-\+\./\(\)\p{Zs}]*$`)
+
+func (s *Server) listTags(account, region string, in map[string]any) (map[string]any, *apiError) {
+	str, _ := in["ResourceArn"].(string)
+	var t *Task
+	for _, c := range s.tasks {
+		if c.Arn() == str && c.Account == account && c.Region == region {
+			t = c
+		}
+	}
+	if t == nil {
+		return nil, invalid("Request references a resource which does not exist.")
+	}
+	keys := make([]string, 0, len(t.Tags))
+	for k := range t.Tags {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	list := []any{}
+	for _, k := range keys {
+		list = append(list, map[string]any{"Key": k, "Value": t.Tags[k]})
+	}
+	return map[string]any{"Tags": list}, nil
+}
+
+// serveSTS answers STS GetCallerIdentity with the signing key's account.
+func (s *Server) serveSTS(w http.ResponseWriter, r *http.Request) {
+	fail := func(code int, typ, msg string) {
+		w.Header().Set("Content-Type", "text/xml")
+		w.WriteHeader(code)
+		fmt.Fprintf(w, `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>fake</RequestId></ErrorResponse>`, typ, html.EscapeString(msg))
+	}
+	if err := r.ParseForm(); err != nil {
+		fail(400, "MalformedInput", err.Error())
+		return
+	}
+	m := credentialRe.FindStringSubmatch(r.Header.Get("Authorization"))
+	if m == nil || m[3] != "sts" {
+		fail(403, "MissingAuthenticationToken", "Request is missing Authentication Token or is not signed for sts")
+		return
+	}
+	if a := r.PostForm.Get("Action"); a != "GetCallerIdentity" {
+		fail(400, "InvalidAction", "fakedatasync's STS implements GetCallerIdentity only, not "+a)
+		return
+	}
+	s.mu.Lock()
+	account, ok := s.keys[m[1]]
+	if ok {
+		s.calls = append(s.calls, Call{Operation: "sts:GetCallerIdentity", Account: account, Region: m[2]})
+	}
+	s.mu.Unlock()
+	if !ok {
+		fail(403, "InvalidClientTokenId", "The security token included in the request is invalid.")
+		return
+	}
+	w.Header().Set("Content-Type", "text/xml")
+	fmt.Fprintf(w, `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>`+
+		`<Arn>arn:aws:sts::%s:assumed-role/operator/session</Arn><UserId>AROAFAKE:session</UserId><Account>%s</Account>`+
+		`</GetCallerIdentityResult><ResponseMetadata><RequestId>fake</RequestId></ResponseMetadata></GetCallerIdentityResponse>`, account, account)
 }
 
 // arnRe reads the Region, account and IDs of a task or execution ARN.

@@ -2,6 +2,7 @@ package fakedatasync
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -85,5 +86,85 @@ func TestTasksPerAccountAndRegion(t *testing.T) {
 	}
 	if code, _ := post(t, s, "FmrsService.DescribeTask", "application/x-amz-json-1.1", "AKIDA", "eu-west-1", `{"TaskArn":"`+a2.Arn()+`"}`); code != 400 {
 		t.Errorf("the task was described from another Region")
+	}
+}
+
+func TestStartTaskExecutionOverridesAreCheckedAndRecorded(t *testing.T) {
+	s := New()
+	defer s.Close()
+	s.AddKey("AKIDA", "111111111111")
+	task := s.AddTask(&Task{Account: "111111111111", Region: "us-west-2", Name: "one", Mode: "ENHANCED"})
+	const json11 = "application/x-amz-json-1.1"
+	start := func(extra string) (int, map[string]any) {
+		return post(t, s, "FmrsService.StartTaskExecution", json11, "AKIDA", "us-west-2", `{"TaskArn":"`+task.Arn()+`"`+extra+`}`)
+	}
+	role := `"BucketAccessRoleArn":"arn:aws:iam::111111111111:role/r","S3BucketArn":"arn:aws:s3:::b"`
+	for _, tc := range []struct{ name, extra string }{
+		{"two rules", `,"Includes":[{"FilterType":"SIMPLE_PATTERN","Value":"/a"},{"FilterType":"SIMPLE_PATTERN","Value":"/b"}]`},
+		{"not SIMPLE_PATTERN", `,"Includes":[{"FilterType":"REGEX","Value":"/a"}]`},
+		{"too long", `,"Includes":[{"FilterType":"SIMPLE_PATTERN","Value":"/` + strings.Repeat("a", 102400) + `"}]`},
+		{"manifest without S3", `,"ManifestConfig":{"Action":"TRANSFER","Format":"CSV"}`},
+		{"manifest path", `,"ManifestConfig":{"Source":{"S3":{"ManifestObjectPath":"a*b.csv",` + role + `}}}`},
+	} {
+		if code, out := start(tc.extra); code != 400 || out["__type"] != "InvalidRequestException" {
+			t.Errorf("%s: %d %v, want InvalidRequestException", tc.name, code, out)
+		}
+	}
+	if n := len(s.Started(task)); n != 0 {
+		t.Fatalf("%d executions started by refused requests", n)
+	}
+	// the longest filter DataSync takes, and a manifest
+	if code, out := start(`,"Includes":[{"FilterType":"SIMPLE_PATTERN","Value":"/` + strings.Repeat("a", 102399) + `"}]`); code != 200 {
+		t.Fatalf("102,400 characters refused: %v", out)
+	}
+	if code, out := start(`,"ManifestConfig":{"Action":"TRANSFER","Format":"CSV","Source":{"S3":{"ManifestObjectPath":"m/a (1).csv",` + role + `}}}`); code != 200 {
+		t.Fatalf("manifest refused: %v", out)
+	}
+	got := s.Started(task)
+	if len(got) != 2 || len(got[0].Includes) != 102400 || got[1].Manifest == nil || got[1].Manifest.ObjectPath != "m/a (1).csv" || got[1].Manifest.BucketAccessRoleArn != "arn:aws:iam::111111111111:role/r" {
+		t.Errorf("recorded %+v", got)
+	}
+}
+
+func TestUpdateTaskScheduleStatus(t *testing.T) {
+	s := New()
+	defer s.Close()
+	s.AddKey("AKIDA", "111111111111")
+	task := s.AddTask(&Task{Account: "111111111111", Region: "us-west-2", Name: "one", Mode: "ENHANCED", Schedule: "rate(1 hour)"})
+	const json11 = "application/x-amz-json-1.1"
+	update := func(schedule string) int {
+		code, _ := post(t, s, "FmrsService.UpdateTask", json11, "AKIDA", "us-west-2", `{"TaskArn":"`+task.Arn()+`","Schedule":`+schedule+`}`)
+		return code
+	}
+	if code := update(`{"Status":"DISABLED"}`); code != 400 {
+		t.Errorf("a schedule without its expression: %d, want 400", code)
+	}
+	if code := update(`{"ScheduleExpression":"rate(1 hour)","Status":"DISABLED"}`); code != 200 {
+		t.Fatalf("pause: %d", code)
+	}
+	_, out := post(t, s, "FmrsService.DescribeTask", json11, "AKIDA", "us-west-2", `{"TaskArn":"`+task.Arn()+`"}`)
+	sched, _ := out["Schedule"].(map[string]any)
+	details, _ := out["ScheduleDetails"].(map[string]any)
+	if sched["Status"] != "DISABLED" || details["DisabledBy"] != "USER" || details["StatusUpdateTime"] == nil {
+		t.Errorf("DescribeTask after the pause: %v %v", sched, details)
+	}
+}
+
+func TestGetCallerIdentity(t *testing.T) {
+	s := New()
+	defer s.Close()
+	s.AddKey("AKIDA", "111111111111")
+	req, _ := http.NewRequest(http.MethodPost, s.URL+"/", strings.NewReader("Action=GetCallerIdentity&Version=2011-06-15"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDA/20260805/us-east-1/sts/aws4_request, SignedHeaders=host, Signature=00")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var b strings.Builder
+	_, _ = io.Copy(&b, resp.Body)
+	if resp.StatusCode != 200 || !strings.Contains(b.String(), "<Account>111111111111</Account>") {
+		t.Errorf("%d %s", resp.StatusCode, b.String())
 	}
 }

@@ -1,0 +1,294 @@
+package estimate
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/s3transfer/cdk-datasync/constructs/spec"
+)
+
+// The worked examples: every expected figure is computed here by hand from the
+// US East prices of prices.json (read 2026-12-07), not by the model.
+const (
+	gib          = 1073741824.0
+	enhancedGB   = 0.015 // DataSync ENHANCED, per GB
+	execution    = 0.55  // DataSync ENHANCED, per task execution
+	put1000      = 0.005 // S3 STANDARD PUT/COPY/POST/LIST per 1,000
+	get1000      = 0.0004
+	head1000     = 0.0004
+	standardGBmo = 0.023
+	kms10000     = 0.03
+)
+
+func transfer(name, srcRegion, dstRegion string) spec.Transfer {
+	return spec.Transfer{
+		Name:        name,
+		Source:      spec.Source{Account: "111111111111", Region: srcRegion, Bucket: "src-bucket"},
+		Destination: spec.Destination{Account: "222222222222", Region: dstRegion, Bucket: "dst-bucket"},
+	}
+}
+
+func compute(t *testing.T, tr spec.Transfer, fill func(*Data)) *Estimate {
+	t.Helper()
+	p, err := Table()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := NewData(p.Assumptions, "listing")
+	fill(d)
+	e, err := Compute(tr, d, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// line finds the one line of phase whose item starts with prefix.
+func line(t *testing.T, e *Estimate, phase, prefix string) Line {
+	t.Helper()
+	var found []Line
+	for _, l := range e.Lines {
+		if l.Phase == phase && strings.HasPrefix(l.Item, prefix) {
+			found = append(found, l)
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("%d lines %q in %s, want 1; lines:\n%s", len(found), prefix, phase, dump(e))
+	}
+	return found[0]
+}
+
+func dump(e *Estimate) string {
+	var b strings.Builder
+	for _, l := range e.Lines {
+		b.WriteString(l.Phase + " | " + l.Item + " | " + l.Formula + "\n")
+	}
+	return b.String()
+}
+
+func near(t *testing.T, what string, got, want float64) {
+	t.Helper()
+	if math.Abs(got-want) > 1e-9*math.Max(1, math.Abs(want)) {
+		t.Errorf("%s = %.10f, want %.10f", what, got, want)
+	}
+}
+
+func noLine(t *testing.T, e *Estimate, prefix string) {
+	t.Helper()
+	for _, l := range e.Lines {
+		if strings.HasPrefix(l.Item, prefix) {
+			t.Errorf("unexpected line %q: %s", l.Item, l.Formula)
+		}
+	}
+}
+
+// 1 TB (10^12 bytes) of 10 KB (10^4 bytes) objects: 10^8 objects. Requests dwarf
+// the DataSync fee: 10^8 PUTs cost $500, the DataSync fee about $14.
+func TestWorkedOneTerabyteOfTenKilobyteObjects(t *testing.T) {
+	e := compute(t, transfer("small-objects", "us-east-1", "us-east-1"), func(d *Data) { d.AddN(100_000_000, 10_000, "STANDARD") })
+
+	gb := 1e12 / gib                                                                                    // 931.32 GB
+	near(t, "DataSync", line(t, e, FirstRun, "data copied (ENHANCED)").Cost, gb*enhancedGB)             // $13.97
+	near(t, "execution", line(t, e, FirstRun, "task execution").Cost, execution)                        // $0.55
+	near(t, "LIST source", line(t, e, FirstRun, "LIST source").Cost, 100_000*put1000/1000)              // 10^8/1000 pages: $0.50
+	near(t, "LIST destination", line(t, e, FirstRun, "LIST destination").Cost, 1*put1000/1000)          // one page of an empty prefix
+	near(t, "HEAD", line(t, e, FirstRun, "HEAD source").Cost, 1e8*head1000/1000)                        // $40
+	near(t, "GET", line(t, e, FirstRun, "GET source objects in STANDARD").Cost, 1e8*get1000/1000)       // $40
+	near(t, "tagging", line(t, e, FirstRun, "GetObjectTagging").Cost, 1e8*get1000/1000)                 // $40
+	near(t, "PUT", line(t, e, FirstRun, "PUT into STANDARD").Cost, 1e8*put1000/1000)                    // $500
+	near(t, "verify", line(t, e, FirstRun, "GET destination objects to verify").Cost, 1e8*get1000/1000) // $40
+	near(t, "storage", line(t, e, FirstRun, "destination storage, first month").Cost, gb*standardGBmo)  // $21.42
+	noLine(t, e, "inter-Region")
+	noLine(t, e, "Decrypt")
+
+	near(t, "source account, first run", e.FirstRunTotal["111111111111"], gb*enhancedGB+execution+0.5+40+40+40) // $135.02
+	near(t, "destination account, first run", e.FirstRunTotal["222222222222"], 0.000005+500+40+gb*standardGBmo) // $561.42
+	near(t, "destination account, a month", e.MonthlyTotal["222222222222"], gb*standardGBmo)
+	if e.MonthlyTotal["111111111111"] != 0 {
+		t.Errorf("no schedule, yet the source account pays %v a month", e.MonthlyTotal["111111111111"])
+	}
+	if l := line(t, e, FirstRun, "PUT into STANDARD"); !strings.Contains(l.Formula, "100,000,000 objects ≤ 8 MiB × 1") {
+		t.Errorf("PUT formula %q does not show the count", l.Formula)
+	}
+}
+
+// 50 TB (5×10^13 bytes) of 250 MB (2.5×10^8 bytes) objects: 200,000 objects, each
+// written in ceil(2.5×10^8 / 8 MiB) = 30 parts. The DataSync fee dominates.
+func TestWorkedFiftyTerabytesOf250MegabyteObjects(t *testing.T) {
+	e := compute(t, transfer("big-objects", "us-east-1", "us-east-1"), func(d *Data) { d.AddN(200_000, 250_000_000, "") })
+
+	gb := 5e13 / gib                                                                                   // 46,566.13 GB
+	near(t, "DataSync", line(t, e, FirstRun, "data copied").Cost, gb*enhancedGB)                       // $698.49
+	near(t, "GET", line(t, e, FirstRun, "GET source").Cost, 200_000*30*get1000/1000)                   // 6,000,000 ranged GETs: $2.40
+	near(t, "PUT", line(t, e, FirstRun, "PUT into STANDARD").Cost, (200_000*2+6_000_000)*put1000/1000) // creates, completes, parts: $32
+	near(t, "LIST source", line(t, e, FirstRun, "LIST source").Cost, 200*put1000/1000)
+	near(t, "storage", line(t, e, FirstRun, "destination storage, first month").Cost, gb*standardGBmo) // $1,071.02
+	if e.Data.Parts != 6_000_000 || e.Data.Multipart != 200_000 {
+		t.Errorf("parts %d, multipart objects %d; want 6,000,000 and 200,000", e.Data.Parts, e.Data.Multipart)
+	}
+}
+
+// A Deep Archive destination: 10^6 objects of 100 KB. Each object carries 32 KiB at
+// the Deep Archive price and 8 KiB at STANDARD; PUTs cost $0.05 per 1,000; what is
+// written cannot be read back, so verification is a HEAD per object.
+func TestWorkedDeepArchiveDestination(t *testing.T) {
+	tr := transfer("archive", "us-east-1", "us-east-1")
+	tr.Destination.StorageClass = "DEEP_ARCHIVE"
+	e := compute(t, tr, func(d *Data) { d.AddN(1_000_000, 100_000, "STANDARD") })
+
+	near(t, "PUT", line(t, e, FirstRun, "PUT into DEEP_ARCHIVE").Cost, 1e6*0.05/1000) // $50
+	near(t, "verify HEAD", line(t, e, FirstRun, "HEAD destination objects to verify").Cost, 1e6*head1000/1000)
+	noLine(t, e, "GET destination")
+	data := line(t, e, FirstRun, "destination storage, first month (DEEP_ARCHIVE, data")
+	near(t, "archive storage", data.Cost, (1e11+1e6*32768)/gib*0.00099) // 123.65 GB: $0.12
+	index := line(t, e, FirstRun, "destination storage, first month (DEEP_ARCHIVE index")
+	near(t, "index storage", index.Cost, 1e6*8192/gib*standardGBmo) // 7.63 GB at STANDARD: $0.18
+	traps := strings.Join(e.Traps, "\n")
+	for _, want := range []string{"DEEP_ARCHIVE (minimum 180 days) with overwriteMode ALWAYS", "DEEP_ARCHIVE adds 40 KiB of metadata an object"} {
+		if !strings.Contains(traps, want) {
+			t.Errorf("traps lack %q:\n%s", want, traps)
+		}
+	}
+}
+
+// An hourly ENHANCED schedule: 720 executions in a 30-day month at $0.55 = $396, and
+// both sides listed 720 times (10^6 objects: 1,000 pages a run).
+func TestWorkedHourlyEnhancedSchedule(t *testing.T) {
+	tr := transfer("hourly", "us-east-1", "us-east-1")
+	tr.Task.Schedule = "rate(1 hour)"
+	e := compute(t, tr, func(d *Data) { d.AddN(1_000_000, 1_000_000, "STANDARD") })
+
+	if e.RunsPerMonth != 720 {
+		t.Fatalf("runs a month %v, want 720", e.RunsPerMonth)
+	}
+	near(t, "executions", line(t, e, Monthly, "task executions (ENHANCED), scheduled").Cost, 720*execution) // $396
+	near(t, "LIST source", line(t, e, Monthly, "LIST source, scheduled").Cost, 1000*720*put1000/1000)       // $3.60
+	near(t, "LIST destination", line(t, e, Monthly, "LIST destination, scheduled").Cost, 1000*720*put1000/1000)
+	near(t, "source account, a month", e.MonthlyTotal["111111111111"], 396+3.6)
+	if !strings.Contains(strings.Join(e.Traps, "\n"), `schedule "rate(1 hour)": 720 executions a month × $0.55 = $396.00 a month`) {
+		t.Errorf("traps lack the execution fee:\n%s", strings.Join(e.Traps, "\n"))
+	}
+	noLine(t, e, "data copied (ENHANCED), scheduled") // CHANGED: nothing is copied again
+}
+
+// Cross-Region with customer-managed KMS keys on both sides: 10^4 objects of 10 MiB,
+// each read in 2 ranged GETs and written as create + 2 parts + complete.
+func TestWorkedCrossRegionWithKMSBothSides(t *testing.T) {
+	tr := transfer("cross", "us-east-1", "us-west-2")
+	tr.Source.KmsKeyArn = "arn:aws:kms:us-east-1:111111111111:key/11111111-2222-3333-4444-555555555555"
+	tr.Destination.KmsKeyArn = "arn:aws:kms:us-west-2:222222222222:key/11111111-2222-3333-4444-555555555555"
+	e := compute(t, tr, func(d *Data) { d.AddN(10_000, 10<<20, "STANDARD") })
+
+	gb := 10_000 * 10.0 / 1024 // 97.66 GB
+	near(t, "DataSync", line(t, e, FirstRun, "data copied").Cost, gb*enhancedGB)
+	tx := line(t, e, FirstRun, "inter-Region us-east-1 → us-west-2")
+	near(t, "inter-Region", tx.Cost, gb*0.02) // $1.95, billed to the source account
+	if tx.Account != "111111111111" || tx.Region != "us-east-1" {
+		t.Errorf("inter-Region billed to %s in %s, want the source account in the source Region", tx.Account, tx.Region)
+	}
+	near(t, "source KMS", line(t, e, FirstRun, "Decrypt for source GETs").Cost, 20_000*kms10000/10000) // $0.06
+	dk := line(t, e, FirstRun, "GenerateDataKey/Decrypt for destination")
+	near(t, "destination KMS", dk.Cost, (10_000+20_000+20_000)*kms10000/10000) // creates + parts + verify GETs: $0.15
+	near(t, "PUT", line(t, e, FirstRun, "PUT into STANDARD").Cost, (10_000*2+20_000)*put1000/1000)
+	if !strings.Contains(strings.Join(e.Traps, "\n"), "cross-Region transfer us-east-1 → us-west-2") {
+		t.Errorf("no cross-Region trap: %v", e.Traps)
+	}
+}
+
+func TestInterRegionPairPrice(t *testing.T) {
+	e := compute(t, transfer("ohio", "us-east-1", "us-east-2"), func(d *Data) { d.AddN(1, GiB, "") })
+	near(t, "us-east-1 → us-east-2", line(t, e, FirstRun, "inter-Region").Cost, 0.01)
+}
+
+func TestSmallObjectsIntoStandardIA(t *testing.T) {
+	tr := transfer("ia", "us-east-1", "us-east-1")
+	tr.Destination.StorageClass = "STANDARD_IA"
+	e := compute(t, tr, func(d *Data) {
+		d.AddN(1000, 1000, "STANDARD")   // billed as 128 KiB each
+		d.AddN(10, 1<<20, "STANDARD")    // billed as is
+		d.AddN(5, 2<<20, "DEEP_ARCHIVE") // archived at the source
+	})
+	billable := float64(1000*131072+10*(1<<20)+5*(2<<20)) / gib
+	near(t, "storage", line(t, e, FirstRun, "destination storage, first month (STANDARD_IA").Cost, billable*0.0125)
+	traps := strings.Join(e.Traps, "\n")
+	for _, want := range []string{"1,000 objects (976.6 KiB) are smaller than 128 KiB", "5 objects (10 MiB) in DEEP_ARCHIVE", "STANDARD_IA (minimum 30 days) with overwriteMode ALWAYS"} {
+		if !strings.Contains(traps, want) {
+			t.Errorf("traps lack %q:\n%s", want, traps)
+		}
+	}
+	noLine(t, e, "GET source objects in DEEP_ARCHIVE")
+}
+
+func TestTransferModeAllOnSchedule(t *testing.T) {
+	tr := transfer("all", "us-east-1", "us-east-1")
+	tr.Task.Schedule = "cron(0 2 * * ? *)" // daily at 02:00: 30 runs
+	tr.Task.TransferMode = "ALL"
+	e := compute(t, tr, func(d *Data) { d.AddN(1000, GiB, "") })
+	if e.RunsPerMonth != 30 {
+		t.Fatalf("runs %v, want 30", e.RunsPerMonth)
+	}
+	near(t, "DataSync again", line(t, e, Monthly, "data copied (ENHANCED), scheduled").Cost, 1000*30*enhancedGB)
+	if !strings.Contains(strings.Join(e.Traps, "\n"), "transferMode ALL with schedule") {
+		t.Errorf("no ALL trap: %v", e.Traps)
+	}
+}
+
+func TestVersionedCreatedBucketTrap(t *testing.T) {
+	tr := transfer("versioned", "us-east-1", "us-east-1")
+	tr.Destination.CreateBucket = true
+	got := strings.Join(ConfigTraps(tr, nil), "\n")
+	if !strings.Contains(got, "noncurrentVersionExpirationDays") {
+		t.Errorf("no versioning trap: %s", got)
+	}
+	tr.Destination.NoncurrentVersionExpirationDays = 30
+	if got := ConfigTraps(tr, nil); len(got) != 0 {
+		t.Errorf("traps of a safe config: %v", got)
+	}
+}
+
+func TestRunsPerMonth(t *testing.T) {
+	for expr, want := range map[string]float64{"": 0, "rate(1 hour)": 720, "rate(2 hours)": 360, "rate(1 day)": 30, "rate(7 days)": 4,
+		"cron(0 * * * ? *)": 720, "cron(0 2 ? * MON-FRI *)": 22, "cron(30 1 1 * ? *)": 1} {
+		got, err := RunsPerMonth(expr, 30)
+		if err != nil || got != want {
+			t.Errorf("RunsPerMonth(%q) = %v, %v; want %v", expr, got, err, want)
+		}
+	}
+}
+
+func TestFirstRunDurationFromLastRun(t *testing.T) {
+	p, _ := Table()
+	d := NewData(p.Assumptions, "listing")
+	d.AddN(1000, 1<<30, "")
+	lr := &LastRun{Bytes: 100 << 30, Objects: 100, DurationSeconds: 1000, BytesPerSecond: float64(100<<30) / 1000, ObjectsPerSec: 0.1}
+	got := FirstRunDuration(d, lr)
+	if got == nil || got.Seconds != 10000 {
+		t.Fatalf("duration %+v, want 10,000 s (1,000 GiB at 0.1 GiB/s)", got)
+	}
+}
+
+// A destination bucket the stack creates with its KMS key has S3 Bucket Keys: no
+// per-request KMS line, a note instead.
+func TestCreatedBucketWithKeyUsesBucketKeys(t *testing.T) {
+	tr := transfer("bucket-keys", "us-east-1", "us-east-1")
+	tr.Destination.CreateBucket, tr.Destination.CreateKmsKey = true, true
+	tr.Destination.NoncurrentVersionExpirationDays = 30
+	e := compute(t, tr, func(d *Data) { d.AddN(1000, 1000, "") })
+	noLine(t, e, "GenerateDataKey")
+	if !strings.Contains(strings.Join(e.Notes, "\n"), "uses S3 Bucket Keys") {
+		t.Errorf("no Bucket Keys note: %v", e.Notes)
+	}
+}
+
+// BASIC mode: the BASIC per-GB price, no execution fee, and POINT_IN_TIME_CONSISTENT
+// lists both sides once more.
+func TestBasicPointInTimeConsistent(t *testing.T) {
+	tr := transfer("basic", "us-east-1", "us-east-1")
+	tr.Task.Mode, tr.Task.VerifyMode = "BASIC", "POINT_IN_TIME_CONSISTENT"
+	e := compute(t, tr, func(d *Data) { d.AddN(5000, GiB/1024, "") })
+	near(t, "DataSync", line(t, e, FirstRun, "data copied (BASIC)").Cost, 5000.0/1024*0.0125)
+	noLine(t, e, "task execution")
+	near(t, "second source LIST", line(t, e, FirstRun, "LIST source again").Cost, 5*put1000/1000)
+	near(t, "second destination LIST", line(t, e, FirstRun, "LIST destination again").Cost, 5*put1000/1000) // 5,000 objects after the run
+}

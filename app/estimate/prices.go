@@ -1,0 +1,268 @@
+// Package estimate computes what a transfer's first run and each month of its
+// schedule cost, line by line, from what the source holds (a listing or S3's daily
+// storage metrics) and a dated table of AWS's public prices (prices.json, which
+// --prices FILE overrides entry by entry). Every line carries its quantity, unit
+// price, formula and the account that pays it. It also names the cost traps of a
+// config (ConfigTraps) and of the data (DataTraps).
+//
+// An estimate is not a quote: it models DataSync's S3 requests from what AWS
+// documents and from assumptions that are part of the prices file (and so can be
+// overridden), and it leaves out what it cannot know (free tiers, discounts, the
+// change rate between scheduled runs).
+package estimate
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// TableFile is where the built-in price table lives in the repository.
+const TableFile = "app/estimate/prices.json"
+
+//go:embed prices.json
+var tableJSON []byte
+
+// Prices is a price table: per Region, the prices the model uses, with the date they
+// were read and their source.
+type Prices struct {
+	// Read is the date the prices were read (YYYY-MM-DD).
+	Read     string `json:"read"`
+	Currency string `json:"currency"`
+	Source   string `json:"source"`
+	// Assumptions are the model's parameters that AWS does not publish per Region.
+	Assumptions Assumptions `json:"assumptions"`
+	// Regions are the priced Regions.
+	Regions map[string]*RegionPrices `json:"regions"`
+	// NotPriced are Regions the table knows but has no prices for, with the reason.
+	NotPriced map[string]string `json:"notPriced"`
+
+	// files are the files the table was read from, for messages: the built-in
+	// table's path, then the --prices file.
+	files []string
+}
+
+// Assumptions are the model's parameters.
+type Assumptions struct {
+	// ListPageKeys is how many keys one ListObjectsV2 page returns (S3's maximum).
+	ListPageKeys int64 `json:"listPageKeys"`
+	// MultipartThresholdBytes: objects larger than this are written in parts.
+	MultipartThresholdBytes int64 `json:"multipartThresholdBytes"`
+	// MultipartPartBytes is the size of each part (and of each ranged GET).
+	MultipartPartBytes int64 `json:"multipartPartBytes"`
+	// MinimumBillableBytes is the minimum object size a storage class bills.
+	MinimumBillableBytes map[string]int64 `json:"minimumBillableBytes"`
+	// ArchiveOverheadBytes is the per-object overhead of archive classes: bytes
+	// billed at STANDARD and bytes billed at the class's own price.
+	ArchiveOverheadBytes map[string]Overhead `json:"archiveOverheadBytes"`
+	// MinimumStorageDays is the minimum storage duration a class bills.
+	MinimumStorageDays map[string]int `json:"minimumStorageDays"`
+	// IntelligentTieringMonitoredMinBytes: smaller objects are not monitored (and
+	// not charged the monitoring fee).
+	IntelligentTieringMonitoredMinBytes int64 `json:"intelligentTieringMonitoredMinBytes"`
+	// DaysPerMonth is the month of the monthly figures.
+	DaysPerMonth int `json:"daysPerMonth"`
+}
+
+// Overhead is the per-object storage overhead of an archive class.
+type Overhead struct {
+	StandardBytes int64 `json:"standardBytes"`
+	ClassBytes    int64 `json:"classBytes"`
+}
+
+// RegionPrices are one Region's prices.
+type RegionPrices struct {
+	Name     string           `json:"name"`
+	DataSync DataSyncPrices   `json:"datasync"`
+	S3       map[string]Class `json:"s3"`
+	// S3ListPer1000 is the price of 1,000 LIST requests (billed like PUT, COPY,
+	// POST at the STANDARD rate, whatever the objects' class).
+	S3ListPer1000 float64 `json:"s3ListPer1000"`
+	// S3HeadPer1000 is the price of 1,000 HEAD requests.
+	S3HeadPer1000 float64 `json:"s3HeadPer1000"`
+	// IntelligentTieringMonitoringPer1000Objects is the monthly monitoring and
+	// automation fee of INTELLIGENT_TIERING.
+	IntelligentTieringMonitoringPer1000Objects float64 `json:"intelligentTieringMonitoringPer1000Objects"`
+	// KmsPer10000Requests is the price of 10,000 symmetric KMS requests.
+	KmsPer10000Requests float64 `json:"kmsPer10000Requests"`
+	// InterRegionPerGB is data transfer from this Region to another Region.
+	InterRegionPerGB float64 `json:"interRegionPerGB"`
+	// InterRegionPerGBTo are destinations with another price than InterRegionPerGB.
+	InterRegionPerGBTo map[string]float64 `json:"interRegionPerGBTo"`
+}
+
+// DataSyncPrices are DataSync's prices in a Region.
+type DataSyncPrices struct {
+	BasicPerGB           float64 `json:"basicPerGB"`
+	EnhancedPerGB        float64 `json:"enhancedPerGB"`
+	EnhancedPerExecution float64 `json:"enhancedPerExecution"`
+}
+
+// Class are an S3 storage class's prices in a Region.
+type Class struct {
+	StoragePerGBMonth float64 `json:"storagePerGBMonth"`
+	// PutPer1000 is PUT, COPY, POST (and multipart requests) per 1,000.
+	PutPer1000 float64 `json:"putPer1000"`
+	// GetPer1000 is GET and SELECT per 1,000.
+	GetPer1000 float64 `json:"getPer1000"`
+	// RetrievalPerGB is the retrieval fee of reading the class's data.
+	RetrievalPerGB float64 `json:"retrievalPerGB,omitempty"`
+}
+
+// Table is the built-in price table.
+func Table() (*Prices, error) { return load(nil, "") }
+
+// Load is the built-in table with the entries of the JSON file at path (same shape,
+// any subset of its entries) in place of the table's; "" for the table alone.
+func Load(path string) (*Prices, error) {
+	if path == "" {
+		return Table()
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("--prices %s: %w", path, err)
+	}
+	return load(raw, path)
+}
+
+func load(override []byte, path string) (*Prices, error) {
+	var base map[string]any
+	if err := json.Unmarshal(tableJSON, &base); err != nil {
+		return nil, fmt.Errorf("%s: %w", TableFile, err)
+	}
+	files := []string{TableFile}
+	if override != nil {
+		var over map[string]any
+		if err := json.Unmarshal(override, &over); err != nil {
+			return nil, fmt.Errorf("--prices %s is not a JSON object shaped like %s: %w", path, TableFile, err)
+		}
+		merge(base, over)
+		// a Region priced by the file is no longer "not priced"
+		if regions, ok := over["regions"].(map[string]any); ok {
+			if np, ok := base["notPriced"].(map[string]any); ok {
+				for r := range regions {
+					delete(np, r)
+				}
+			}
+		}
+		files = append(files, path)
+	}
+	merged, _ := json.Marshal(base)
+	dec := json.NewDecoder(bytes.NewReader(merged))
+	dec.DisallowUnknownFields()
+	p := &Prices{files: files}
+	if err := dec.Decode(p); err != nil {
+		where := TableFile
+		if path != "" {
+			where = "--prices " + path
+		}
+		return nil, fmt.Errorf("%s: %w (the keys are those of %s)", where, err, TableFile)
+	}
+	if err := p.check(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// merge copies over into base, recursing into objects.
+func merge(base, over map[string]any) {
+	for k, v := range over {
+		if vm, ok := v.(map[string]any); ok {
+			if bm, ok := base[k].(map[string]any); ok {
+				merge(bm, vm)
+				continue
+			}
+		}
+		base[k] = v
+	}
+}
+
+// Files names where the prices come from: the table's path, and the --prices file.
+func (p *Prices) Files() string { return strings.Join(p.files, " with ") }
+
+// check reports every missing or negative price at once.
+func (p *Prices) check() error {
+	var problems []string
+	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	if p.Read == "" {
+		add("read: the date the prices were read is missing")
+	}
+	a := p.Assumptions
+	if a.ListPageKeys <= 0 || a.MultipartPartBytes <= 0 || a.MultipartThresholdBytes <= 0 || a.DaysPerMonth <= 0 {
+		add("assumptions: listPageKeys, multipartPartBytes, multipartThresholdBytes and daysPerMonth must be positive")
+	}
+	for _, r := range slices.Sorted(maps.Keys(p.Regions)) {
+		rp := p.Regions[r]
+		if rp == nil {
+			add("regions.%s: no prices", r)
+			continue
+		}
+		for _, c := range StorageClasses {
+			if _, ok := rp.S3[c]; !ok {
+				add("regions.%s.s3.%s: missing (every storage class DataSync can write needs prices: %s)", r, c, strings.Join(StorageClasses, ", "))
+			}
+		}
+		neg := func(name string, v float64) {
+			if v < 0 {
+				add("regions.%s.%s: %g is negative", r, name, v)
+			}
+		}
+		neg("datasync.basicPerGB", rp.DataSync.BasicPerGB)
+		neg("datasync.enhancedPerGB", rp.DataSync.EnhancedPerGB)
+		neg("datasync.enhancedPerExecution", rp.DataSync.EnhancedPerExecution)
+		neg("s3ListPer1000", rp.S3ListPer1000)
+		neg("s3HeadPer1000", rp.S3HeadPer1000)
+		neg("kmsPer10000Requests", rp.KmsPer10000Requests)
+		neg("interRegionPerGB", rp.InterRegionPerGB)
+		for c, v := range rp.S3 {
+			if !slices.Contains(StorageClasses, c) {
+				add("regions.%s.s3.%s: not a storage class DataSync writes (%s)", r, c, strings.Join(StorageClasses, ", "))
+			}
+			neg("s3."+c+".storagePerGBMonth", v.StoragePerGBMonth)
+			neg("s3."+c+".putPer1000", v.PutPer1000)
+			neg("s3."+c+".getPer1000", v.GetPer1000)
+			neg("s3."+c+".retrievalPerGB", v.RetrievalPerGB)
+		}
+	}
+	if len(problems) > 0 {
+		sort.Strings(problems)
+		return fmt.Errorf("the prices from %s are not usable:\n  %s", p.Files(), strings.Join(problems, "\n  "))
+	}
+	return nil
+}
+
+// StorageClasses are the classes DataSync writes to S3 (the API's S3StorageClass,
+// without OUTPOSTS).
+var StorageClasses = []string{"STANDARD", "INTELLIGENT_TIERING", "STANDARD_IA", "ONEZONE_IA", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"}
+
+// ErrNoPrices is the error of a Region the table has no prices for.
+var ErrNoPrices = errors.New("no prices")
+
+// Region is a Region's prices, or an error naming the file to add them to.
+func (p *Prices) Region(region string) (*RegionPrices, error) {
+	if rp, ok := p.Regions[region]; ok {
+		return rp, nil
+	}
+	reason := "the table has no entry for it"
+	if why, ok := p.NotPriced[region]; ok {
+		reason = why
+	}
+	return nil, fmt.Errorf("%w for Region %s in %s (read %s): %s. Add its prices from AWS's price list to %s, "+
+		`or pass them with --prices FILE, a JSON file like {"regions": {"%s": {...}}} with the keys of a priced Region in %s`,
+		ErrNoPrices, region, p.Files(), p.Read, reason, TableFile, region, TableFile)
+}
+
+// InterRegion is the price of a GB from one Region to another.
+func (rp *RegionPrices) InterRegion(to string) float64 {
+	if v, ok := rp.InterRegionPerGBTo[to]; ok {
+		return v
+	}
+	return rp.InterRegionPerGB
+}

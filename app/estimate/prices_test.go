@@ -1,0 +1,116 @@
+package estimate
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/s3transfer/cdk-datasync/constructs/spec"
+)
+
+// Every Region the config's Region table allows is in the price table: priced, or
+// named with the reason it is not (which estimate reports, naming the file).
+func TestTableCoversEveryRegion(t *testing.T) {
+	p, err := Table()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Read == "" || p.Source == "" {
+		t.Errorf("the table lacks its date (%q) or source (%q)", p.Read, p.Source)
+	}
+	for _, r := range spec.KnownRegions() {
+		_, priced := p.Regions[r]
+		why, named := p.NotPriced[r]
+		switch {
+		case priced && named:
+			t.Errorf("%s is both priced and not priced", r)
+		case !priced && !named:
+			t.Errorf("%s (allowed by the Region table) is missing from %s", r, TableFile)
+		case named && why == "":
+			t.Errorf("%s: no reason why it is not priced", r)
+		}
+	}
+	for r := range p.Regions {
+		if !spec.KnownRegion(r) {
+			t.Errorf("%s is priced but not a Region the Region table knows", r)
+		}
+	}
+}
+
+func TestUnpricedRegionNamesTheFile(t *testing.T) {
+	p, _ := Table()
+	_, err := p.Region("eu-west-1")
+	if !errors.Is(err, ErrNoPrices) {
+		t.Fatalf("err = %v, want ErrNoPrices", err)
+	}
+	for _, want := range []string{"eu-west-1", TableFile, "--prices FILE", "read 2026-12-07"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q: %v", want, err)
+		}
+	}
+}
+
+func writeFile(t *testing.T, text string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "prices.json")
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestPricesOverride(t *testing.T) {
+	// one price changed, one Region added from another's keys
+	p, _ := Table()
+	ue1 := p.Regions["us-east-1"]
+	path := writeFile(t, `{"regions": {"us-east-1": {"datasync": {"enhancedPerExecution": 0.6}},
+		"eu-west-1": {"name": "Europe (Ireland)", "datasync": {"basicPerGB": 0.0125, "enhancedPerGB": 0.015, "enhancedPerExecution": 0.55},
+		  "s3": {"STANDARD": {"storagePerGBMonth": 0.023, "putPer1000": 0.005, "getPer1000": 0.0004},
+		    "INTELLIGENT_TIERING": {"storagePerGBMonth": 0.023, "putPer1000": 0.005, "getPer1000": 0.0004},
+		    "STANDARD_IA": {"storagePerGBMonth": 0.0125, "putPer1000": 0.01, "getPer1000": 0.001},
+		    "ONEZONE_IA": {"storagePerGBMonth": 0.01, "putPer1000": 0.01, "getPer1000": 0.001},
+		    "GLACIER_IR": {"storagePerGBMonth": 0.004, "putPer1000": 0.02, "getPer1000": 0.01},
+		    "GLACIER": {"storagePerGBMonth": 0.0036, "putPer1000": 0.03, "getPer1000": 0.0004},
+		    "DEEP_ARCHIVE": {"storagePerGBMonth": 0.00099, "putPer1000": 0.05, "getPer1000": 0.0004}},
+		  "s3ListPer1000": 0.005, "s3HeadPer1000": 0.0004, "kmsPer10000Requests": 0.03, "interRegionPerGB": 0.02}}}`)
+	o, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := o.Regions["us-east-1"].DataSync.EnhancedPerExecution; got != 0.6 {
+		t.Errorf("overridden execution fee %v, want 0.6", got)
+	}
+	if got := o.Regions["us-east-1"].DataSync.EnhancedPerGB; got != ue1.DataSync.EnhancedPerGB {
+		t.Errorf("an entry not overridden changed: %v", got)
+	}
+	if _, err := o.Region("eu-west-1"); err != nil {
+		t.Errorf("added Region: %v", err)
+	}
+	if !strings.Contains(o.Files(), path) {
+		t.Errorf("Files() = %q does not name the override", o.Files())
+	}
+}
+
+func TestBrokenPricesFile(t *testing.T) {
+	for name, tc := range map[string]struct{ text, want string }{
+		"not JSON":       {`{"regions": `, "is not a JSON object shaped like " + TableFile},
+		"unknown key":    {`{"regions": {"us-east-1": {"datasync": {"enhancedPerTB": 0.02}}}}`, `unknown field "enhancedPerTB"`},
+		"negative price": {`{"regions": {"us-east-1": {"s3ListPer1000": -1}}}`, "regions.us-east-1.s3ListPer1000: -1 is negative"},
+		"missing class":  {`{"regions": {"eu-west-1": {"s3": {"STANDARD": {"storagePerGBMonth": 0.023}}}}}`, "regions.eu-west-1.s3.DEEP_ARCHIVE: missing"},
+		"wrong type":     {`{"read": 2026}`, "cannot unmarshal number"},
+		"unknown class":  {`{"regions": {"us-east-1": {"s3": {"EXPRESS_ONEZONE": {}}}}}`, "EXPRESS_ONEZONE: not a storage class DataSync writes"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			path := writeFile(t, tc.text)
+			_, err := Load(path)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), path) {
+				t.Errorf("err = %v, want one naming %s and saying %q", err, path, tc.want)
+			}
+		})
+	}
+	if _, err := Load(filepath.Join(t.TempDir(), "missing.json")); err == nil || !strings.Contains(err.Error(), "missing.json") {
+		t.Errorf("missing file: %v", err)
+	}
+}

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/s3transfer/cdk-datasync/app/operate/fakedatasync"
+)
+
+func TestVerifyRerunStartsOneExecutionOfTheGaps(t *testing.T) {
+	// GIVEN photos ran; the destination lacks one object and holds another with other content
+	c := newCutoverEnv(t)
+	c.put("acme-photos-src", "keep.txt", "same")
+	c.put("acme-photos-dst", "keep.txt", "same")
+	c.put("acme-photos-src", "gone.txt", "lost")
+	c.put("acme-photos-src", "diff.txt", "new!")
+	c.put("acme-photos-dst", "diff.txt", "old!")
+	c.put("acme-photos-dst", "extra.txt", "mine")
+	c.srv.AddExecution(c.task, time.Now(), fakedatasync.Step{Status: "SUCCESS", Elapsed: time.Minute})
+
+	// WHEN
+	r := c.run("verify", "photos", "-c", c.config, "--profile-template", "acct-{account}", "--rerun", "--json")
+
+	// THEN exit 1 (not clean), and one execution limited to exactly the two keys
+	if r.code != 1 {
+		t.Errorf("exit %d, want 1", r.code)
+	}
+	started := c.srv.Started(c.task)
+	if len(started) != 1 || started[0].Includes != "/diff.txt|/gone.txt" && started[0].Includes != "/gone.txt|/diff.txt" {
+		t.Fatalf("started %+v, want one execution of /diff.txt and /gone.txt", started)
+	}
+	var out struct {
+		Reruns []struct{ Transfer, ExecutionArn, Method string }
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Reruns) != 1 || out.Reruns[0].ExecutionArn != started[0].Arn || out.Reruns[0].Method != "includes" {
+		t.Errorf("reruns %+v", out.Reruns)
+	}
+}
+
+func TestVerifyRerunCleanStartsNothing(t *testing.T) {
+	c := newCutoverEnv(t)
+	c.put("acme-photos-src", "keep.txt", "same")
+	c.put("acme-photos-dst", "keep.txt", "same")
+
+	r := c.run("verify", "photos", "-c", c.config, "--profile-template", "acct-{account}", "--rerun")
+
+	if r.code != 0 || len(c.srv.Started(c.task)) != 0 || !strings.Contains(r.stdout, "photos: nothing to re-run") {
+		t.Errorf("exit %d, %d executions", r.code, len(c.srv.Started(c.task)))
+	}
+}
+
+func TestVerifyUnknownWithoutTheDestinationAccountsProfile(t *testing.T) {
+	// GIVEN a profile for the source account only
+	c := newCutoverEnv(t)
+	c.profiles(map[string]string{sourceAccount: sourceKey})
+
+	r := c.run("verify", "photos", "-c", c.config, "--profile-template", "acct-{account}")
+
+	if r.code != 1 || !strings.Contains(r.stderr, `verify photos: UNKNOWN: it could not be checked`) ||
+		!strings.Contains(r.stderr, `no credentials for account 222222222222: profile "acct-222222222222" is not in`) {
+		t.Errorf("exit %d; not reported as unknown with the profile", r.code)
+	}
+}
+
+func TestVerifyDeniedNamesBucketAccountProfileAndPermission(t *testing.T) {
+	// GIVEN the destination account's profile holds the source account's key by mistake
+	c := newCutoverEnv(t)
+	c.profiles(map[string]string{sourceAccount: sourceKey, destAccount: sourceKey})
+
+	r := c.run("verify", "photos", "-c", c.config, "--profile-template", "acct-{account}")
+
+	for _, want := range []string{"UNKNOWN", "bucket acme-photos-dst of account 222222222222", `profile "acct-222222222222"`, "Missing permission: s3:ListBucket"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr lacks %q", want)
+		}
+	}
+	if r.code != 1 {
+		t.Errorf("exit %d", r.code)
+	}
+}

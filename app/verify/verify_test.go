@@ -1,0 +1,285 @@
+package verify
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/binary"
+	"hash/crc32"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/s3transfer/cdk-datasync/app/listing"
+	"github.com/s3transfer/cdk-datasync/constructs/spec"
+	"github.com/s3transfer/cdk-datasync/internal/s3fake"
+)
+
+// world is a fake S3 with a source and a destination bucket, one client for both.
+type world struct {
+	t   *testing.T
+	srv *s3fake.Server
+	c   *s3.Client
+}
+
+func newWorld(t *testing.T, versioned bool) *world {
+	w := &world{t: t, srv: s3fake.New(t)}
+	w.c = w.srv.Client("AKIDTEST")
+	for _, b := range []string{"src", "dst"} {
+		if err := w.srv.Bucket(context.Background(), w.c, b, versioned); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return w
+}
+
+func crc(body string) string {
+	var b [4]byte
+	binary.BigEndian.PutUint32(b[:], crc32.ChecksumIEEE([]byte(body)))
+	return base64.StdEncoding.EncodeToString(b[:])
+}
+
+// put writes an object (single part) with its CRC32 and storage class.
+func (w *world) put(bucket, key, body string, class s3types.StorageClass) {
+	w.t.Helper()
+	in := &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: bytes.NewReader([]byte(body)),
+		ChecksumCRC32: aws.String(crc(body))}
+	if class != "" {
+		in.StorageClass = class
+	}
+	if _, err := w.c.PutObject(context.Background(), in); err != nil {
+		w.t.Fatalf("put %s/%s: %v", bucket, key, err)
+	}
+}
+
+// putParts writes an object in one multipart upload (an ETag that is no MD5), and
+// gives it the full-object CRC32 S3 would compute.
+func (w *world) putParts(bucket, key, body string) {
+	w.t.Helper()
+	ctx := context.Background()
+	up, err := w.c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	part, err := w.c.UploadPart(ctx, &s3.UploadPartInput{Bucket: aws.String(bucket), Key: aws.String(key), UploadId: up.UploadId,
+		PartNumber: aws.Int32(1), Body: bytes.NewReader([]byte(body))})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	_, err = w.c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: aws.String(bucket), Key: aws.String(key), UploadId: up.UploadId,
+		MultipartUpload: &s3types.CompletedMultipartUpload{Parts: []s3types.CompletedPart{{ETag: part.ETag, PartNumber: aws.Int32(1)}}}})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.srv.SetChecksum(bucket, key, "CRC32", crc(body))
+}
+
+func (w *world) deps(last *LastRun) Deps {
+	return Deps{
+		S3: func(context.Context, string, string) (*s3.Client, error) { return w.c, nil },
+		LastRun: func(context.Context, spec.Transfer) (*LastRun, error) {
+			return last, nil
+		},
+	}
+}
+
+func transfer(srcPrefix, dstPrefix string) spec.Transfer {
+	return spec.Transfer{
+		Name:        "photos",
+		Source:      spec.Source{Account: "111111111111", Region: "us-east-1", Bucket: "src", Prefix: srcPrefix},
+		Destination: spec.Destination{Account: "222222222222", Region: "us-east-1", Bucket: "dst", Prefix: dstPrefix},
+	}
+}
+
+// Every class, with a source prefix mapped onto a different destination prefix,
+// keys with spaces, unicode and "+", folder objects on both sides, and objects
+// outside both prefixes that must not count.
+func TestRunEveryClass(t *testing.T) {
+	w := newWorld(t, false)
+	same := func(key, body string) {
+		w.put("src", "data/"+key, body, "")
+		w.put("dst", "copy/2024/"+key, body, "")
+	}
+	same("a.txt", "alpha")
+	same("dir with space/ü+é.txt", "unicode")
+	same("a+b/c d+e.bin", "plus")
+	w.put("src", "data/missing+one.bin", "gone", "")
+	w.put("src", "data/size.bin", "ten bytes!", "")
+	w.put("dst", "copy/2024/size.bin", "eleven byte", "")
+	w.put("src", "data/content.bin", "abcdef", "")
+	w.put("dst", "copy/2024/content.bin", "abcxyz", "")
+	w.put("src", "data/parts.bin", "same content", "")
+	w.putParts("dst", "copy/2024/parts.bin", "same content")
+	w.put("dst", "copy/2024/extra.txt", "only here", "")
+	w.put("src", "data/cold/archive.bin", "frozen", s3types.StorageClassDeepArchive)
+	w.put("src", "data/cold/glacier-copied.bin", "thawed", s3types.StorageClassGlacier)
+	w.put("dst", "copy/2024/cold/glacier-copied.bin", "thawed", "")
+	// Folder objects, as the console and DataSync write them.
+	w.put("src", "data/", "", "")
+	w.put("src", "data/empty folder/", "", "")
+	w.put("dst", "copy/2024/", "", "")
+	w.put("dst", "copy/2024/dir with space/", "", "")
+	// Outside the locations.
+	w.put("src", "database/x", "no", "")
+	w.put("dst", "copy/2023/x", "no", "")
+
+	w.srv.Clock.Advance(time.Minute)
+	start := w.srv.Clock.Now()
+	w.srv.Clock.Advance(time.Minute)
+	w.put("src", "data/late.txt", "written during the run", "")
+
+	res, err := Run(context.Background(), w.deps(&LastRun{Arn: "arn:exec", Status: "SUCCESS", Start: start}),
+		transfer("data", "copy/2024/"), Options{Listing: listing.Options{Partitions: 4, PageSize: 2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[Class]Count{
+		Identical:      {3 + 1, 5 + 7 + 4 + 6},
+		NotCompared:    {1, 12},
+		Missing:        {1, 4},
+		SizeDiffers:    {1, 10},
+		ContentDiffers: {1, 6},
+		InFlight:       {1, 22},
+		Archived:       {1, 6},
+		Extra:          {1, 9},
+	}
+	for _, c := range Classes {
+		if res.Counts[c] != want[c] {
+			t.Errorf("%s: %+v, want %+v", c, res.Counts[c], want[c])
+		}
+	}
+	if res.SourceFolders != 2 || res.DestinationFolders != 2 {
+		t.Errorf("folder objects: source %d, destination %d; want 2 and 2", res.SourceFolders, res.DestinationFolders)
+	}
+	if res.Clean {
+		t.Error("clean, with objects missing")
+	}
+	gaps := slices.Sorted(slices.Values(res.Gaps))
+	wantGaps := []string{"cold/archive.bin", "content.bin", "late.txt", "missing+one.bin", "size.bin"}
+	if !slices.Equal(gaps, wantGaps) {
+		t.Errorf("gaps %q, want %q", gaps, wantGaps)
+	}
+}
+
+// --checksums decides, with HeadObject, the objects whose ETags cannot: an equal
+// CRC32 proves them identical, a different one proves a difference.
+func TestRunChecksums(t *testing.T) {
+	w := newWorld(t, false)
+	w.put("src", "same.bin", "0123456789", "")
+	w.putParts("dst", "same.bin", "0123456789")
+	w.put("src", "differs.bin", "0123456789", "")
+	w.putParts("dst", "differs.bin", "9876543210")
+	tr := transfer("", "")
+	without, err := Run(context.Background(), w.deps(nil), tr, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := without.Counts[NotCompared].Objects; got != 2 {
+		t.Fatalf("without --checksums: %d not compared, want 2", got)
+	}
+	with, err := Run(context.Background(), w.deps(nil), tr, Options{Checksums: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if with.Counts[Identical].Objects != 1 || with.Counts[ContentDiffers].Objects != 1 || with.Counts[NotCompared].Objects != 0 {
+		t.Errorf("with --checksums: %+v", with.Counts)
+	}
+	if with.Headed != 2 {
+		t.Errorf("%d objects read with HeadObject, want 2", with.Headed)
+	}
+}
+
+// Filters as DataSync applies them: excluded source objects are not expected.
+func TestRunFilters(t *testing.T) {
+	w := newWorld(t, false)
+	w.put("src", "photos/a.jpg", "a", "")
+	w.put("src", "photos/tmp/b.jpg", "b", "")
+	w.put("src", "videos/c.mp4", "c", "")
+	w.put("dst", "photos/a.jpg", "a", "")
+	tr := transfer("", "")
+	tr.Task.Includes = []string{"/photos"}
+	tr.Task.Excludes = []string{"*/tmp"}
+	res, err := Run(context.Background(), w.deps(nil), tr, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Clean || res.Excluded.Objects != 2 || res.Counts[Identical].Objects != 1 {
+		t.Errorf("clean %v, excluded %+v, counts %+v", res.Clean, res.Excluded, res.Counts)
+	}
+}
+
+// A versioned source: the current versions count; a deleted object (a delete
+// marker on top) is not expected at the destination; an overwritten one is
+// expected with its current content.
+func TestRunVersionedBuckets(t *testing.T) {
+	w := newWorld(t, true)
+	w.put("src", "kept.txt", "v1", "")
+	w.put("src", "kept.txt", "v2 longer", "")
+	w.put("src", "deleted.txt", "old", "")
+	if _, err := w.c.DeleteObject(context.Background(), &s3.DeleteObjectInput{Bucket: aws.String("src"), Key: aws.String("deleted.txt")}); err != nil {
+		t.Fatal(err)
+	}
+	w.put("dst", "kept.txt", "v1", "")
+	w.put("dst", "kept.txt", "v2 longer", "")
+	res, err := Run(context.Background(), w.deps(nil), transfer("", ""), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Clean || res.Counts[Identical].Objects != 1 || res.Counts[Missing].Objects != 0 {
+		t.Errorf("clean %v, counts %+v", res.Clean, res.Counts)
+	}
+}
+
+// An empty side: everything missing (empty destination), or everything extra
+// (empty source, which is clean).
+func TestRunEmptySide(t *testing.T) {
+	w := newWorld(t, false)
+	for i := range 5 {
+		w.put("src", "in/"+string(rune('a'+i)), "x", "")
+		w.put("dst", "out/"+string(rune('a'+i)), "yy", "")
+	}
+	res, err := Run(context.Background(), w.deps(nil), transfer("in", "nothing-here"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Clean || res.Counts[Missing] != (Count{5, 5}) {
+		t.Errorf("empty destination: clean %v, missing %+v", res.Clean, res.Counts[Missing])
+	}
+	res, err = Run(context.Background(), w.deps(nil), transfer("nothing-here", "out"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Clean || res.Counts[Extra] != (Count{5, 10}) {
+		t.Errorf("empty source: clean %v, extra %+v", res.Clean, res.Counts[Extra])
+	}
+}
+
+// Each account's bucket is read with that account's client: the server refuses a
+// request signed by another account.
+func TestRunClientPerAccount(t *testing.T) {
+	w := newWorld(t, false)
+	w.put("src", "k", "v", "")
+	w.put("dst", "k", "v", "")
+	w.srv.Key("AKIDSOURCE", "111111111111")
+	w.srv.Key("AKIDDEST", "222222222222")
+	w.srv.Own("src", "111111111111")
+	w.srv.Own("dst", "222222222222")
+	clients := map[string]*s3.Client{"111111111111": w.srv.Client("AKIDSOURCE"), "222222222222": w.srv.Client("AKIDDEST")}
+	deps := Deps{S3: func(_ context.Context, account, _ string) (*s3.Client, error) { return clients[account], nil }}
+	res, err := Run(context.Background(), deps, transfer("", ""), Options{})
+	if err != nil {
+		t.Fatalf("%v (refused: %q)", err, w.srv.Denied())
+	}
+	if !res.Clean || res.Counts[Identical].Objects != 1 {
+		t.Errorf("counts %+v", res.Counts)
+	}
+	// One client for both accounts: the destination refuses it.
+	deps.S3 = func(context.Context, string, string) (*s3.Client, error) { return clients["111111111111"], nil }
+	if _, err := Run(context.Background(), deps, transfer("", ""), Options{}); err == nil {
+		t.Fatal("the source account's key listed the destination bucket")
+	}
+}
