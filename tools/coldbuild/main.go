@@ -3,7 +3,8 @@
 // `replace`) is tidied offline, and then built with an empty Go build cache, as on a
 // fresh machine or CI runner. It prints the app module's go.mod requirements (direct
 // and indirect), the packages the build compiles (`go list -deps`), how many of them
-// are AWS SDK service clients or aws-lambda-go, and the cold build's wall-clock and
+// are the provider Lambda's runtime (aws-sdk-go-v2, smithy-go, aws-lambda-go: the
+// definition of test/deps_test.go), and the cold build's wall-clock and
 // CPU seconds per run, with the median. With several libraries their runs alternate,
 // so that all see the same load.
 //
@@ -104,10 +105,7 @@ func main() {
 	for _, l := range libs {
 		fmt.Printf("\n%s\n", l.dir)
 		fmt.Printf("  go.mod requires: %d (%d direct, %d indirect)\n", l.direct+l.indirect, l.direct, l.indirect)
-		fmt.Printf("  packages built: %d, of which AWS SDK service clients or aws-lambda-go: %d\n", l.pkgs, len(l.heavy))
-		for _, p := range l.heavy {
-			fmt.Printf("    %s\n", p)
-		}
+		fmt.Printf("  packages built: %d, of which aws-sdk-go-v2, smithy-go or aws-lambda-go: %d\n", l.pkgs, len(l.heavy))
 		fmt.Printf("  cold build (empty GOCACHE), %d runs: wall %s s (median %.1f), CPU %s s (median %.1f)\n",
 			len(l.wall), list(l.wall), median(l.wall), list(l.cpu), median(l.cpu))
 	}
@@ -138,8 +136,10 @@ func setUp(l *library) {
 	}
 	for _, p := range strings.Fields(string(run(user, nil, "go", "list", "-deps", "."))) {
 		l.pkgs++
-		if strings.HasPrefix(p, "github.com/aws/aws-sdk-go-v2/service/") || strings.HasPrefix(p, "github.com/aws/aws-lambda-go/") {
-			l.heavy = append(l.heavy, p)
+		for _, prefix := range []string{"github.com/aws/aws-sdk-go-v2", "github.com/aws/smithy-go", "github.com/aws/aws-lambda-go"} {
+			if p == prefix || strings.HasPrefix(p, prefix+"/") {
+				l.heavy = append(l.heavy, p)
+			}
 		}
 	}
 }
