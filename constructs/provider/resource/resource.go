@@ -4,7 +4,7 @@
 // type calls. The constructs build resource properties from these structs and the
 // provider's role from the action table; the provider decodes the same structs.
 //
-// It imports no AWS SDK client and not aws-lambda-go, so that a CDK app that embeds
+// It imports no AWS SDK package and not aws-lambda-go, so that a CDK app that embeds
 // the constructs compiles none of the provider's runtime (test/deps_test.go keeps it
 // so).
 package resource
