@@ -13,9 +13,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/s3transfer/cdk-datasync/app/estimate/fakecloudwatch"
-	"github.com/s3transfer/cdk-datasync/app/estimate/fakes3"
 	"github.com/s3transfer/cdk-datasync/app/listing"
 	"github.com/s3transfer/cdk-datasync/internal/s3fake"
+	"github.com/s3transfer/cdk-datasync/internal/s3synth"
 )
 
 const (
@@ -27,7 +27,7 @@ func awsConfig(key, region string) aws.Config {
 	return aws.Config{Region: region, Credentials: credentials.NewStaticCredentialsProvider(key, "secret", "")}
 }
 
-func s3Client(srv *fakes3.Server, key, region string) *s3.Client {
+func s3Client(srv *s3synth.Server, key, region string) *s3.Client {
 	return s3.NewFromConfig(awsConfig(key, region), func(o *s3.Options) { o.BaseEndpoint = aws.String(srv.URL); o.UsePathStyle = true })
 }
 
@@ -36,13 +36,12 @@ func s3Client(srv *fakes3.Server, key, region string) *s3.Client {
 // DEEP_ARCHIVE), a destination holding the first 5,000 (identical: written later)
 // and 10 more under its prefix; with transferMode CHANGED only the rest is copied.
 func TestFromListingAgainstLocalS3(t *testing.T) {
-	srv := fakes3.New()
-	defer srv.Close()
+	srv := (&s3synth.Server{}).Start(t)
 	srv.AddKey(srcKey, "111111111111")
 	srv.AddKey(dstKey, "222222222222")
 	const n = 25_000
-	srcObj := func(i int) fakes3.Object {
-		o := fakes3.Object{Key: fmt.Sprintf("photos/%06d.jpg", i), Size: int64(1000 + i), LastModified: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)}
+	srcObj := func(i int) s3synth.Object {
+		o := s3synth.Object{Key: fmt.Sprintf("photos/%06d.jpg", i), Size: int64(1000 + i), LastModified: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)}
 		if i%10 == 0 {
 			o.Key = fmt.Sprintf("photos/%06d.tmp", i)
 		}
@@ -51,18 +50,18 @@ func TestFromListingAgainstLocalS3(t *testing.T) {
 		}
 		return o
 	}
-	srv.AddBucket("src", &fakes3.Bucket{Owner: "111111111111", N: n + 3, At: func(i int) fakes3.Object {
+	srv.AddBucket("src", s3synth.Bucket{Owner: "111111111111", Objects: n + 3, At: func(i int) s3synth.Object {
 		switch { // keys outside the prefix, before and after it
 		case i == 0:
-			return fakes3.Object{Key: "aaa", Size: 1}
+			return s3synth.Object{Key: "aaa", Size: 1}
 		case i > n:
-			return fakes3.Object{Key: fmt.Sprintf("zzz%d", i), Size: 1}
+			return s3synth.Object{Key: fmt.Sprintf("zzz%d", i), Size: 1}
 		}
 		return srcObj(i - 1)
 	}})
-	srv.AddBucket("dst", &fakes3.Bucket{Owner: "222222222222", N: 5_010, At: func(i int) fakes3.Object {
+	srv.AddBucket("dst", s3synth.Bucket{Owner: "222222222222", Objects: 5_010, At: func(i int) s3synth.Object {
 		if i >= 5000 {
-			return fakes3.Object{Key: fmt.Sprintf("archive/zz-%02d", i), Size: 5}
+			return s3synth.Object{Key: fmt.Sprintf("archive/zz-%02d", i), Size: 5}
 		}
 		o := srcObj(i)
 		o.Key = "archive/" + strings.TrimPrefix(o.Key, "photos/")
@@ -115,12 +114,11 @@ func TestFromListingAgainstLocalS3(t *testing.T) {
 }
 
 func TestFromListingUnreadableBucket(t *testing.T) {
-	srv := fakes3.New()
-	defer srv.Close()
+	srv := (&s3synth.Server{}).Start(t)
 	srv.AddKey(srcKey, "111111111111")
 	srv.AddKey(dstKey, "222222222222")
-	srv.AddBucket("src", &fakes3.Bucket{Owner: "333333333333", N: 1, At: func(int) fakes3.Object { return fakes3.Object{Key: "a", Size: 1} }})
-	srv.AddBucket("dst", &fakes3.Bucket{Owner: "222222222222"})
+	srv.AddBucket("src", s3synth.Bucket{Owner: "333333333333", Objects: 1, At: func(int) s3synth.Object { return s3synth.Object{Key: "a", Size: 1} }})
+	srv.AddBucket("dst", s3synth.Bucket{Owner: "222222222222"})
 	tr := transfer("denied", "us-east-1", "us-east-1")
 	tr.Source.Bucket, tr.Destination.Bucket = "src", "dst"
 	p, _ := Table()

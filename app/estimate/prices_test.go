@@ -52,6 +52,40 @@ func TestUnpricedRegionNamesTheFile(t *testing.T) {
 	}
 }
 
+// Strict for every Region the table could not source: estimating there is an error
+// naming the Region, the table's file, --prices and the reason (what was searched
+// and found, docs/estimating-cost.md), never a default price.
+func TestUnpricedRegionsAreErrors(t *testing.T) {
+	p, err := Table()
+	if err != nil {
+		t.Fatal(err)
+	}
+	unpriced := 0
+	for _, r := range spec.KnownRegions() {
+		if _, priced := p.Regions[r]; priced {
+			continue
+		}
+		unpriced++
+		rp, err := p.Region(r)
+		if rp != nil || !errors.Is(err, ErrNoPrices) {
+			t.Errorf("%s: prices %v, err %v; want ErrNoPrices", r, rp, err)
+			continue
+		}
+		why := p.NotPriced[r]
+		for _, want := range []string{"Region " + r + " ", TableFile, "--prices FILE", why} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("%s: the error lacks %q: %v", r, want, err)
+			}
+		}
+		if !strings.Contains(why, "searched 2026-12-07") && !strings.Contains(why, "China") && !strings.Contains(why, "isolated") {
+			t.Errorf("%s: the reason %q does not say what was searched", r, why)
+		}
+	}
+	if unpriced+len(p.Regions) != len(spec.KnownRegions()) {
+		t.Errorf("%d unpriced + %d priced != %d Regions", unpriced, len(p.Regions), len(spec.KnownRegions()))
+	}
+}
+
 func writeFile(t *testing.T, text string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "prices.json")

@@ -11,23 +11,22 @@ import (
 	"time"
 
 	"github.com/s3transfer/cdk-datasync/app/estimate/fakecloudwatch"
-	"github.com/s3transfer/cdk-datasync/app/estimate/fakes3"
+	"github.com/s3transfer/cdk-datasync/internal/s3synth"
 )
 
 // estimateEnv adds a local S3 and CloudWatch to env: photos' source bucket holds
 // 2,000 objects of 5 MB (10^10 bytes), its destination bucket is empty and readable
 // by the source account's credentials (the one chain of the test).
-func estimateEnv(t *testing.T) (*env, *fakes3.Server, *fakecloudwatch.Server) {
+func estimateEnv(t *testing.T) (*env, *s3synth.Server, *fakecloudwatch.Server) {
 	e := newEnv(t)
-	s3srv := fakes3.New()
-	t.Cleanup(s3srv.Close)
+	s3srv := (&s3synth.Server{}).Start(t)
 	s3srv.AddKey(sourceKey, sourceAccount)
-	s3srv.AddBucket("acme-photos-src", &fakes3.Bucket{Owner: sourceAccount, N: 2000, At: func(i int) fakes3.Object {
-		return fakes3.Object{Key: fmt.Sprintf("img/%05d.jpg", i), Size: 5_000_000}
+	s3srv.AddBucket("acme-photos-src", s3synth.Bucket{Owner: sourceAccount, Objects: 2000, At: func(i int) s3synth.Object {
+		return s3synth.Object{Key: fmt.Sprintf("img/%05d.jpg", i), Size: 5_000_000}
 	}})
-	s3srv.AddBucket("acme-photos-dst", &fakes3.Bucket{Owner: "222222222222", Readers: []string{sourceAccount}})
+	s3srv.AddBucket("acme-photos-dst", s3synth.Bucket{Owner: "222222222222", Readers: []string{sourceAccount}})
 	// archive's source bucket belongs to another account than the config says: denied
-	s3srv.AddBucket("acme-archive-src", &fakes3.Bucket{Owner: "444444444444"})
+	s3srv.AddBucket("acme-archive-src", s3synth.Bucket{Owner: "444444444444"})
 	cw := fakecloudwatch.New()
 	t.Cleanup(cw.Close)
 	cw.AddKey(sourceKey, sourceAccount)
@@ -220,8 +219,8 @@ func TestEstimateProfilePerAccount(t *testing.T) {
 	e, s3srv, _ := estimateEnv(t)
 	const destKey = "AKIDDEST22222222EXAMPLE"
 	s3srv.AddKey(destKey, "222222222222")
-	s3srv.AddBucket("acme-photos-dst", &fakes3.Bucket{Owner: "222222222222", N: 500, At: func(i int) fakes3.Object {
-		return fakes3.Object{Key: fmt.Sprintf("img/%05d.jpg", i), Size: 5_000_000, LastModified: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)}
+	s3srv.AddBucket("acme-photos-dst", s3synth.Bucket{Owner: "222222222222", Objects: 500, At: func(i int) s3synth.Object {
+		return s3synth.Object{Key: fmt.Sprintf("img/%05d.jpg", i), Size: 5_000_000, LastModified: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)}
 	}})
 	creds := fmt.Sprintf("[acct-%s]\naws_access_key_id = %s\naws_secret_access_key = x\naws_account_id = %s\n\n[acct-222222222222]\naws_access_key_id = %s\naws_secret_access_key = x\naws_account_id = 222222222222\n",
 		sourceAccount, sourceKey, sourceAccount, destKey)
@@ -245,10 +244,10 @@ func TestEstimateProfilePerAccount(t *testing.T) {
 // estimated with the file's prices; BASIC has no execution fee.
 func TestEstimatePricesFileAddsARegion(t *testing.T) {
 	e, s3srv, _ := estimateEnv(t)
-	s3srv.AddBucket("acme-logs-src", &fakes3.Bucket{Owner: sourceAccount, N: 100, At: func(i int) fakes3.Object {
-		return fakes3.Object{Key: fmt.Sprintf("log-%03d", i), Size: 1 << 30}
+	s3srv.AddBucket("acme-logs-src", s3synth.Bucket{Owner: sourceAccount, Objects: 100, At: func(i int) s3synth.Object {
+		return s3synth.Object{Key: fmt.Sprintf("log-%03d", i), Size: 1 << 30}
 	}})
-	s3srv.AddBucket("acme-logs-dst", &fakes3.Bucket{Owner: "222222222222", Readers: []string{sourceAccount}})
+	s3srv.AddBucket("acme-logs-dst", s3synth.Bucket{Owner: "222222222222", Readers: []string{sourceAccount}})
 	class := `{"storagePerGBMonth": 0.024, "putPer1000": 0.0053, "getPer1000": 0.00042}`
 	var classes []string
 	for _, c := range []string{"STANDARD", "INTELLIGENT_TIERING", "STANDARD_IA", "ONEZONE_IA", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"} {
@@ -277,4 +276,60 @@ func TestEstimatePricesFileAddsARegion(t *testing.T) {
 	if !strings.Contains(out.Prices.Files, prices) {
 		t.Errorf("prices %q do not name %s", out.Prices.Files, prices)
 	}
+}
+
+// The embedded example (no -c): media-archive (us-east-1 to us-west-2) is estimated
+// from a local S3 holding 12,000 objects under photos/ (every 50th a .tmp file the
+// task excludes; a third of 40 KB, the rest of 12 MB), of which the destination holds
+// the first 2,000 already; logs-consolidation (eu-west-1, a Region the table has no
+// prices for) is an error naming the table and --prices, exit 2, before anything is
+// listed. docs/estimating-cost.md shows this test's output (go test -v).
+func TestEstimateEmbeddedExample(t *testing.T) {
+	e, s3srv, _ := estimateEnv(t)
+	obj := func(i int) s3synth.Object {
+		o := s3synth.Object{Key: fmt.Sprintf("photos/%06d.jpg", i), Size: 12_000_000, LastModified: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)}
+		if i%50 == 49 {
+			o.Key = fmt.Sprintf("photos/%06d.tmp", i)
+		}
+		if i%3 == 0 {
+			o.Size = 40_000
+		}
+		return o
+	}
+	s3srv.AddBucket("acme-media-src", s3synth.Bucket{Owner: sourceAccount, Objects: 12_000, At: obj})
+	s3srv.AddBucket("acme-media-dst", s3synth.Bucket{Owner: "222222222222", Readers: []string{sourceAccount}, Objects: 2_000, At: func(i int) s3synth.Object {
+		o := obj(i)
+		o.Key = "archive/" + o.Key
+		o.LastModified = time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+		return o
+	}})
+
+	all := e.run("estimate")
+	if all.code != exitUsage || !strings.Contains(all.stderr+all.stdout, "transfer logs-consolidation: no prices for Region eu-west-1") ||
+		!strings.Contains(all.stderr+all.stdout, "app/estimate/prices.json") || !strings.Contains(all.stderr+all.stdout, "--prices FILE") {
+		t.Errorf("whole example: exit %d (want %d) and an error naming eu-west-1, the table and --prices:\n%s%s", all.code, exitUsage, all.stdout, all.stderr)
+	}
+	if s3srv.Requests.Load() != 0 {
+		t.Errorf("%d S3 requests before the price check failed, want none", s3srv.Requests.Load())
+	}
+	t.Logf("$ transfers estimate\n%s%s(exit %d)", all.stderr, all.stdout, all.code)
+
+	r := e.run("estimate", "media-archive")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	// by hand: of 12,000, 240 are .tmp (i%50==49); of the first 2,000 (identical at
+	// the destination) 40 are .tmp; so 11,760-1,960 = 9,800 to copy
+	var objects, bytes int64
+	for i := 2000; i < 12_000; i++ {
+		if o := obj(i); i%50 != 49 {
+			objects++
+			bytes += o.Size
+		}
+	}
+	want := "data (listing): 9,800 objects, 73.1 GiB (1,960 objects, 14.6 GiB already identical at the destination, not counted) to copy"
+	if objects != 9_800 || bytes != 78_538_640_000 || !strings.Contains(r.stdout, want) || !strings.Contains(r.stdout, "(78,538,640,000 bytes / 2^30)") {
+		t.Errorf("%d objects, %d bytes by hand; output lacks %q or the bytes:\n%s", objects, bytes, want, r.stdout)
+	}
+	t.Logf("$ transfers estimate media-archive\n%s%s", r.stderr, r.stdout)
 }

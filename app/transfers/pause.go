@@ -20,8 +20,8 @@ UpdateTask), so that no scheduled run starts until `+"`transfers resume`"+`. A r
 goes on; runs started by hand (transfers start) still start. A task without a schedule,
 or with its schedule already paused, is left as it is, and says so.
 
-Every task is found before any schedule changes. Note: a deploy of the transfer's source
-stack sets the schedule as the config says, which enables it again.
+Every task is found before any schedule changes. A deploy keeps a paused schedule paused,
+also when it changes the schedule expression; only resume enables it again.
 
 Exit status 0 when every schedule is paused (or there is none), 1 otherwise.`)
 }

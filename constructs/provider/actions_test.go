@@ -128,7 +128,7 @@ func TestRequiredActionsCoverEveryCall(t *testing.T) {
 	r.must(replace) // delivered twice
 	r.must(del(resource.TypeS3Location, otherArn, other))
 	r.must(del(resource.TypeS3Location, otherArn, other)) // already gone
-	w.lose["CreateLocationS3"] = []error{connectionReset("CreateLocationS3")}
+	w.lose["CreateLocationS3"] = []error{cutOffByDeadline("CreateLocationS3")}
 	failed := create(resource.TypeS3Location, dstLocation())
 	if _, err := r.run(failed); err == nil {
 		t.Fatal("a lost response was taken for success")
@@ -136,7 +136,7 @@ func TestRequiredActionsCoverEveryCall(t *testing.T) {
 	r.must(del(resource.TypeS3Location, placeholderPrefix+failed.RequestID, dstLocation()))
 	// A replacing update whose create took effect but whose answer was lost fails;
 	// its rollback keeps dstArn and deletes what the failed update made.
-	w.lose["CreateLocationS3"] = []error{connectionReset("CreateLocationS3")}
+	w.lose["CreateLocationS3"] = []error{cutOffByDeadline("CreateLocationS3")}
 	if _, err := r.run(update(resource.TypeS3Location, dstArn, other, moved)); err == nil {
 		t.Fatal("a lost response was taken for success")
 	}
@@ -163,13 +163,13 @@ func TestRequiredActionsCoverEveryCall(t *testing.T) {
 	elsewhere.DestinationLocationArn = srcArn
 	r.must(update(resource.TypeTask, taskArn, elsewhere, tp2)) // an ENHANCED replacement
 	r.must(del(resource.TypeTask, taskArn, tp2))
-	w.lose["CreateTask"] = []error{connectionReset("CreateTask")}
+	w.lose["CreateTask"] = []error{cutOffByDeadline("CreateTask")}
 	failedTask := create(resource.TypeTask, tp)
 	if _, err := r.run(failedTask); err == nil {
 		t.Fatal("a lost response was taken for success")
 	}
 	r.must(del(resource.TypeTask, placeholderPrefix+failedTask.RequestID, tp))
-	w.lose["CreateTask"] = []error{connectionReset("CreateTask")}
+	w.lose["CreateTask"] = []error{cutOffByDeadline("CreateTask")}
 	if _, err := r.run(update(resource.TypeTask, basicArn, tp2, basic)); err == nil {
 		t.Fatal("a lost response was taken for success")
 	}

@@ -251,15 +251,37 @@ func (r removedPrincipals) message(bucket string) string {
 // its statements the same way; a writer that does not check back (a person, another
 // tool) can lose a statement written in the milliseconds between our read and our
 // write, which no S3 API lets us prevent.
+//
+// Writes are sent once (writeOnce), never resent by the SDK: S3's SlowDown or a 5xx
+// would otherwise have the same merge resent for many seconds, long after the read
+// it was computed from, dropping a statement written meanwhile or deleting a policy
+// put meanwhile. Such an error (and a lost answer: the write may have taken effect)
+// starts the next round instead, after a pause (h.Retry's backoff), from a fresh
+// read; it counts against maxPolicyWrites.
 func (h *Handler) mergeBucketPolicy(ctx context.Context, client S3API, bucket string, ours []Statement, remove []string, opts mergeOptions) (removedPrincipals, error) {
 	var removed removedPrincipals
 	var last readBackResult
+	wait := h.Retry.Initial
 	for round := 1; round <= maxPolicyWrites; round++ {
 		// An IAM-propagation error repeats the whole round: a merge is written only
 		// right after the read it was computed from.
 		w, err := retryIAM(ctx, h.Retry, "bucket policy of "+bucket, func() (policyWrite, error) {
 			return h.writeMerged(ctx, client, bucket, ours, remove, opts)
 		})
+		if err != nil && mayHaveActed(err) {
+			// SlowDown, a 5xx, a lost answer: the write is sent once (writeOnce), and
+			// the next round merges again from a fresh read, after a pause.
+			if round == maxPolicyWrites {
+				return removed, fmt.Errorf("bucket %s: S3 refused or did not answer the bucket-policy write in each of %d rounds of "+
+					"read, merge and write; run the stack operation again later: %w", bucket, maxPolicyWrites, err)
+			}
+			log.Printf("bucket %s: round %d of %d: the write failed (%v); reading and merging again in %s", bucket, round, maxPolicyWrites, err, wait)
+			if err := h.Retry.sleep(ctx, wait); err != nil {
+				return removed, fmt.Errorf("bucket %s: %w (after: %w)", bucket, err, ctx.Err())
+			}
+			wait = min(2*wait, h.Retry.Max)
+			continue
+		}
 		if err != nil {
 			return removed, err
 		}
@@ -401,12 +423,12 @@ func (h *Handler) writeMerged(ctx context.Context, client S3API, bucket string, 
 		// Nothing to change.
 		return w, nil
 	case w.written == nil:
-		_, err = client.DeleteBucketPolicy(ctx, &s3.DeleteBucketPolicyInput{Bucket: aws.String(bucket)})
+		_, err = client.DeleteBucketPolicy(ctx, &s3.DeleteBucketPolicyInput{Bucket: aws.String(bucket)}, writeOnce)
 		if isNoSuchBucketPolicy(err) {
 			err = nil
 		}
 	default:
-		_, err = client.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(bucket), Policy: aws.String(string(w.written))})
+		_, err = client.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(bucket), Policy: aws.String(string(w.written))}, writeOnce)
 		if code, msg := awsErrorOf(err); code == "MalformedPolicy" && strings.Contains(msg, "invalid principal") {
 			err = fmt.Errorf("bucket %s: S3 refused the merged bucket policy because a principal in it does not exist, though the "+
 				"policy read just before held no unique ID of a deleted principal: most likely a role or user it names by ARN was deleted "+
@@ -442,7 +464,11 @@ func readAndMerge(ctx context.Context, client S3API, bucket string, ours []State
 		return w, fmt.Errorf("bucket %s: %w", bucket, err)
 	}
 	if len(w.pruned.Kept) > 0 {
-		return w, deadPrincipalsError(bucket, w.pruned.Kept, opts.deleting, opts.removeDead)
+		var ourSids []string // our statements' Sids, named on a delete
+		if opts.deleting {
+			ourSids = append([]string{}, remove...)
+		}
+		return w, deadPrincipalsError(bucket, w.pruned.Kept, ourSids, opts.removeDead)
 	}
 	if len(w.pruned.Removed) > 0 {
 		if w.written, err = MergePolicy(w.pruned.Policy, ours, remove); err != nil {

@@ -71,7 +71,7 @@ func (h *Handler) location(ctx context.Context, event cfn.Event) (Result, error)
 			S3StorageClass: dstypes.S3StorageClass(p.S3StorageClass),
 			S3Config:       &dstypes.S3Config{BucketAccessRoleArn: aws.String(p.BucketAccessRoleArn)},
 			Tags:           o.tags(p.Name),
-		})
+		}, createOnlyOnce)
 		if err != nil {
 			return "", err
 		}
@@ -283,7 +283,7 @@ func (h *Handler) task(ctx context.Context, event cfn.Event) (Result, error) {
 			CloudWatchLogGroupArn:  optional(p.CloudWatchLogGroupArn),
 			TaskReportConfig:       s.report,
 			Tags:                   o.tags(p.Name),
-		})
+		}, createOnlyOnce)
 		if err != nil {
 			return "", err
 		}
@@ -329,19 +329,32 @@ func (h *Handler) describeTask(ctx context.Context, client DataSyncAPI, arn stri
 }
 
 // updateTask gives the task arn p's settings unless it has them already (cur: its
-// description). UpdateTask replaces what it is given; empty values clear a filter,
-// the schedule or the report. A BASIC task whose logging is turned off gets an empty
-// CloudWatchLogGroupArn, which removes the log group from the task (the way
-// hashicorp/terraform-provider-aws, internal/service/datasync/task.go, clears it):
-// leaving the field out would keep the task pointing at the log group, and the
-// shared CloudWatch Logs resource policy in use (logs.go). ENHANCED tasks log to
-// /aws/datasync by themselves; their log group is left as it is.
+// description). UpdateTask replaces what it is given and keeps what it is not
+// given; empty values clear a filter, the schedule or the report.
+//
+// The log group: a BASIC task whose logging is turned off while it has a log group
+// gets an empty CloudWatchLogGroupArn, which removes the log group from the task
+// (the way hashicorp/terraform-provider-aws, internal/service/datasync/task.go,
+// clears it): leaving the field out would keep the task pointing at the log group,
+// and the shared CloudWatch Logs resource policy in use (logs.go). A task without a
+// log group gets no CloudWatchLogGroupArn at all: "" does not match LogGroupArn's
+// pattern in the datasync-2018-11-09 API model, and there is nothing to clear.
+// ENHANCED tasks log to /aws/datasync by themselves; their log group is left as it
+// is.
+//
+// The schedule (TaskSchedule: ScheduleExpression, required, and Status, ENABLED by
+// default when left out, per the API model): a deploy never changes whether a
+// schedule is enabled; `transfers pause` and `resume` do, and DataSync disables a
+// schedule whose runs keep failing the same way. So when the expression is
+// unchanged the Schedule is left out and the task keeps its schedule and its status;
+// a new expression is sent with the current status (none on a task without a
+// schedule: the new schedule starts enabled); an empty one removes the schedule.
 func (h *Handler) updateTask(ctx context.Context, client DataSyncAPI, arn string, cur *datasync.DescribeTaskOutput, p resource.TaskProps, s taskSettings) error {
 	if cur != nil && taskHas(cur, p, s) {
 		return nil
 	}
 	logGroup := optional(p.CloudWatchLogGroupArn)
-	if logGroup == nil && p.TaskMode != string(dstypes.TaskModeEnhanced) {
+	if logGroup == nil && p.TaskMode != string(dstypes.TaskModeEnhanced) && (cur == nil || aws.ToString(cur.CloudWatchLogGroupArn) != "") {
 		logGroup = aws.String("")
 	}
 	_, err := retryIAM(ctx, h.Retry, "UpdateTask", func() (*datasync.UpdateTaskOutput, error) {
@@ -351,12 +364,33 @@ func (h *Handler) updateTask(ctx context.Context, client DataSyncAPI, arn string
 			Options:               s.options,
 			Includes:              filterOrEmpty(p.Includes),
 			Excludes:              filterOrEmpty(p.Excludes),
-			Schedule:              &dstypes.TaskSchedule{ScheduleExpression: aws.String(p.Schedule)},
+			Schedule:              scheduleUpdate(cur, p.Schedule),
 			CloudWatchLogGroupArn: logGroup,
 			TaskReportConfig:      s.reportOrEmpty(),
 		})
 	})
 	return err
+}
+
+// scheduleUpdate is the Schedule of an UpdateTask that gives the task cur (nil:
+// not known) the schedule expression want (see updateTask): nil when it has it.
+func scheduleUpdate(cur *datasync.DescribeTaskOutput, want string) *dstypes.TaskSchedule {
+	var have *dstypes.TaskSchedule
+	if cur != nil {
+		have = cur.Schedule
+		if have == nil {
+			have = &dstypes.TaskSchedule{}
+		}
+	}
+	switch {
+	case have != nil && aws.ToString(have.ScheduleExpression) == want:
+		return nil
+	case want == "":
+		return &dstypes.TaskSchedule{ScheduleExpression: aws.String("")}
+	case have != nil:
+		return &dstypes.TaskSchedule{ScheduleExpression: aws.String(want), Status: have.Status}
+	}
+	return &dstypes.TaskSchedule{ScheduleExpression: aws.String(want)}
 }
 
 // taskHas reports whether a described task has every setting the provider sets from
@@ -516,7 +550,7 @@ func (h *Handler) taskExecution(ctx context.Context, event cfn.Event) (Result, e
 		out, err := client.StartTaskExecution(ctx, &datasync.StartTaskExecutionInput{
 			TaskArn: aws.String(p.TaskArn),
 			Tags:    o.tags(""),
-		})
+		}, createOnlyOnce)
 		if err != nil {
 			return "", err
 		}

@@ -186,6 +186,13 @@ func (t *fakeTask) describe(arn string) *datasync.DescribeTaskOutput {
 			}
 		}
 	}
+	if out.Schedule != nil && out.Schedule.Status == "" {
+		// A schedule given without a status is enabled (TaskSchedule.Status in the
+		// API model).
+		sc := *out.Schedule
+		sc.Status = dstypes.ScheduleStatusEnabled
+		out.Schedule = &sc
+	}
 	if len(out.Includes) == 0 {
 		out.Includes = nil
 	}
@@ -482,10 +489,13 @@ func (f *fakeDataSync) UpdateTask(_ context.Context, in *datasync.UpdateTaskInpu
 	if !ok {
 		return nil, errNotFound
 	}
-	// The log group ARN must match LogGroupArn's pattern in the API model; an empty
-	// one removes the log group (see updateTask).
-	if g := in.CloudWatchLogGroupArn; g != nil && *g != "" && !logGroupArnPattern.MatchString(*g) {
-		return nil, invalidRequest("1 validation error detected: Value at 'cloudWatchLogGroupArn' failed to satisfy constraint")
+	// The log group ARN must match LogGroupArn's pattern in the API model. An empty
+	// one is taken only to remove the log group of a task that has one (see
+	// updateTask); for a task without one it fails the pattern.
+	if g := in.CloudWatchLogGroupArn; g != nil && !logGroupArnPattern.MatchString(*g) &&
+		(*g != "" || t.describe(aws.ToString(in.TaskArn)).CloudWatchLogGroupArn == nil) {
+		return nil, invalidRequest("1 validation error detected: Value '" + *g + "' at 'cloudWatchLogGroupArn' failed to satisfy constraint: " +
+			"Member must satisfy regular expression pattern: " + logGroupArnPattern.String())
 	}
 	t.update = in
 	t.updates = append(t.updates, in)

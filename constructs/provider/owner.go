@@ -2,6 +2,8 @@ package provider
 
 import (
 	"context"
+	"fmt"
+	"log"
 	"regexp"
 	"strings"
 	"sync"
@@ -262,15 +264,33 @@ func (h *Handler) findOwned(ctx context.Context, client DataSyncAPI, o owner, al
 
 // createOnce returns the object o already created (found by find), or creates one.
 // Both run under the IAM-propagation retry: the role may be seconds old.
+//
+// The create call is sent once (createOnlyOnce: the SDK retries it only when
+// throttled). After an error that leaves open whether DataSync carried it out (a
+// connection reset, a timeout, a 5xx: mayHaveActed), createOnce looks again for
+// what its request made before it creates again, waiting with h.Retry's backoff,
+// for as long as that budget and ctx (the Lambda deadline less the margin) allow;
+// so one request makes at most one object.
 func (h *Handler) createOnce(ctx context.Context, what string, o owner, find func(owner) (string, error), create func() (string, error)) (Result, error) {
-	arn, err := retryIAM(ctx, h.Retry, "looking for an earlier "+what, func() (string, error) { return find(o) })
-	if err != nil {
-		return Result{}, err
-	}
-	if arn == "" {
-		if arn, err = retryIAM(ctx, h.Retry, what, create); err != nil {
-			return Result{}, err
+	var arn string
+	var err error
+	attempts, spent, loopErr := h.Retry.loop(ctx, func() bool {
+		arn, err = retryIAM(ctx, h.Retry, "looking for an earlier "+what, func() (string, error) { return find(o) })
+		if err == nil && arn == "" {
+			arn, err = retryIAM(ctx, h.Retry, what, create)
 		}
+		if err != nil && mayHaveActed(err) {
+			log.Printf("%s: %v; it may have taken effect: looking for its result before sending it again", what, err)
+			return false
+		}
+		return true
+	})
+	switch {
+	case err == nil:
+		return arnResult(arn), nil
+	case loopErr != nil && mayHaveActed(err):
+		return Result{}, fmt.Errorf("%s: %d attempts over %s each failed in a way that leaves open whether DataSync acted "+
+			"(after each the provider looked for the result of this request and found none) (%v): %w", what, attempts, spent, loopErr, err)
 	}
-	return arnResult(arn), nil
+	return Result{}, err
 }

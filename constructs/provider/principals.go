@@ -202,8 +202,11 @@ func withAWSPrincipals(element json.RawMessage, aws []string) (json.RawMessage, 
 
 // deadPrincipalsError is the failure when the policy holds unique IDs of deleted
 // principals that the provider may not (or cannot) remove. It is not retried: no
-// amount of waiting brings a deleted role back.
-func deadPrincipalsError(bucket string, dead []deadPrincipal, deleting, removing bool) error {
+// amount of waiting brings a deleted role back. ourSids is nil unless the request
+// is a delete, which takes the statements with these Sids out: its reason gives the
+// ways out that remain to a stack whose delete failed.
+func deadPrincipalsError(bucket string, dead []deadPrincipal, ourSids []string, removing bool) error {
+	deleting := ourSids != nil
 	what := "write this project's statements into it"
 	if deleting {
 		what = "take this project's statements out of it"
@@ -211,18 +214,40 @@ func deadPrincipalsError(bucket string, dead []deadPrincipal, deleting, removing
 	msg := fmt.Sprintf("bucket %s: the bucket policy names IAM principals that were deleted: S3 shows a deleted role or user as its "+
 		"unique ID and refuses every write of a policy that still holds one (MalformedPolicy: Invalid principal in policy), "+
 		"so the provider cannot %s. %s. ", bucket, what, describeDead(dead))
+	again := "deploy again"
+	if deleting {
+		again = "delete the stack again"
+	}
 	if removing {
 		return fmt.Errorf("%sThese are the last principals of a NotPrincipal: the statement applies to everyone, and removing "+
 			"it would change that, so destination.removeDeletedPrincipals does not touch it. Way out: edit the statement yourself "+
-			"(replace the unique ID with the ARN of a principal that exists, or remove the statement), then deploy again", msg)
+			"(replace the unique ID with the ARN of a principal that exists, or remove the statement), then %s%s", msg, again, retainWarning(ourSids))
 	}
-	wayOut := "set destination.removeDeletedPrincipals: true and deploy again"
+	edit := "edit those statements yourself (aws s3api get-bucket-policy, then put-bucket-policy: replace each unique ID with the " +
+		"ARN of the role or user that should have access, written again even if it was re-created under the same name, or remove it)"
 	if deleting {
-		wayOut = "deploy the stack once with destination.removeDeletedPrincipals: true, then delete it"
+		// CloudFormation deletes a resource with the properties of the last deploy, and
+		// a stack whose delete failed (DELETE_FAILED) can only be deleted, not updated:
+		// the key cannot be turned on any more.
+		return fmt.Errorf("%sWay out: %s, then %s. A stack whose delete failed cannot be updated, so turning on "+
+			"destination.removeDeletedPrincipals is no way out now%s", msg, edit, again, retainWarning(ourSids))
 	}
-	return fmt.Errorf("%sWays out: edit those statements yourself (aws s3api get-bucket-policy, then put-bucket-policy: replace "+
-		"each unique ID with the ARN of the role or user that should have access, written again even if it was re-created under "+
-		"the same name, or remove it), then retry; or %s: "+
+	return fmt.Errorf("%sWays out: %s, then retry; or set destination.removeDeletedPrincipals: true and deploy again: "+
 		"the provider then removes exactly these unique IDs, and a statement left without any principal, and reports what it "+
-		"removed in the stack event and its log", msg, wayOut)
+		"removed in the stack event and its log", msg, edit)
+}
+
+// retainWarning warns, on a delete, against getting past the failure by leaving
+// the resource behind: delete-stack --retain-resources and --deletion-mode
+// FORCE_DELETE_STACK (https://repost.aws/knowledge-center/cloudformation-stack-delete-failed)
+// delete the stack but keep whatever the resource made, here this project's
+// statements: a live grant to the source account's role.
+func retainWarning(ourSids []string) string {
+	if ourSids == nil {
+		return ""
+	}
+	return fmt.Sprintf(". This project's statements in the policy are Sid %s; do not get past this failure with "+
+		"delete-stack --retain-resources or --deletion-mode FORCE_DELETE_STACK: the stack would go, but those statements, "+
+		"a live grant to the source account, would stay in the bucket policy (remove them by hand in the same edit if you "+
+		"take that way)", strings.Join(ourSids, ", "))
 }

@@ -177,17 +177,43 @@ func TestDeadPrincipalsDeleteFollowsTheSameRule(t *testing.T) {
 	w.deletePrincipal(auditUser, auditUserID) // later, someone deletes the user
 
 	_, err := h.Handle(context.Background(), event(cfn.RequestDelete, resource.TypeBucketPolicyStatements, id, p, nil))
-	if err == nil || !strings.Contains(err.Error(), "take this project's statements out") ||
-		!strings.Contains(err.Error(), "Statement[1] (no Sid): Principal "+auditUserID) ||
-		!strings.Contains(err.Error(), "deploy the stack once with destination.removeDeletedPrincipals: true, then delete it") {
-		t.Fatalf("want a failure naming the deleted principal, got %v", err)
+	if err == nil {
+		t.Fatal("the delete succeeded")
+	}
+	// A stack whose delete failed (DELETE_FAILED) cannot be updated: the reason must
+	// not send the user to deploy with the key, and must warn against retaining the
+	// resource, which leaves our statements (a live grant) in the policy.
+	for _, want := range []string{
+		"take this project's statements out", "Statement[1] (no Sid): Principal " + auditUserID,
+		"edit those statements yourself", "then delete the stack again", "A stack whose delete failed cannot be updated",
+		"Sid OursA, OursB", "--retain-resources", "FORCE_DELETE_STACK", "a live grant to the source account",
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("reason lacks %q:\n%v", want, err)
+		}
+	}
+	if strings.Contains(err.Error(), "removeDeletedPrincipals: true and deploy again") {
+		t.Errorf("a failed delete's reason advises a deploy:\n%v", err)
 	}
 	if got := policyStatements(t, w.policies["acme-dst"]); got["OursA"] == nil {
 		t.Errorf("ours changed by a failed delete:\n%s", w.policies["acme-dst"])
 	}
 
-	// The way out: an update with the key set (nothing of ours changes: no write),
-	// then the delete, which removes ours and the deleted user's statement.
+	// The way out after a failed delete: the statement fixed by hand (here the
+	// deleted user's statement removed), then the delete again.
+	w.policies["acme-dst"] = strings.Replace(w.policies["acme-dst"], `"`+auditUserID+`"`, `"arn:aws:iam::111111111111:root"`, 1)
+	mustHandle(t, h, event(cfn.RequestDelete, resource.TypeBucketPolicyStatements, id, p, nil))
+	if got := policyStatements(t, w.policies["acme-dst"]); got["OursA"] != nil || got["OursB"] != nil || got["AnalyticsRead"] == nil {
+		t.Errorf("after the delete:\n%s", w.policies["acme-dst"])
+	}
+
+	// Before a delete is tried, deploying with the key set and then deleting works:
+	// the update changes nothing of ours (no write), the delete removes ours and the
+	// deleted user's statement.
+	w = teamWorld()
+	h = w.handler()
+	id = mustHandle(t, h, event(cfn.RequestCreate, resource.TypeBucketPolicyStatements, "", p, nil)).PhysicalID
+	w.deletePrincipal(auditUser, auditUserID)
 	opted := p
 	opted.RemoveDeletedPrincipals = "true"
 	mustHandle(t, h, event(cfn.RequestUpdate, resource.TypeBucketPolicyStatements, id, opted, p))

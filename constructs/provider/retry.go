@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/service/datasync"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
 )
 
@@ -183,4 +185,52 @@ func isNotFound(err error) bool {
 func isNoSuchBucketPolicy(err error) bool {
 	code, _ := awsErrorOf(err)
 	return code == "NoSuchBucketPolicy"
+}
+
+// Calls that create something cannot be sent twice safely: DataSync's CreateTask,
+// CreateLocationS3 and StartTaskExecution take no client token (datasync-2018-11-09
+// API model), so a resend after a connection reset, a timeout or a 5xx whose request
+// DataSync had already carried out makes a second object and orphans the first. Such
+// a call is retried by the SDK only when throttled (a throttled request was not
+// carried out); after any other error createOnce looks for what the call may have
+// made (its request's tags) before it creates again.
+var createOnlyOnce = func(o *datasync.Options) { o.Retryer = throttlingOnly{o.Retryer} }
+
+// writeOnce sends a bucket-policy write once: a resend after SlowDown or a 5xx,
+// seconds later, would write a merge computed from a read that may be stale by then
+// (dropping a statement someone wrote meanwhile) or delete a policy someone wrote
+// meanwhile. mergeBucketPolicy starts a new round (read, merge, write) instead.
+var writeOnce = func(o *s3.Options) { o.RetryMaxAttempts = 1 }
+
+// throttlingOnly is a retryer that retries only throttling errors, with the pacing
+// of the retryer it wraps.
+type throttlingOnly struct{ aws.Retryer }
+
+func (r throttlingOnly) IsErrorRetryable(err error) bool {
+	return isThrottling(err) && r.Retryer.IsErrorRetryable(err)
+}
+
+// GetAttemptToken keeps the client-side rate limiting of the adaptive mode.
+func (r throttlingOnly) GetAttemptToken(ctx context.Context) (func(error) error, error) {
+	if v2, ok := r.Retryer.(aws.RetryerV2); ok {
+		return v2.GetAttemptToken(ctx)
+	}
+	return r.Retryer.GetInitialToken(), nil
+}
+
+// isThrottling reports whether err is a throttling error by the SDK's own rules
+// (retry.DefaultThrottles: ThrottlingException, SlowDown, ...).
+func isThrottling(err error) bool {
+	return retry.IsErrorThrottles(retry.DefaultThrottles).IsErrorThrottle(err) == aws.TrueTernary
+}
+
+// mayHaveActed reports whether err leaves open that the service carried out the
+// request: an error the SDK's standard retryer would retry (a connection reset or
+// other transport error, a 5xx, a request timeout, throttling) other than the end of
+// the caller's own context, after which nothing may be tried any more.
+func mayHaveActed(err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	return retry.IsErrorRetryables(retry.DefaultRetryables).IsErrorRetryable(err) == aws.TrueTernary
 }

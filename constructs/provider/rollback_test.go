@@ -74,11 +74,23 @@ func deploy(t *testing.T, w *world, c stackConfig) *stack {
 // mutating are the calls that create or change something.
 var mutating = []string{"CreateLocationS3", "UpdateLocationS3", "CreateTask", "UpdateTask", "StartTaskExecution"}
 
+// creates are the calls that make something; DataSync takes no client token for them.
+var creates = []string{"CreateLocationS3", "CreateTask", "StartTaskExecution"}
+
+// How the first call that changes something of a resource's update goes wrong.
+type fault int
+
+const (
+	failsBefore fault = iota // fails without taking effect
+	cutOff                   // takes effect, then the Lambda deadline cuts the call off
+	answerLost               // a create takes effect, its answer is lost, time is left
+)
+
 // update applies the template of c in order, as an update of the stack; when failAt
-// names a resource, the first call of its update that changes something fails
-// (lost: it takes effect, then its answer is lost). It returns the resources it sent
-// an Update, whether one failed, and the physical IDs the updates answered.
-func (s *stack) update(c stackConfig, failAt string, lost bool) (updated []string, failed bool, answered map[string]string) {
+// names a resource, the first call of its update that changes something goes wrong
+// as how says. It returns the resources it sent an Update, whether one failed, and
+// the physical IDs the updates answered.
+func (s *stack) update(c stackConfig, failAt string, how fault) (updated []string, failed bool, answered map[string]string) {
 	answered = map[string]string{}
 	for _, id := range stackOrder {
 		p := c.template(s.phys)[id]
@@ -87,10 +99,15 @@ func (s *stack) update(c stackConfig, failAt string, lost bool) (updated []strin
 		}
 		if id == failAt {
 			for _, op := range mutating {
-				if lost {
-					s.w.lose[op] = []error{connectionReset(op)}
-				} else {
+				switch how {
+				case failsBefore:
 					s.w.fail[op] = []error{invalidRequest("injected: " + op + " failed")}
+				case cutOff:
+					s.w.lose[op] = []error{cutOffByDeadline(op)}
+				case answerLost:
+					if slices.Contains(creates, op) {
+						s.w.lose[op] = []error{connectionReset(op)}
+					}
 				}
 			}
 		}
@@ -138,10 +155,13 @@ func (s *stack) rollback(old stackConfig, updated []string, answered, before map
 //   - every update succeeds and another resource fails: each updated resource gets the
 //     rollback's Update (to its new physical ID), then the cleanup deletes the new one.
 //
-// Each failing update is replayed twice: failing before it changes anything, and
-// taking effect with its answer lost (a create's object is then left where
-// CloudFormation cannot see it; the rollback deletes it). Not for the execution: a
-// started execution cannot be taken back. At the end there is one object per
+// Each failing update is replayed three times: failing before it changes anything;
+// taking effect and then cut off by the Lambda deadline (a create's object is then
+// left where CloudFormation cannot see it; the rollback deletes it; not for the
+// execution: a started execution cannot be taken back); and a create taking effect
+// with its answer lost while time is left (the provider finds what its request made
+// instead of creating again: the update succeeds with one new object, then the
+// stack rolls back for another resource). At the end there is one object per
 // resource, the original, nothing was created or started in the rollback, and a
 // rollback of an update that failed before changing anything changed nothing.
 func TestRollbackKeepsTheOriginals(t *testing.T) {
@@ -159,30 +179,43 @@ func TestRollbackKeepsTheOriginals(t *testing.T) {
 		changes[name](&next)
 		// Which resources the change updates, from a dry run.
 		dry := deploy(t, newWorld(), base)
-		touched, _, _ := dry.update(next, "", false)
+		touched, _, _ := dry.update(next, "", failsBefore)
 		type failure struct {
-			at   string
-			lost bool
+			at  string
+			how fault
 		}
 		var failures []failure
 		for _, id := range touched {
-			failures = append(failures, failure{id, false})
+			failures = append(failures, failure{id, failsBefore}, failure{id, answerLost})
 			if id != "Execution" {
-				failures = append(failures, failure{id, true})
+				failures = append(failures, failure{id, cutOff})
 			}
 		}
-		for _, f := range append(failures, failure{"another resource", false}) {
+		for _, f := range append(failures, failure{"another resource", failsBefore}) {
 			failAt := f.at
-			how := map[bool]string{false: "fails", true: "fails after taking effect"}[f.lost]
+			how := map[fault]string{failsBefore: "fails", cutOff: "fails after taking effect", answerLost: "loses a create's answer"}[f.how]
 			t.Run(fmt.Sprintf("%s/%s %s", name, failAt, how), func(t *testing.T) {
 				w := newWorld()
 				s := deploy(t, w, base)
 				original := maps.Clone(s.phys)
 				originalTask := w.tasks[original["Task"]].describe(original["Task"])
 
-				updated, failed, answered := s.update(next, failAt, f.lost)
-				if failed != (failAt != "another resource") {
-					t.Fatalf("update failed = %t, want a failure at %s", failed, failAt)
+				updated, failed, answered := s.update(next, failAt, f.how)
+				if want := failAt != "another resource" && f.how != answerLost; failed != want {
+					t.Fatalf("update failed = %t, want %t", failed, want)
+				}
+				if f.how == answerLost {
+					// Each replaced resource has one new object, no more.
+					replaced := 0
+					for id, arn := range answered {
+						if arn != original[id] && id != "Execution" {
+							replaced++
+						}
+					}
+					if len(w.locations)+len(w.tasks) != 3+replaced {
+						t.Errorf("%d locations and %d tasks after an update that replaced %d, want %d in all",
+							len(w.locations), len(w.tasks), replaced, 3+replaced)
+					}
 				}
 				mark := len(w.calls)
 				s.rollback(base, updated, answered, original)
@@ -211,7 +244,7 @@ func TestRollbackKeepsTheOriginals(t *testing.T) {
 						t.Errorf("the rollback called %s: %v", op, rolledBack)
 					}
 				}
-				if failed && failAt == updated[0] && !f.lost {
+				if failed && failAt == updated[0] && f.how == failsBefore {
 					// Nothing had changed: the rollback changes nothing either.
 					for _, op := range mutating {
 						if slices.Contains(rolledBack, op) {
