@@ -11,10 +11,9 @@ import (
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/aws-lambda-go/cfn"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/s3transfer/cdk-datasync/constructs/provider"
+	"github.com/s3transfer/cdk-datasync/constructs/provider/resource"
 	"github.com/s3transfer/cdk-datasync/constructs/spec"
 	"github.com/s3transfer/cdk-datasync/constructs/transfer"
 )
@@ -175,7 +174,7 @@ func readSourceTemplate(t *testing.T, path string) sourceTemplate {
 }
 
 // replaced reports which resources an update from old to new replaces: the provider
-// returns a new physical ID (provider.Replaces), or a property refers to a resource
+// returns a new physical ID (resource.Replaces), or a property refers to a resource
 // that is replaced (its Ref resolves to the new physical ID).
 func replaced(old, cur sourceTemplate) map[string]bool {
 	out := map[string]bool{}
@@ -192,7 +191,7 @@ func replaced(old, cur sourceTemplate) map[string]bool {
 					refsReplaced = true
 				}
 			}
-			if refsReplaced || provider.Replaces(o.Type, stringProps(o.Properties), stringProps(n.Properties)) {
+			if refsReplaced || resource.Replaces(o.Type, stringProps(o.Properties), stringProps(n.Properties)) {
 				out[id], changed = true, true
 			}
 		}
@@ -268,7 +267,7 @@ func TestCleanupKeepsItsPermissionsThroughEveryConfigChange(t *testing.T) {
 		for id, r := range old.resources {
 			if _, kept := cur.resources[id]; !kept {
 				gone[id] = true
-				if r.Type == provider.TypeLogsResourcePolicy {
+				if r.Type == resource.TypeLogsResourcePolicy {
 					loggingOff++
 					if left := replayLoggingOff(old, cur, gone); left != "" {
 						t.Errorf("%s -> %s: %s", p[0], p[1], left)
@@ -299,15 +298,15 @@ func TestCleanupKeepsItsPermissionsThroughEveryConfigChange(t *testing.T) {
 }
 
 // deleteCalls are the calls (action, resource) the provider's delete of a resource
-// of the old template makes, by the provider's own table (provider.RequiredActions
-// and provider.ActionResources), on resources of the Region in its properties.
+// of the old template makes, by the provider's own table (resource.RequiredActions
+// and resource.ActionResources), on resources of the Region in its properties.
 func deleteCalls(r customResource, t spec.Transfer) [][2]string {
 	region, _ := r.Properties["Region"].(string)
-	fill := strings.NewReplacer(provider.ResPartition, "aws", provider.ResRegion, region, provider.ResAccount, t.Source.Account,
+	fill := strings.NewReplacer(resource.ResPartition, "aws", resource.ResRegion, region, resource.ResAccount, t.Source.Account,
 		"location/*", "location/loc-0123456789abcdef0", "task/*", "task/task-0123456789abcdef0")
 	var out [][2]string
-	for _, action := range provider.RequiredActions(r.Type, cfn.RequestDelete) {
-		for _, pattern := range provider.ActionResources(action) {
+	for _, action := range resource.RequiredActions(r.Type, resource.Delete) {
+		for _, pattern := range resource.ActionResources(action) {
 			out = append(out, [2]string{action, fill.Replace(pattern)})
 		}
 	}

@@ -6,12 +6,13 @@
 // README's config reference); the constructs in package transfer read the same type.
 //
 //go:generate go run ./internal/genregions
+//go:generate go run ./internal/gendstypes
 package spec
 
 import (
 	"fmt"
 
-	dstypes "github.com/aws/aws-sdk-go-v2/service/datasync/types"
+	"github.com/s3transfer/cdk-datasync/constructs/spec/internal/dstypes"
 )
 
 // Transfer is one S3-to-S3 transfer from a bucket in the source account to a bucket in

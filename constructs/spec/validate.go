@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	dstypes "github.com/aws/aws-sdk-go-v2/service/datasync/types"
+	"github.com/s3transfer/cdk-datasync/constructs/spec/internal/dstypes"
 )
 
 // regionFacts is what validation needs to know of a Region.

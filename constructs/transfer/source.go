@@ -16,11 +16,10 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
-	"github.com/aws/aws-lambda-go/cfn"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/s3transfer/cdk-datasync/constructs/provider"
+	"github.com/s3transfer/cdk-datasync/constructs/provider/resource"
 	"github.com/s3transfer/cdk-datasync/constructs/spec"
 )
 
@@ -113,16 +112,16 @@ func NewSourceTransfer(scope constructs.Construct, id string, props *SourceTrans
 	s.admin = newLocationAdminRole(this, t, s.accessRole, logs, basicLogging)
 	s.fn = newProviderFunction(this, "Provider", s.admin, logs, t.ProviderFunctionName(), t.Name+" source")
 
-	s.srcLoc = s.location("SourceLocation", provider.LocationProps{
+	s.srcLoc = s.location("SourceLocation", resource.LocationProps{
 		Region: t.Source.Region, S3BucketArn: t.BucketArn(t.Source.Bucket), Subdirectory: t.Source.Prefix,
 		Name: t.Name + "-source",
 	})
-	s.dstLoc = s.location("DestinationLocation", provider.LocationProps{
+	s.dstLoc = s.location("DestinationLocation", resource.LocationProps{
 		Region: t.Destination.Region, S3BucketArn: t.BucketArn(t.Destination.Bucket), Subdirectory: t.Destination.Prefix,
 		S3StorageClass: t.Destination.StorageClass, Name: t.Name + "-destination",
 	})
 
-	taskProps := provider.TaskProps{
+	taskProps := resource.TaskProps{
 		Region:            t.Destination.Region,
 		SourceLocationArn: *s.srcLoc.Ref(), DestinationLocationArn: *s.dstLoc.Ref(),
 		Name: t.TaskName(), TaskMode: t.Task.Mode,
@@ -143,7 +142,7 @@ func NewSourceTransfer(scope constructs.Construct, id string, props *SourceTrans
 	}
 	s.task = awscdk.NewCustomResource(this, jsii.String("Task"), &awscdk.CustomResourceProps{
 		ServiceToken: s.fn.FunctionArn(),
-		ResourceType: jsii.String(provider.TypeTask),
+		ResourceType: jsii.String(resource.TypeTask),
 		Properties:   toProps(taskProps),
 	})
 	s.task.Node().AddDependency(logging...)
@@ -151,8 +150,8 @@ func NewSourceTransfer(scope constructs.Construct, id string, props *SourceTrans
 	if t.Task.StartOnDeploy {
 		awscdk.NewCustomResource(this, jsii.String("FirstExecution"), &awscdk.CustomResourceProps{
 			ServiceToken: s.fn.FunctionArn(),
-			ResourceType: jsii.String(provider.TypeTaskExecution),
-			Properties:   toProps(provider.TaskExecutionProps{Region: t.Destination.Region, TaskArn: *s.task.Ref()}),
+			ResourceType: jsii.String(resource.TypeTaskExecution),
+			Properties:   toProps(resource.TaskExecutionProps{Region: t.Destination.Region, TaskArn: *s.task.Ref()}),
 		})
 	}
 	var topics []awssns.ITopic
@@ -199,11 +198,11 @@ func requireDestinationRegion(scope constructs.Construct, t spec.Transfer, basic
 		t.Name, strings.Join(needs, " and "), t.Destination.Region, *scope.Node().Path(), *region, t.Destination.Region))
 }
 
-func (s *sourceTransfer) location(id string, p provider.LocationProps) awscdk.CustomResource {
+func (s *sourceTransfer) location(id string, p resource.LocationProps) awscdk.CustomResource {
 	p.BucketAccessRoleArn = *s.accessRole.RoleArn()
 	loc := awscdk.NewCustomResource(s, jsii.String(id), &awscdk.CustomResourceProps{
 		ServiceToken: s.fn.FunctionArn(),
-		ResourceType: jsii.String(provider.TypeS3Location),
+		ResourceType: jsii.String(resource.TypeS3Location),
 		Properties:   toProps(p),
 	})
 	// The location access test assumes the role: its policy must exist first.
@@ -247,7 +246,7 @@ func newBucketAccessRole(scope constructs.Construct, t spec.Transfer) awsiam.Rol
 // execution role: it creates the locations and the task with its own credentials,
 // which the destination bucket policy names. Its policy is built from the
 // provider's own table of the calls each resource type makes
-// (provider.RequiredActions): what creates and updates of this config's resources
+// (resource.RequiredActions): what creates and updates of this config's resources
 // call, in the transfer's Regions, and what the delete of any resource the provider
 // serves calls, in every Region of the account, whatever the config. In an update
 // CloudFormation applies the new policy first and deletes removed or replaced
@@ -265,17 +264,17 @@ func newLocationAdminRole(scope constructs.Construct, t spec.Transfer, accessRol
 	byResources := map[string][]string{}
 	var order []string
 	var findings []string
-	present := []string{provider.TypeS3Location, provider.TypeTask}
+	present := []string{resource.TypeS3Location, resource.TypeTask}
 	if t.Task.StartOnDeploy {
-		present = append(present, provider.TypeTaskExecution)
+		present = append(present, resource.TypeTaskExecution)
 	}
 	if basicLogging {
-		present = append(present, provider.TypeLogsResourcePolicy)
+		present = append(present, resource.TypeLogsResourcePolicy)
 	}
 	// Creates and updates of the present resource types, deletes of every type the
 	// source provider serves.
-	deletes := providerActions(sourceProviderTypes, cfn.RequestDelete)
-	actions := append(providerActions(present, cfn.RequestCreate, cfn.RequestUpdate), deletes...)
+	deletes := providerActions(sourceProviderTypes, resource.Delete)
+	actions := append(providerActions(present, resource.Create, resource.Update), deletes...)
 	slices.Sort(actions)
 	for _, action := range slices.Compact(actions) {
 		var resources []string
@@ -308,13 +307,13 @@ func newLocationAdminRole(scope constructs.Construct, t spec.Transfer, accessRol
 		if slices.Contains(deletes, action) {
 			inRegions = []string{"*"}
 		}
-		for _, pattern := range provider.ActionResources(action) {
+		for _, pattern := range resource.ActionResources(action) {
 			if pattern == "*" {
 				resources = append(resources, "*")
 				continue
 			}
 			for _, r := range inRegions {
-				resources = append(resources, strings.NewReplacer(provider.ResPartition, p, provider.ResRegion, r, provider.ResAccount, acct).Replace(pattern))
+				resources = append(resources, strings.NewReplacer(resource.ResPartition, p, resource.ResRegion, r, resource.ResAccount, acct).Replace(pattern))
 			}
 		}
 		key := strings.Join(resources, " ")
@@ -343,7 +342,7 @@ func newLocationAdminRole(scope constructs.Construct, t spec.Transfer, accessRol
 }
 
 // sourceProviderTypes are the resource types the source side's provider serves.
-var sourceProviderTypes = []string{provider.TypeS3Location, provider.TypeTask, provider.TypeTaskExecution, provider.TypeLogsResourcePolicy}
+var sourceProviderTypes = []string{resource.TypeS3Location, resource.TypeTask, resource.TypeTaskExecution, resource.TypeLogsResourcePolicy}
 
 func prefixAll(prefix string, list []string) []string {
 	out := make([]string, len(list))
@@ -380,8 +379,8 @@ func (s *sourceTransfer) basicLogging(t spec.Transfer) []constructs.IDependable 
 	})
 	policy := awscdk.NewCustomResource(s, jsii.String("LogsResourcePolicy"), &awscdk.CustomResourceProps{
 		ServiceToken: s.fn.FunctionArn(),
-		ResourceType: jsii.String(provider.TypeLogsResourcePolicy),
-		Properties: toProps(provider.LogsResourcePolicyProps{
+		ResourceType: jsii.String(resource.TypeLogsResourcePolicy),
+		Properties: toProps(resource.LogsResourcePolicyProps{
 			Region: region, PolicyName: LogsResourcePolicyName, PolicyDocument: string(doc), LogGroupPrefix: "/aws/datasync/",
 		}),
 	})

@@ -85,7 +85,8 @@ func TestPlanHashesTheLambdaSourcesOnly(t *testing.T) {
 	if again := plan(t, dir); again.Hash != base.Hash {
 		t.Fatalf("same sources, different hashes: %s, %s", base.Hash, again.Hash)
 	}
-	for _, want := range []string{"go.mod", "go.sum", "constructs/provider/lambda/main.go", "constructs/provider/handler.go"} {
+	for _, want := range []string{"go.mod", "go.sum", "constructs/provider/lambda/main.go", "constructs/provider/handler.go",
+		"constructs/provider/resource/resource.go", "constructs/provider/resource/actions.go"} {
 		if !contains(base.Files, want) {
 			t.Errorf("hashed files lack %s: %v", want, base.Files)
 		}
@@ -102,6 +103,9 @@ func TestPlanHashesTheLambdaSourcesOnly(t *testing.T) {
 		same   bool
 	}{
 		{"a provider source", func(d string) { appendTo(t, filepath.Join(d, "constructs/provider/handler.go"), "\n// changed\n") }, false},
+		{"the package the provider shares with the constructs", func(d string) {
+			appendTo(t, filepath.Join(d, "constructs/provider/resource/replace.go"), "\n// changed\n")
+		}, false},
 		{"the Lambda's main", func(d string) { appendTo(t, filepath.Join(d, "constructs/provider/lambda/main.go"), "\n// changed\n") }, false},
 		{"a new provider file", func(d string) {
 			appendTo(t, filepath.Join(d, "constructs/provider/extra.go"), "package provider\n")
