@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/s3transfer/cdk-datasync/constructs/monitor"
+	monres "github.com/s3transfer/cdk-datasync/constructs/monitor/resource"
 	"github.com/s3transfer/cdk-datasync/constructs/spec"
 	"github.com/s3transfer/cdk-datasync/constructs/transfer"
 )
@@ -50,9 +50,9 @@ func TestNotifierIsInvokedForFinishedExecutionsOfTheTaskAndEveryFiveMinutes(t *t
 		t.Errorf("notifier = %v", fn)
 	}
 	env := fn["Environment"].(map[string]any)["Variables"].(map[string]any)
-	if toString(env[monitor.EnvTaskArn]) != ref || env[monitor.EnvStallMinutes] != "30" || env[monitor.EnvTransfer] != "media-archive" ||
-		env[monitor.EnvTaskLogGroup] != "/aws/datasync" || !strings.Contains(toString(env[monitor.EnvTopicArns]), "FailureTopic") ||
-		env[monitor.EnvRoute] != "s3://acme-media-src/photos (us-east-1) -> s3://acme-media-dst/archive/photos (us-west-2, account 222222222222)" {
+	if toString(env[monres.EnvTaskArn]) != ref || env[monres.EnvStallMinutes] != "30" || env[monres.EnvTransfer] != "media-archive" ||
+		env[monres.EnvTaskLogGroup] != "/aws/datasync" || !strings.Contains(toString(env[monres.EnvTopicArns]), "FailureTopic") ||
+		env[monres.EnvRoute] != "s3://acme-media-src/photos (us-east-1) -> s3://acme-media-dst/archive/photos (us-west-2, account 222222222222)" {
 		t.Errorf("notifier environment = %v", env)
 	}
 
@@ -90,7 +90,7 @@ func TestNotifierIsInvokedForFinishedExecutionsOfTheTaskAndEveryFiveMinutes(t *t
 			}
 			granted = append(granted, a)
 			res := toString(s["Resource"])
-			switch monitor.ActionResource(a) {
+			switch monres.ActionResource(a) {
 			case "task":
 				if !strings.Contains(res, ref) || !strings.Contains(res, `/execution/*`) || strings.Contains(res, `"*"`) {
 					t.Errorf("%s on %s, want the task and its executions", a, res)
@@ -107,7 +107,7 @@ func TestNotifierIsInvokedForFinishedExecutionsOfTheTaskAndEveryFiveMinutes(t *t
 		}
 	}
 	slices.Sort(granted)
-	if want := monitor.RequiredActions(monitor.ExecutionEvent, monitor.Check); !slices.Equal(granted, want) {
+	if want := monres.RequiredActions(monres.ExecutionEvent, monres.Check); !slices.Equal(granted, want) {
 		t.Errorf("notifier role grants %v, want %v", granted, want)
 	}
 	// The e-mail topic keeps its construct ID whatever monitoring says (its
@@ -155,8 +155,8 @@ func TestNotifierPublishesToTopicsOfTheLibraryUser(t *testing.T) {
 	}
 	tm := toJSON(stack)
 	env := tm.function(t, "datasync-media-archive-notifier")["Environment"].(map[string]any)["Variables"].(map[string]any)
-	if env[monitor.EnvTopicArns] != "arn:aws:sns:us-west-2:111111111111:ops" ||
-		env[monitor.EnvStallMinutes] != "90" || env[monitor.EnvNotifySuccess] != "true" {
+	if env[monres.EnvTopicArns] != "arn:aws:sns:us-west-2:111111111111:ops" ||
+		env[monres.EnvStallMinutes] != "90" || env[monres.EnvNotifySuccess] != "true" {
 		t.Errorf("environment %v", env)
 	}
 	if got := tm.grants("sns:Publish"); !slices.Equal(got, []string{"arn:aws:sns:us-west-2:111111111111:ops"}) {
@@ -277,17 +277,17 @@ func TestSharedDashboardPerSourceAccountAndRegion(t *testing.T) {
 	}
 	for _, f := range fns {
 		env := f["Properties"].(map[string]any)["Environment"].(map[string]any)["Variables"].(map[string]any)
-		var rows []monitor.WidgetTransfer
-		if err := json.Unmarshal([]byte(env[monitor.EnvWidgetTransfers].(string)), &rows); err != nil || len(rows) != 2 ||
+		var rows []monres.WidgetTransfer
+		if err := json.Unmarshal([]byte(env[monres.EnvWidgetTransfers].(string)), &rows); err != nil || len(rows) != 2 ||
 			rows[0].Name != "media-archive" || rows[0].Dashboard != "" || rows[1].Name != "video-archive" || rows[1].Dashboard != "datasync-video-archive" {
 			t.Errorf("widget transfers %v (%v)", rows, err)
 		}
 	}
 	// The widget reads tasks of this account and Region only.
-	for _, a := range monitor.RequiredActions(monitor.DashboardWidget) {
+	for _, a := range monres.RequiredActions(monres.DashboardWidget) {
 		got := tm.grants(a)
 		want := "arn:aws:datasync:us-west-2:111111111111:task/*"
-		if monitor.ActionResource(a) == "*" {
+		if monres.ActionResource(a) == "*" {
 			want = "*"
 		}
 		if !slices.Equal(got, []string{want}) {

@@ -1,3 +1,12 @@
+// Package monitor is the notifier of a transfer's monitoring: a Lambda function
+// (constructs/monitor/lambda, built like the provider) that DataSync's execution
+// events and a periodic check invoke. It notices what DataSync does not report on
+// its own (a run that ends SUCCESS with failed or skipped objects, a schedule the
+// service disabled, a run without progress, a scheduled transfer without a recent
+// success) and sends a plain-text notification for each to SNS topics.
+//
+// It is plain Go against SDK interfaces: tests drive it with the real DataSync
+// client against app/operate/fakedatasync.
 package monitor
 
 import (
@@ -10,38 +19,27 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/sns"
-)
-
-// Environment variables of the notifier function.
-const (
-	EnvTransfer      = "TRANSFER_NAME"
-	EnvTaskArn       = "TASK_ARN"
-	EnvRoute         = "TRANSFER_ROUTE"
-	EnvTaskLogGroup  = "TASK_LOG_GROUP"
-	EnvStallMinutes  = "STALL_MINUTES"
-	EnvNotifySuccess = "NOTIFY_SUCCESS"
-	EnvPartition     = "PARTITION"
-	EnvTopicArns     = "TOPIC_ARNS" // comma-separated
+	monres "github.com/s3transfer/cdk-datasync/constructs/monitor/resource"
 )
 
 // FromEnv reads the notifier's configuration and topics from the environment.
 func FromEnv() (Config, []string, error) {
 	c := Config{
-		Transfer: os.Getenv(EnvTransfer), TaskArn: os.Getenv(EnvTaskArn), Route: os.Getenv(EnvRoute),
-		TaskLogGroup: os.Getenv(EnvTaskLogGroup), Partition: os.Getenv(EnvPartition),
-		NotifySuccess: os.Getenv(EnvNotifySuccess) == "true",
+		Transfer: os.Getenv(monres.EnvTransfer), TaskArn: os.Getenv(monres.EnvTaskArn), Route: os.Getenv(monres.EnvRoute),
+		TaskLogGroup: os.Getenv(monres.EnvTaskLogGroup), Partition: os.Getenv(monres.EnvPartition),
+		NotifySuccess: os.Getenv(monres.EnvNotifySuccess) == "true",
 	}
 	var problems []string
 	if c.Transfer == "" || c.TaskArn == "" {
-		problems = append(problems, fmt.Sprintf("%s and %s are required", EnvTransfer, EnvTaskArn))
+		problems = append(problems, fmt.Sprintf("%s and %s are required", monres.EnvTransfer, monres.EnvTaskArn))
 	}
-	minutes, err := strconv.Atoi(os.Getenv(EnvStallMinutes))
+	minutes, err := strconv.Atoi(os.Getenv(monres.EnvStallMinutes))
 	if err != nil || minutes <= 0 {
-		problems = append(problems, fmt.Sprintf("%s %q is not a positive number of minutes", EnvStallMinutes, os.Getenv(EnvStallMinutes)))
+		problems = append(problems, fmt.Sprintf("%s %q is not a positive number of minutes", monres.EnvStallMinutes, os.Getenv(monres.EnvStallMinutes)))
 	}
 	c.StallAfter = time.Duration(minutes) * time.Minute
 	var topics []string
-	for _, t := range strings.Split(os.Getenv(EnvTopicArns), ",") {
+	for _, t := range strings.Split(os.Getenv(monres.EnvTopicArns), ",") {
 		if t = strings.TrimSpace(t); t != "" {
 			topics = append(topics, t)
 		}

@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/s3transfer/cdk-datasync/app/operate/fakedatasync"
+	monres "github.com/s3transfer/cdk-datasync/constructs/monitor/resource"
 )
 
 const (
@@ -337,7 +338,7 @@ func TestRequiredActionsCoverEveryCall(t *testing.T) {
 		usedList = append(usedList, a)
 	}
 	slices.Sort(usedList)
-	if want := RequiredActions(ExecutionEvent, Check); !slices.Equal(usedList, want) {
+	if want := monres.RequiredActions(monres.ExecutionEvent, monres.Check); !slices.Equal(usedList, want) {
 		t.Errorf("calls made %v\ntable        %v", usedList, want)
 	}
 }
@@ -348,7 +349,7 @@ func TestWidgetShowsEveryTransferWithItsLastRun(t *testing.T) {
 	logs := r.srv.AddTask(&fakedatasync.Task{Account: account, Region: region, Name: "logs", Mode: "BASIC"})
 	r.srv.AddExecution(logs, r.now.Add(-time.Hour), fakedatasync.Step{Status: "ERROR", ErrorCode: "S3AccessDenied"})
 	r.srv.AddTask(&fakedatasync.Task{Account: account, Region: region, Name: "idle", Mode: "BASIC"})
-	w := &Widget{DataSync: r.n.DataSync, Region: region, Transfers: []WidgetTransfer{
+	w := &Widget{DataSync: r.n.DataSync, Region: region, Transfers: []monres.WidgetTransfer{
 		{Name: "media", Route: "s3://a -> s3://b", Dashboard: "datasync-media"}, {Name: "logs", Route: "s3://c -> s3://d"},
 		{Name: "idle", Route: "s3://e -> s3://f"}, {Name: "planned", Route: "s3://g -> s3://h"},
 	}}
@@ -378,7 +379,7 @@ func TestWidgetShowsEveryTransferWithItsLastRun(t *testing.T) {
 		usedList = append(usedList, a)
 	}
 	slices.Sort(usedList)
-	if want := RequiredActions(DashboardWidget); !slices.Equal(usedList, want) {
+	if want := monres.RequiredActions(monres.DashboardWidget); !slices.Equal(usedList, want) {
 		t.Errorf("widget calls %v, table %v", usedList, want)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/datasync"
 	dstypes "github.com/aws/aws-sdk-go-v2/service/datasync/types"
 
+	monres "github.com/s3transfer/cdk-datasync/constructs/monitor/resource"
 	"github.com/s3transfer/cdk-datasync/constructs/spec"
 )
 
@@ -24,20 +25,8 @@ type Widget struct {
 	// Region and Partition of the tasks.
 	Region, Partition string
 	// Transfers are the transfers whose source stack is in this account and Region.
-	Transfers []WidgetTransfer
+	Transfers []monres.WidgetTransfer
 }
-
-// WidgetTransfer is one row of the widget.
-type WidgetTransfer struct {
-	Name  string `json:"name"`
-	Route string `json:"route"`
-	// Dashboard is the transfer's own dashboard, "" without one.
-	Dashboard string `json:"dashboard,omitempty"`
-}
-
-// EnvWidgetTransfers holds the widget's transfers as JSON; set, the function serves
-// the widget.
-const EnvWidgetTransfers = "WIDGET_TRANSFERS"
 
 // IsWidgetEvent reports whether an invocation comes from a dashboard's custom widget.
 func IsWidgetEvent(raw json.RawMessage) bool {
@@ -90,7 +79,7 @@ func (w *Widget) Render(ctx context.Context, raw json.RawMessage) (string, error
 }
 
 // row is the cells of one transfer; an error of one transfer stays in its row.
-func (w *Widget) row(ctx context.Context, t WidgetTransfer, byName map[string]dstypes.TaskListEntry, host string) []string {
+func (w *Widget) row(ctx context.Context, t monres.WidgetTransfer, byName map[string]dstypes.TaskListEntry, host string) []string {
 	name := "<b>" + html.EscapeString(t.Name) + "</b><br>" + html.EscapeString(t.Route)
 	entry, ok := byName[t.Name]
 	if !ok {

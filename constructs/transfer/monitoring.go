@@ -17,7 +17,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
-	"github.com/s3transfer/cdk-datasync/constructs/monitor"
+	monres "github.com/s3transfer/cdk-datasync/constructs/monitor/resource"
 	"github.com/s3transfer/cdk-datasync/constructs/spec"
 )
 
@@ -27,7 +27,7 @@ const NotifierTimeout = 60
 // newNotifier adds the transfer's notifier: a Go Lambda (constructs/monitor/lambda)
 // that a rule invokes for each finished execution of the task and a schedule every
 // spec.CheckIntervalMinutes, publishing to topics. Its role's policy is built from
-// monitor.RequiredActions, the notifier's own table of the calls it makes.
+// monres.RequiredActions, the notifier's own table of the calls it makes.
 func newNotifier(scope constructs.Construct, t spec.Transfer, taskArn *string, topics []awssns.ITopic) awslambda.Function {
 	logs := newProviderLogs(scope, "Notifier", t.NotifierFunctionName())
 	policy := &inlinePolicy{}
@@ -37,8 +37,8 @@ func newNotifier(scope constructs.Construct, t spec.Transfer, taskArn *string, t
 		topicArns = append(topicArns, *topic.TopicArn())
 	}
 	byResource := map[string][]string{}
-	for _, action := range monitor.RequiredActions(monitor.ExecutionEvent, monitor.Check) {
-		r := monitor.ActionResource(action)
+	for _, action := range monres.RequiredActions(monres.ExecutionEvent, monres.Check) {
+		r := monres.ActionResource(action)
 		if r == "topic" && len(topicArns) == 0 {
 			continue
 		}
@@ -74,14 +74,14 @@ func newNotifier(scope constructs.Construct, t spec.Transfer, taskArn *string, t
 	}
 	props := monitorFunctionProps(role, logs, fmt.Sprintf("DataSync transfer %s: readable notifications of what needs attention", t.Name),
 		NotifierTimeout, map[string]*string{
-			monitor.EnvTransfer:      jsii.String(t.Name),
-			monitor.EnvTaskArn:       taskArn,
-			monitor.EnvRoute:         jsii.String(route(t)),
-			monitor.EnvTaskLogGroup:  jsii.String(logGroup),
-			monitor.EnvStallMinutes:  jsii.String(strconv.Itoa(t.Monitoring.StallMinutes)),
-			monitor.EnvNotifySuccess: jsii.String(strconv.FormatBool(t.Monitoring.NotifySuccess)),
-			monitor.EnvPartition:     jsii.String(t.Partition()),
-			monitor.EnvTopicArns:     awscdk.Fn_Join(jsii.String(","), jsii.Strings(orNone(topicArns)...)),
+			monres.EnvTransfer:      jsii.String(t.Name),
+			monres.EnvTaskArn:       taskArn,
+			monres.EnvRoute:         jsii.String(route(t)),
+			monres.EnvTaskLogGroup:  jsii.String(logGroup),
+			monres.EnvStallMinutes:  jsii.String(strconv.Itoa(t.Monitoring.StallMinutes)),
+			monres.EnvNotifySuccess: jsii.String(strconv.FormatBool(t.Monitoring.NotifySuccess)),
+			monres.EnvPartition:     jsii.String(t.Partition()),
+			monres.EnvTopicArns:     awscdk.Fn_Join(jsii.String(","), jsii.Strings(orNone(topicArns)...)),
 		})
 	props.FunctionName = jsii.String(t.NotifierFunctionName())
 	// Lambda retries a failed asynchronous invocation twice: a notification sent
@@ -254,9 +254,9 @@ func NewTransfersDashboard(scope constructs.Construct, id string, props *Transfe
 	constructs.NewConstruct_Override(d, scope, &id)
 	this := d.Construct
 
-	var rows []monitor.WidgetTransfer
+	var rows []monres.WidgetTransfer
 	for _, t := range ts {
-		row := monitor.WidgetTransfer{Name: t.Name, Route: route(t)}
+		row := monres.WidgetTransfer{Name: t.Name, Route: route(t)}
 		if t.Monitoring.Dashboard == spec.DashboardTransfer {
 			row.Dashboard = t.TransferDashboardName()
 		}
@@ -268,8 +268,8 @@ func NewTransfersDashboard(scope constructs.Construct, id string, props *Transfe
 	policy.allowLogs(logs)
 	tasks := []string{fmt.Sprintf("arn:%s:datasync:%s:%s:task/*", p, region, account)}
 	var anywhere, onTasks []string
-	for _, a := range monitor.RequiredActions(monitor.DashboardWidget) {
-		if monitor.ActionResource(a) == "*" {
+	for _, a := range monres.RequiredActions(monres.DashboardWidget) {
+		if monres.ActionResource(a) == "*" {
 			anywhere = append(anywhere, a)
 		} else {
 			onTasks = append(onTasks, a)
@@ -287,8 +287,8 @@ func NewTransfersDashboard(scope constructs.Construct, id string, props *Transfe
 		append([]string{"Resource::*"}, prefixAll("Resource::", tasks)...)...)
 	d.fn = awslambda.NewFunction(this, jsii.String("Widget"), monitorFunctionProps(role, logs,
 		"DataSync transfers dashboard "+name+": the live table", 30, map[string]*string{
-			monitor.EnvWidgetTransfers: jsii.String(mustJSON(rows)),
-			monitor.EnvPartition:       jsii.String(p),
+			monres.EnvWidgetTransfers: jsii.String(mustJSON(rows)),
+			monres.EnvPartition:       jsii.String(p),
 		}))
 
 	d.dashboard = awscloudwatch.NewDashboard(this, jsii.String("Resource"), &awscloudwatch.DashboardProps{

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/s3transfer/cdk-datasync/constructs/monitor"
+	monres "github.com/s3transfer/cdk-datasync/constructs/monitor/resource"
 )
 
 func main() {
@@ -25,10 +26,10 @@ func main() {
 	if err != nil {
 		log.Fatalf("loading AWS configuration: %v", err)
 	}
-	if list := os.Getenv(monitor.EnvWidgetTransfers); list != "" {
-		w := &monitor.Widget{DataSync: datasync.NewFromConfig(cfg), Region: cfg.Region, Partition: os.Getenv(monitor.EnvPartition)}
+	if list := os.Getenv(monres.EnvWidgetTransfers); list != "" {
+		w := &monitor.Widget{DataSync: datasync.NewFromConfig(cfg), Region: cfg.Region, Partition: os.Getenv(monres.EnvPartition)}
 		if err := json.Unmarshal([]byte(list), &w.Transfers); err != nil {
-			log.Fatalf("%s is not a JSON list of transfers: %v", monitor.EnvWidgetTransfers, err)
+			log.Fatalf("%s is not a JSON list of transfers: %v", monres.EnvWidgetTransfers, err)
 		}
 		lambda.Start(func(ctx context.Context, raw json.RawMessage) (string, error) {
 			if !monitor.IsWidgetEvent(raw) {

@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/s3transfer/cdk-datasync/app/operate/fakedatasync"
-	"github.com/s3transfer/cdk-datasync/constructs/monitor"
+	monres "github.com/s3transfer/cdk-datasync/constructs/monitor/resource"
 )
 
 // runtimeAPI is a stand-in for the Lambda runtime API: it hands out one event per
@@ -115,8 +115,8 @@ func TestTheFunctionServesEventsThroughTheRuntimeAPI(t *testing.T) {
 
 	// The notifier: a failed run is published to the topic.
 	reply := run([]string{
-		monitor.EnvTransfer + "=media", monitor.EnvTaskArn + "=" + task.Arn(), monitor.EnvStallMinutes + "=30",
-		monitor.EnvTopicArns + "=arn:aws:sns:us-west-2:111111111111:ops", monitor.EnvTaskLogGroup + "=/aws/datasync",
+		monres.EnvTransfer + "=media", monres.EnvTaskArn + "=" + task.Arn(), monres.EnvStallMinutes + "=30",
+		monres.EnvTopicArns + "=arn:aws:sns:us-west-2:111111111111:ops", monres.EnvTaskLogGroup + "=/aws/datasync",
 	}, `{"source":"aws.datasync","detail-type":"DataSync Task Execution State Change","resources":["`+execArn+`"],"detail":{"State":"ERROR"}}`)
 	mu.Lock()
 	n := len(published)
@@ -131,8 +131,8 @@ func TestTheFunctionServesEventsThroughTheRuntimeAPI(t *testing.T) {
 	}
 
 	// Widget mode: the HTML table is the function's result.
-	rows, _ := json.Marshal([]monitor.WidgetTransfer{{Name: "media", Route: "s3://a -> s3://b"}})
-	reply = run([]string{monitor.EnvWidgetTransfers + "=" + string(rows)}, `{"widgetContext":{"dashboardName":"datasync-111111111111-us-west-2"}}`)
+	rows, _ := json.Marshal([]monres.WidgetTransfer{{Name: "media", Route: "s3://a -> s3://b"}})
+	reply = run([]string{monres.EnvWidgetTransfers + "=" + string(rows)}, `{"widgetContext":{"dashboardName":"datasync-111111111111-us-west-2"}}`)
 	var html string
 	if !strings.HasPrefix(reply, "response ") || json.Unmarshal([]byte(strings.TrimPrefix(reply, "response ")), &html) != nil ||
 		!strings.Contains(html, "<b>media</b>") || !strings.Contains(html, "execution ended in ERROR (S3AccessDenied)") {

@@ -1,13 +1,8 @@
-// Package monitor is the notifier of a transfer's monitoring: a Lambda function
-// (constructs/monitor/lambda, built like the provider) that DataSync's execution
-// events and a periodic check invoke. It notices what DataSync does not report on
-// its own (a run that ends SUCCESS with failed or skipped objects, a schedule the
-// service disabled, a run without progress, a scheduled transfer without a recent
-// success) and sends a plain-text notification for each to SNS topics.
-//
-// It is plain Go against SDK interfaces: tests drive it with the real DataSync
-// client against app/operate/fakedatasync.
-package monitor
+// Package resource is what the transfer constructs share with the notifier (package
+// monitor, its Lambda): the notifier's IAM action table, its environment variables and
+// the widget's rows. It imports neither the AWS SDK nor aws-lambda-go, so that the
+// constructs do not compile the notifier's runtime (test/deps_test.go).
+package resource
 
 import "slices"
 
@@ -68,3 +63,27 @@ func ActionResource(action string) string {
 	}
 	return "task"
 }
+
+// Environment variables of the notifier function.
+const (
+	EnvTransfer      = "TRANSFER_NAME"
+	EnvTaskArn       = "TASK_ARN"
+	EnvRoute         = "TRANSFER_ROUTE"
+	EnvTaskLogGroup  = "TASK_LOG_GROUP"
+	EnvStallMinutes  = "STALL_MINUTES"
+	EnvNotifySuccess = "NOTIFY_SUCCESS"
+	EnvPartition     = "PARTITION"
+	EnvTopicArns     = "TOPIC_ARNS" // comma-separated
+)
+
+// WidgetTransfer is one row of the widget.
+type WidgetTransfer struct {
+	Name  string `json:"name"`
+	Route string `json:"route"`
+	// Dashboard is the transfer's own dashboard, "" without one.
+	Dashboard string `json:"dashboard,omitempty"`
+}
+
+// EnvWidgetTransfers holds the widget's transfers as JSON; set, the function serves
+// the widget.
+const EnvWidgetTransfers = "WIDGET_TRANSFERS"
