@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/datasync"
@@ -64,7 +65,7 @@ type Config struct {
 // Notification is one message.
 type Notification struct {
 	Kind    Kind
-	Subject string // at most 100 characters (SNS's limit for e-mail subjects)
+	Subject string // at most 99 characters (SNS: "less than 100"), the e-mail subject
 	Body    string
 }
 
@@ -148,8 +149,7 @@ func (n *Notifier) execution(ctx context.Context, arn string) ([]Notification, e
 		log.Printf("execution %s is %s: %s; nothing to notify", arn, d.Status, what)
 		return nil, tagErr
 	}
-	subject := fmt.Sprintf("DataSync %s: %s", n.Transfer, what)
-	return []Notification{{Kind: kind, Subject: subject, Body: n.render(kind, what, arn, d, "")}}, tagErr
+	return []Notification{{Kind: kind, Subject: subject(n.Transfer, what), Body: n.render(kind, what, arn, d, "")}}, tagErr
 }
 
 // outcome classifies a finished execution; "" while it runs.
@@ -503,12 +503,24 @@ func days(d time.Duration) string {
 
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
 
+// maxSubject is the longest subject SNS accepts: "Subjects must be UTF-8 text with
+// no line breaks or control characters, and less than 100 characters long" (SNS API
+// reference, Publish); a longer one fails the whole Publish with InvalidParameter.
+const maxSubject = 99
+
+// subject is the notification's subject, cut to maxSubject characters; line breaks
+// and control characters (say, in an error code) become spaces.
 func subject(transfer, what string) string {
-	s := "DataSync " + transfer + ": " + what
-	if len(s) > 100 {
-		s = s[:97] + "..."
+	r := []rune(strings.Map(func(c rune) rune {
+		if unicode.IsControl(c) {
+			return ' '
+		}
+		return c
+	}, "DataSync "+transfer+": "+what))
+	if len(r) > maxSubject {
+		r = append(r[:maxSubject-3], []rune("...")...)
 	}
-	return s
+	return string(r)
 }
 
 func (n *Notifier) header(b *strings.Builder, what string) {

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -42,21 +44,37 @@ func newFakeSNS(t *testing.T) *fakeSNS {
 	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		msg := map[string]string{}
-		if strings.Contains(r.Header.Get("Content-Type"), "json") {
+		json1 := strings.Contains(r.Header.Get("Content-Type"), "json")
+		if json1 {
 			var in map[string]any
 			_ = json.Unmarshal(body, &in)
 			for k, v := range in {
 				msg[k], _ = v.(string)
 			}
 			msg["Action"] = strings.TrimPrefix(r.Header.Get("X-Amz-Target"), "AmazonSNS.")
+		} else {
+			vals, _ := url.ParseQuery(string(body))
+			for k := range vals {
+				msg[k] = vals.Get(k)
+			}
+		}
+		if problem := snsReject(r, msg); problem != "" {
+			if json1 {
+				w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+				w.WriteHeader(http.StatusBadRequest)
+				fmt.Fprintf(w, `{"__type":"InvalidParameter","message":%q}`, problem)
+			} else {
+				w.Header().Set("Content-Type", "text/xml")
+				w.WriteHeader(http.StatusBadRequest)
+				fmt.Fprintf(w, `<ErrorResponse><Error><Type>Sender</Type><Code>InvalidParameter</Code><Message>%s</Message></Error></ErrorResponse>`, problem)
+			}
+			return
+		}
+		if json1 {
 			f.record(msg)
 			w.Header().Set("Content-Type", "application/x-amz-json-1.0")
 			fmt.Fprint(w, `{"MessageId":"m-1"}`)
 			return
-		}
-		vals, _ := url.ParseQuery(string(body))
-		for k := range vals {
-			msg[k] = vals.Get(k)
 		}
 		f.record(msg)
 		w.Header().Set("Content-Type", "text/xml")
@@ -64,6 +82,30 @@ func newFakeSNS(t *testing.T) *fakeSNS {
 	}))
 	t.Cleanup(f.Close)
 	return f
+}
+
+// snsReject is what SNS refuses in a Publish, as SNS does: a subject of 100
+// characters or more, or with line breaks or control characters ("Subjects must be
+// UTF-8 text with no line breaks or control characters, and less than 100
+// characters long": SNS API reference, Publish), and a topic of another Region than
+// the endpoint's (the request's SigV4 credential scope names the Region).
+func snsReject(r *http.Request, msg map[string]string) string {
+	if s, ok := msg["Subject"]; ok {
+		if utf8.RuneCountInString(s) >= 100 {
+			return fmt.Sprintf("Subject must be less than 100 characters long: %d", utf8.RuneCountInString(s))
+		}
+		if strings.ContainsFunc(s, unicode.IsControl) {
+			return "Subject must not contain line breaks or control characters"
+		}
+	}
+	auth := r.Header.Get("Authorization")
+	if i := strings.Index(auth, "Credential="); i >= 0 {
+		scope := strings.Split(strings.SplitN(auth[i+len("Credential="):], ",", 2)[0], "/")
+		if parts := strings.Split(msg["TopicArn"], ":"); len(scope) > 2 && len(parts) > 3 && parts[3] != scope[2] {
+			return fmt.Sprintf("Invalid parameter: TopicArn %s is not in the endpoint's Region %s", msg["TopicArn"], scope[2])
+		}
+	}
+	return ""
 }
 
 func (f *fakeSNS) record(m map[string]string) {
@@ -407,5 +449,38 @@ func TestOverdueCountsFromTheLastSuccessEvent(t *testing.T) {
 	r2 := newRig(t, &fakedatasync.Task{Name: "media", Mode: "ENHANCED", Schedule: "rate(1 hour)", ScheduleStatus: "DISABLED", ScheduleDisabledBy: "USER"})
 	if got := r2.handle(t, scheduled); len(got) != 0 {
 		t.Errorf("a disabled schedule is overdue: %+v", got)
+	}
+}
+
+// A long transfer name and many problems make a subject of over 100 characters,
+// which SNS refuses (the whole Publish fails): every subject is cut below 100.
+func TestLongSubjectsAreCutBelowSNSLimit(t *testing.T) {
+	r := newRig(t, &fakedatasync.Task{Name: "media", Mode: "ENHANCED"})
+	r.n.Transfer = strings.Repeat("x", 32) // spec's longest name
+	arn := r.srv.AddExecution(r.task, r.now.Add(-2*time.Hour), fakedatasync.Step{
+		Status: "SUCCESS", Elapsed: time.Hour, FilesTransferred: 885, FilesSkipped: 1234567, FailedTransfer: 7654321,
+	})
+	n := expectOne(t, r, r.handle(t, executionEvent(arn, "SUCCESS")), Incomplete, "7,654,321 objects failed, 1,234,567 objects skipped")
+	if len(n.Subject) >= 100 || !strings.HasSuffix(n.Subject, "...") {
+		t.Errorf("subject %q (%d characters): want it cut below 100 with ...", n.Subject, len(n.Subject))
+	}
+}
+
+// A topic of another Region (a library user's central topic) is published to in
+// its own Region: SNS refuses a topic ARN of another Region than the endpoint's.
+func TestTopicsOfOtherRegionsArePublishedInTheirRegion(t *testing.T) {
+	r := newRig(t, &fakedatasync.Task{Name: "media", Mode: "ENHANCED"})
+	other := "arn:aws:sns:eu-west-1:111111111111:central"
+	creds := credentials.NewStaticCredentialsProvider("AKIDNOTIFIER", "secret", "")
+	sn := sns.New(sns.Options{Region: region, Credentials: creds, BaseEndpoint: aws.String(r.sns.URL)})
+	r.n.Publish = SNSPublisher(sn, []string{other, topic})
+	arn := r.srv.AddExecution(r.task, r.now.Add(-time.Hour), fakedatasync.Step{Status: "ERROR", Elapsed: time.Minute, ErrorCode: "S3AccessDenied"})
+	r.handle(t, executionEvent(arn, "ERROR"))
+	var got []string
+	for _, m := range r.sns.messages() {
+		got = append(got, m["TopicArn"])
+	}
+	if !slices.Equal(got, []string{other, topic}) {
+		t.Errorf("published to %v, want %v", got, []string{other, topic})
 	}
 }
