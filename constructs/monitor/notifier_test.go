@@ -3,6 +3,7 @@ package monitor
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -482,5 +483,49 @@ func TestTopicsOfOtherRegionsArePublishedInTheirRegion(t *testing.T) {
 	}
 	if !slices.Equal(got, []string{other, topic}) {
 		t.Errorf("published to %v, want %v", got, []string{other, topic})
+	}
+}
+
+// A notification whose publish fails is not recorded as sent: the retry of the
+// invocation (or the next check) sends it. Before, the check tagged it as notified
+// before publishing, so a throttled or refused Publish lost it for good.
+func TestFailedPublishIsSentAgainByTheNextCheck(t *testing.T) {
+	for _, tc := range []struct {
+		kind  Kind
+		task  fakedatasync.Task
+		setup func(r *rig)
+	}{
+		{ScheduleDisabled, fakedatasync.Task{Schedule: "rate(1 day)", ScheduleStatus: "DISABLED", ScheduleDisabledBy: "SERVICE",
+			ScheduleUpdated: time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)},
+			func(r *rig) {
+				r.srv.AddExecution(r.task, r.now.Add(-10*time.Hour), fakedatasync.Step{Status: "SUCCESS"})
+			}},
+		{Stalled, fakedatasync.Task{}, func(r *rig) {
+			r.srv.AddExecution(r.task, r.now.Add(-time.Hour), fakedatasync.Step{Status: "TRANSFERRING", FilesTransferred: 20})
+			r.handle(t, scheduled) // starts the clock
+			r.now = r.now.Add(40 * time.Minute)
+		}},
+		{Overdue, fakedatasync.Task{Schedule: "rate(1 day)", ScheduleStatus: "ENABLED"},
+			func(r *rig) {
+				r.srv.AddExecution(r.task, r.now.Add(-72*time.Hour), fakedatasync.Step{Status: "SUCCESS"})
+			}},
+	} {
+		t.Run(string(tc.kind), func(t *testing.T) {
+			task := tc.task
+			task.Name, task.Mode = "media", "ENHANCED"
+			r := newRig(t, &task)
+			tc.setup(r)
+			publish := r.n.Publish
+			r.n.Publish = func(context.Context, Notification) error { return errors.New("Throttling: Rate exceeded") }
+			if got, err := r.n.Handle(context.Background(), scheduled); err == nil || len(got) != 1 || got[0].Kind != tc.kind {
+				t.Fatalf("failing publish: %v, %+v; want an error and one %s", err, got, tc.kind)
+			}
+			r.n.Publish = publish
+			r.now = r.now.Add(5 * time.Minute)
+			expectOne(t, r, r.handle(t, scheduled), tc.kind)
+			if got := r.handle(t, scheduled); len(got) != 0 {
+				t.Errorf("sent again after a successful publish: %+v", got)
+			}
+		})
 	}
 }
