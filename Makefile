@@ -7,18 +7,29 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH):/usr/local/go/bin
 CONFIG ?=
 CDK_CONFIG := $(if $(CONFIG),-c config=$(CONFIG),)
+# Where `make synth` writes the cloud assembly.
+OUT ?= cdk.out
+# AWS CLI profile names for `make plan`, {account} standing for the account ID.
+PROFILE_TEMPLATE ?=
+# `cdk synth --quiet` still ends with "Supply a stack id (...) to display its
+# template." when there are several stacks; the app prints which stacks it made.
+QUIET_CLI := 2>&1 | { grep -v '^Supply a stack id' || true; }
 
-.PHONY: synth test deps check-tools bench bench-verify snapshots plan clean
+.PHONY: synth test deps check-tools build-note bench bench-verify snapshots plan plan-destroy clean
 
-synth: deps
-	npx cdk synth --quiet $(CDK_CONFIG)
-	@echo "Templates are in cdk.out/ ($$(ls cdk.out/*.template.json | wc -l) stacks)."
+synth: deps build-note
+	npx cdk synth --quiet $(CDK_CONFIG) --output $(OUT) $(QUIET_CLI)
 
-test: deps
+test: deps build-note
 	go vet ./...
 	go test ./...
 	@echo "--- one synth of the example with the CloudFormation validation plugin on"
-	CDK_VALIDATION=true npx cdk synth --quiet --output cdk.out
+	CDK_VALIDATION=true npx cdk synth --quiet --output cdk.out $(QUIET_CLI)
+
+# The first build compiles the AWS CDK's Go bindings, for minutes without output: say so.
+build-note:
+	@if [ "$$(go list -f '{{.Stale}}' github.com/aws/aws-cdk-go/awscdk/v2 2>/dev/null)" != false ]; then \
+		echo "Compiling the app and the AWS CDK's Go bindings: the first build takes minutes (later builds come from Go's cache and take seconds) ..."; fi
 
 deps: check-tools node_modules/.installed go.sum
 	@go mod download
@@ -42,16 +53,23 @@ bench: deps
 
 # Seconds, requests, objects per second and peak RSS of `transfers verify` against a
 # local S3 server serving a synthetic key space (nothing stored), beside a plain
-# sequential ListObjectsV2 walk of both sides with the same delay and with none.
+# sequential ListObjectsV2 walk of both sides with the same delay and with none, and
+# `rclone check` of the same buckets when rclone is installed (up to 100,000 objects).
 # BENCH_VERIFY_FLAGS passes flags, e.g. BENCH_VERIFY_FLAGS='-objects 100000 -layouts flat'.
 BENCH_VERIFY_FLAGS ?=
 bench-verify: check-tools
 	go run ./tools/benchverify $(BENCH_VERIFY_FLAGS)
 
-# Prints the bootstrap, deploy and destroy commands of a config, one account and
-# Region per command (make plan CONFIG=transfers.yaml; without CONFIG: the example).
+# Prints the steps and commands that deploy a config, one account and Region per
+# command (make plan CONFIG=transfers.yaml; without CONFIG: the example); with
+# PROFILE_TEMPLATE='acct-{account}' they name your AWS CLI profiles. plan-destroy
+# prints the commands that destroy the stacks.
+PLAN_FLAGS = $(if $(PROFILE_TEMPLATE),-profile-template '$(PROFILE_TEMPLATE)',)
 plan: check-tools
-	@go run ./tools/plan $(CONFIG)
+	@go run ./tools/plan $(PLAN_FLAGS) $(CONFIG)
+
+plan-destroy: check-tools
+	@go run ./tools/plan -destroy $(PLAN_FLAGS) $(CONFIG)
 
 # Regenerates the golden templates under test/testdata after an intended change.
 snapshots: deps

@@ -37,11 +37,11 @@ func iamTemplate(inlineA, inlineB, trustN, managedN int) map[string]any {
 func TestCheckAssemblyIAMQuotasOnBothSidesOfEachBoundary(t *testing.T) {
 	half := spec.MaxRoleInlinePolicyChars / 2
 	at := writeAssembly(t, iamTemplate(half, half, spec.MaxTrustPolicyChars, spec.MaxManagedPolicyChars), map[string]any{"Resources": map[string]any{}})
-	if err := checkAssembly(at); err != nil {
+	if _, err := checkAssembly(at); err != nil {
 		t.Errorf("rejected an assembly at IAM's quotas: %v", err)
 	}
 	over := writeAssembly(t, map[string]any{"Resources": map[string]any{}}, iamTemplate(half, half+1, spec.MaxTrustPolicyChars+1, spec.MaxManagedPolicyChars+1))
-	err := checkAssembly(over)
+	_, err := checkAssembly(over)
 	for _, want := range []string{
 		"stack inner: role pipeline-role would have 10241 characters of inline policies (white space not counted), over IAM's quota of 10240 per role",
 		"stack inner: role pipeline-role's trust policy would be 2049 characters (white space not counted), over IAM's default quota of 2048",

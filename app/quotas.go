@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -22,9 +23,11 @@ const (
 
 // checkAssembly reads every stack template of a cloud assembly (with the nested
 // assemblies of CDK Pipelines stages) and reports every quota a deploy would exceed.
-func checkAssembly(dir string) error {
-	var problems []string
+// It returns the names of the stacks, sorted.
+func checkAssembly(dir string) ([]string, error) {
+	var problems, stacks []string
 	err := walkTemplates(dir, func(stack, path string, raw []byte) {
+		stacks = append(stacks, stack)
 		var tm struct {
 			Resources map[string]struct {
 				Type       string
@@ -51,12 +54,13 @@ func checkAssembly(dir string) error {
 		problems = append(problems, iamProblems(stack, tm.Resources)...)
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
+	slices.Sort(stacks)
 	if len(problems) > 0 {
-		return errors.New("the synthesized app exceeds AWS quotas:\n  " + strings.Join(problems, "\n  "))
+		return stacks, errors.New("the synthesized app exceeds AWS quotas:\n  " + strings.Join(problems, "\n  "))
 	}
-	return nil
+	return stacks, nil
 }
 
 // pipelineProblems checks a pipeline's stages and actions against CodePipeline's quotas.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -55,15 +56,20 @@ func pipeline(stages, actionsPerStage int, actionName string) map[string]any {
 
 func TestCheckAssemblyAtTheQuotas(t *testing.T) {
 	ok := writeAssembly(t, map[string]any{"Resources": resources(maxStackResources)}, pipeline(maxPipelineStages, maxStageActions, "a"))
-	if err := checkAssembly(ok); err != nil {
+	stacks, err := checkAssembly(ok)
+	if err != nil {
 		t.Errorf("rejected an assembly at the quotas: %v", err)
+	}
+	// The stacks of the assembly and of the nested (pipeline stage) assembly.
+	if !slices.Equal(stacks, []string{"inner", "top"}) {
+		t.Errorf("stacks = %q, want [inner top]", stacks)
 	}
 }
 
 func TestCheckAssemblyReportsEveryQuotaPast(t *testing.T) {
 	over := writeAssembly(t, map[string]any{"Resources": resources(maxStackResources + 1)},
 		pipeline(maxPipelineStages+1, maxStageActions+1, strings.Repeat("x", maxPipelineName)))
-	err := checkAssembly(over)
+	_, err := checkAssembly(over)
 	if err == nil {
 		t.Fatal("accepted an assembly past the quotas")
 	}

@@ -96,7 +96,9 @@ func TestJoinEveryKeyOnceAcrossPartitions(t *testing.T) {
 			dst = append(dst, "out", "outside/y")
 			slices.Sort(src)
 			slices.Sort(dst)
-			sb, db := &sortedBucket{keys: src}, &sortedBucket{keys: dst}
+			// A millisecond per request, as a server takes some: without it the
+			// first partition can list everything before a split is looked for.
+			sb, db := &sortedBucket{keys: src, delay: time.Millisecond}, &sortedBucket{keys: dst, delay: time.Millisecond}
 			got := map[string]string{}
 			var counters Counters
 			err := Join(context.Background(),
@@ -144,4 +146,35 @@ func hexKeys(n int) []string {
 		out[i] = fmt.Sprintf("%016x", rng.Uint64())
 	}
 	return out
+}
+
+// Walk lists one location in parallel partitions: every object once, relative to
+// the location, without what the side's filter excludes.
+func TestWalkOneSideWithFilter(t *testing.T) {
+	all := keys(5000, "in/%05d.dat")
+	all = append(all, "in/tmp/x.dat", "in/tmp/y.dat", "other/z")
+	slices.Sort(all)
+	f, err := NewFilter(nil, []string{"/tmp"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	var counters Counters
+	err = Walk(context.Background(), Side{Location: Location{Bucket: "b", Prefix: "in"}, Client: &sortedBucket{keys: all, delay: time.Millisecond}, Filter: f},
+		Options{Partitions: 8, PageSize: 100, Counters: &counters}, func(o Object) error {
+			if seen[o.Key] {
+				t.Errorf("%q twice", o.Key)
+			}
+			seen[o.Key] = true
+			return nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) != 5000 || seen["tmp/x.dat"] || !seen["00042.dat"] {
+		t.Errorf("%d objects walked (want 5000), tmp/x.dat %v, 00042.dat %v", len(seen), seen["tmp/x.dat"], seen["00042.dat"])
+	}
+	if counters.Partitions.Load() < 2 {
+		t.Errorf("%d partitions", counters.Partitions.Load())
+	}
 }

@@ -2,12 +2,14 @@ package listing
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
 )
 
 // list calls page with the side's objects of partition p, in key order, one
@@ -33,6 +35,11 @@ func (s *Side) list(ctx context.Context, p *partition, side int, opts Options, p
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
+			}
+			var api smithy.APIError
+			if errors.As(err, &api) && api.ErrorCode() == "AccessDenied" {
+				return fmt.Errorf("access denied listing %s (bucket %s of account %s): the credentials used for account %s need s3:ListBucket on bucket %s: %w",
+					s.Location, s.Bucket, orUnknown(s.Account), orUnknown(s.Account), s.Bucket, err)
 			}
 			return fmt.Errorf("listing %s: %w", s.Location, err)
 		}
@@ -108,3 +115,10 @@ const (
 	lowest  = 0x20 // ' '
 	highest = 0x7f // one past '~'
 )
+
+func orUnknown(account string) string {
+	if account == "" {
+		return "(unknown)"
+	}
+	return account
+}

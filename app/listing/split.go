@@ -89,9 +89,9 @@ func (p *partition) fanOut(a *alphabet, stats *cutStats, limit int, idle bool) [
 	// The first fan-out cuts at the positions before the two nearest to where keys
 	// differ (ranges of a page or so are not worth a partition); a later one, of a
 	// partition still going after refanPages pages, cuts where its keys differ now.
-	top, bottom := -2, 0 // positions common-2 down to 0
+	top, bottom := -2, -1 // positions common-2 down to 0
 	if p.fanned {
-		top, bottom = 0, -1 // common and common-1: within what it lists now
+		top, bottom = 0, 1 // common and common-1: within what it lists now
 	}
 	sample := p.sample
 	p.fanned, p.pages, p.sample = true, 0, ""
@@ -103,7 +103,11 @@ func (p *partition) fanOut(a *alphabet, stats *cutStats, limit int, idle bool) [
 	chars := a.chars()
 	var cuts []string
 	at := map[string]int{} // cut -> its position
-	for j := min(common+top, len(last)-1); j >= max(0, common+bottom); j-- {
+	lowestPos := 0
+	if bottom > 0 {
+		lowestPos = common - bottom
+	}
+	for j := min(common+top, len(last)-1); j >= max(0, lowestPos); j-- {
 		class := classOf(last[j])
 		if class == 0 || stats.dead(j) {
 			continue // a separator ("/", ".", "-"): the next one is another level

@@ -174,19 +174,14 @@ func (c *creds) load(ctx context.Context, s *Session, account string) {
 	}
 	c.cfg, c.profile = cfg, profile
 	var missing config.SharedConfigProfileNotExistError
-	files := "the AWS config files"
-	if errors.As(err, &missing) && len(missing.Filename) > 0 {
-		files = strings.Join(missing.Filename, " or ")
-	}
 	switch {
 	case errors.As(err, &missing) && perAccount:
+		what, _ := missingProfile(missing.Profile)
 		c.err = &AccountCredentialsError{Account: account, Profile: profile, Reason: fmt.Sprintf(
-			"profile %q is not in %s: add it (aws configure --profile %s, or aws configure sso), or correct --profile-template",
-			missing.Profile, files, missing.Profile)}
+			"%s: add it (aws configure --profile %s, or aws configure sso), or correct --profile-template", what, missing.Profile)}
 		return
 	case errors.As(err, &missing):
-		c.err = fmt.Errorf("AWS profile %q is not in %s: name a profile that is there (aws configure list-profiles), "+
-			"or leave --profile and AWS_PROFILE unset to use the environment's credentials", missing.Profile, files)
+		c.err = profileNotFound(missing.Profile)
 		return
 	case err != nil:
 		c.err = fmt.Errorf("reading the AWS configuration: %w", err)

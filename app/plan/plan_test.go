@@ -2,6 +2,7 @@ package plan
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"slices"
 	"strings"
@@ -96,31 +97,201 @@ func TestPipelinePlanDeploysThePipelineWithItsSupportStacks(t *testing.T) {
 	}
 }
 
-// TestReadmeDeploySectionIsThePlanOfTheExample keeps the README's deploy commands
-// identical to what `make plan CONFIG=transfers.yaml` prints for the example.
-func TestReadmeDeploySectionIsThePlanOfTheExample(t *testing.T) {
+// readmeShows fails unless the README holds a shell block of command's output.
+func readmeShows(t *testing.T, command string, render func(io.Writer, Plan), p Plan) {
+	t.Helper()
 	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	var want bytes.Buffer
-	Render(&want, Commands(load(t, "../../app/example/example.yaml").Transfers, "transfers.yaml"), "transfers.yaml")
-	if !strings.Contains(string(readme), "```sh\n$ make plan CONFIG=transfers.yaml\n"+want.String()+"```") {
-		t.Errorf("the README's deploy section is not the plan of the example; it should read:\n$ make plan CONFIG=transfers.yaml\n%s", want.String())
+	render(&want, p)
+	if block := "```sh\n$ " + command + "\n" + want.String() + "```"; !strings.Contains(string(readme), block) {
+		t.Errorf("the README does not show what %s prints; it should read:\n%s", command, block)
 	}
+}
+
+func examplePlan(t *testing.T) Plan {
+	ts := load(t, "../../app/example/example.yaml").Transfers
+	return Plan{Name: "transfers.yaml", ConfigPath: "transfers.yaml", Transfers: ts, Commands: Commands(ts, "transfers.yaml")}
+}
+
+// TestReadmeDeploySectionIsThePlanOfTheExample keeps the README's deploy commands
+// identical to what `make plan CONFIG=transfers.yaml` prints for the example.
+func TestReadmeDeploySectionIsThePlanOfTheExample(t *testing.T) {
+	readmeShows(t, "make plan CONFIG=transfers.yaml", RenderDeploy, examplePlan(t))
+}
+
+// TestReadmeDestroySectionIsThePlanOfTheExample: the same for the destroy commands.
+func TestReadmeDestroySectionIsThePlanOfTheExample(t *testing.T) {
+	readmeShows(t, "make plan-destroy CONFIG=transfers.yaml", RenderDestroy, examplePlan(t))
 }
 
 // TestReadmePipelineSectionIsThePlanOfThePipelineConfig does the same for the
 // README's pipeline commands (test/testdata/pipeline.yaml as transfers.yaml).
 func TestReadmePipelineSectionIsThePlanOfThePipelineConfig(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
+	cfg := load(t, "../../test/testdata/pipeline.yaml")
+	readmeShows(t, "make plan CONFIG=transfers.yaml", RenderDeploy, Plan{Name: "transfers.yaml", ConfigPath: "transfers.yaml", Transfers: cfg.Transfers,
+		Commands: PipelineCommands(cfg.Transfers, "transfers.yaml", cfg.Pipeline.Account, cfg.Pipeline.Region, config.DefaultPipelineName)})
+}
+
+// stepsOf returns the step headings of a rendered plan and, per step, its lines.
+func stepsOf(out string) (headings []string, body map[string][]string) {
+	body = map[string][]string{}
+	cur := ""
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "# Step ") {
+			cur = line
+			headings = append(headings, line)
+			continue
+		}
+		if cur != "" && line != "" {
+			body[cur] = append(body[cur], line)
+		}
+	}
+	return headings, body
+}
+
+// TestDeployPlanGoesInSteps: bootstrap, destination deploys, the key-policy step a
+// destination kmsKeyArn needs, source deploys, confirming the subscriptions; no
+// destroy command; a pointer to the destroy plan.
+func TestDeployPlanGoesInSteps(t *testing.T) {
+	ts := load(t, "../../app/example/example.yaml").Transfers
+	ts[0].Destination.KmsKeyArn = "arn:aws:kms:us-west-2:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+	var out bytes.Buffer
+	RenderDeploy(&out, Plan{Name: "t.yaml", ConfigPath: "t.yaml", Transfers: ts, Commands: Commands(ts, "t.yaml")})
+	headings, body := stepsOf(out.String())
+	want := []string{
+		"# Step 1. Bootstrap, once per account, in every Region it deploys to:",
+		"# Step 2. Deploy the destination stacks first (the bucket policies must name the source roles before the source stacks create the locations):",
+		"# Step 3. By hand, before the source stacks: the key policy of each destination.kmsKeyArn lets the transfers' bucket-access roles use the key (the stacks cannot edit the policy of a key they do not own):",
+		"# Step 4. Deploy the source stacks:",
+		"# Step 5. Confirm the notification subscriptions, once the source stacks are deployed: each address receives a mail \"AWS Notification - Subscription Confirmation\"; failed executions are mailed only after its link is followed.",
+	}
+	if !slices.Equal(headings, want) {
+		t.Errorf("steps:\n%s\nwant:\n%s", strings.Join(headings, "\n"), strings.Join(want, "\n"))
+	}
+	if strings.Contains(out.String(), "cdk destroy") {
+		t.Errorf("the deploy plan has destroy commands:\n%s", out.String())
+	}
+	for _, line := range body[want[1]] {
+		if strings.HasPrefix(line, "npx") && !strings.HasSuffix(line, "-destination") {
+			t.Errorf("step 2 deploys %s", line)
+		}
+	}
+	for _, line := range body[want[3]] {
+		if strings.HasPrefix(line, "npx") && !strings.HasSuffix(line, "-source") {
+			t.Errorf("step 4 deploys %s", line)
+		}
+	}
+	key := strings.Join(body[want[2]], "\n")
+	for _, w := range []string{
+		"# bucket acme-media-dst, key arn:aws:kms:us-west-2:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab (account 222222222222): the statement to add is the output RequiredKeyPolicyStatement of acme-media-dst-destination:",
+		"aws cloudformation describe-stacks --stack-name acme-media-dst-destination --region us-west-2 --profile acct-222222222222 --query 'Stacks[0].Outputs[?OutputKey==`RequiredKeyPolicyStatement`].OutputValue' --output text",
+		"aws kms get-key-policy --key-id arn:aws:kms:us-west-2:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab --policy-name default --region us-west-2 --profile acct-222222222222 --query Policy --output text",
+		"aws kms put-key-policy --key-id arn:aws:kms:us-west-2:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab --policy-name default --region us-west-2 --profile acct-222222222222 --policy file://key-policy-acme-media-dst.json",
+	} {
+		if !strings.Contains(key, w) {
+			t.Errorf("step 3 lacks\n%s\nin:\n%s", w, key)
+		}
+	}
+	if sub := strings.Join(body[want[4]], "\n"); !strings.Contains(sub, "# data-ops@example.com (transfer media-archive, account 111111111111, us-west-2): prints PendingConfirmation until confirmed\n"+
+		"aws sns list-subscriptions --region us-west-2 --profile acct-111111111111 --query 'Subscriptions[?Endpoint==`data-ops@example.com`].SubscriptionArn' --output text") {
+		t.Errorf("step 5:\n%s", sub)
+	}
+	if !strings.Contains(out.String(), "The commands that remove these stacks: make plan-destroy CONFIG=t.yaml") {
+		t.Errorf("no pointer to the destroy plan:\n%s", out.String())
+	}
+}
+
+// TestDeployPlanWithoutManualStepsSkipsThem: a config with neither a kmsKeyArn nor
+// an email has three steps.
+func TestDeployPlanWithoutManualStepsSkipsThem(t *testing.T) {
+	ts := load(t, "../../app/example/example.yaml").Transfers
+	ts[0].Notifications.Email = ""
+	var out bytes.Buffer
+	RenderDeploy(&out, Plan{Name: "t.yaml", ConfigPath: "t.yaml", Transfers: ts, Commands: Commands(ts, "t.yaml")})
+	if headings, _ := stepsOf(out.String()); len(headings) != 3 || !strings.HasPrefix(headings[2], "# Step 3. Deploy the source stacks") {
+		t.Errorf("steps: %q", headings)
+	}
+}
+
+func TestDestroyPlanIsItsOwnVerb(t *testing.T) {
+	ts := load(t, "../../test/testdata/shared-buckets.yaml").Transfers
+	var out bytes.Buffer
+	RenderDestroy(&out, Plan{Name: "t.yaml", ConfigPath: "t.yaml", Transfers: ts, Commands: Commands(ts, "t.yaml")})
+	headings, body := stepsOf(out.String())
+	if len(headings) != 2 || !strings.Contains(headings[0], "Destroy the source stacks first") || !strings.Contains(headings[1], "Then the destination stacks") {
+		t.Fatalf("steps: %q", headings)
+	}
+	if strings.Contains(out.String(), "cdk deploy") || strings.Contains(out.String(), "cdk bootstrap") {
+		t.Errorf("the destroy plan deploys:\n%s", out.String())
+	}
+	for i, suffix := range []string{"-source", "-destination"} {
+		for _, line := range body[headings[i]] {
+			if strings.HasPrefix(line, "npx") && (!strings.HasPrefix(line, "npx cdk destroy --exclusively") || !strings.HasSuffix(line, suffix)) {
+				t.Errorf("step %d: %s", i+1, line)
+			}
+		}
+	}
+	if !strings.HasPrefix(out.String(), "# Destroy plan for t.yaml: 4 source stack(s), then 2 destination stack(s), 4 account(s). Buckets and their objects are kept.\n") {
+		t.Errorf("heading:\n%s", out.String())
+	}
+}
+
+// TestProfileTemplateNamesTheUsersProfiles: with a template, every command (stack
+// commands, bootstrap, the aws CLI commands of the manual steps) names the account's
+// own profile, and no placeholder is left.
+func TestProfileTemplateNamesTheUsersProfiles(t *testing.T) {
+	ts := load(t, "../../app/example/example.yaml").Transfers
+	ts[0].Destination.KmsKeyArn = "arn:aws:kms:us-west-2:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+	profiles, err := ParseProfiles("PROFILE_TEMPLATE", "corp-{account}-admin")
 	if err != nil {
 		t.Fatal(err)
 	}
+	var out bytes.Buffer
+	RenderDeploy(&out, Plan{Name: "t.yaml", ConfigPath: "t.yaml", Transfers: ts, Commands: Commands(ts, "t.yaml"), Profiles: profiles})
+	text := out.String()
+	if strings.Contains(text, "acct-") {
+		t.Errorf("placeholders left:\n%s", text)
+	}
+	for _, w := range []string{
+		"# Each command runs with the profile of its account (PROFILE_TEMPLATE corp-{account}-admin).",
+		"npx cdk bootstrap aws://111111111111/us-west-2 --profile corp-111111111111-admin",
+		"npx cdk deploy --exclusively -c config=t.yaml --profile corp-222222222222-admin acme-media-dst-destination",
+		"npx cdk deploy --exclusively -c config=t.yaml --profile corp-333333333333-admin logs-consolidation-source",
+		"--profile corp-222222222222-admin --policy file://key-policy-acme-media-dst.json",
+		"aws sns list-subscriptions --region us-west-2 --profile corp-111111111111-admin",
+	} {
+		if !strings.Contains(text, w) {
+			t.Errorf("lacks %q:\n%s", w, text)
+		}
+	}
+	// Pipeline plans too.
 	cfg := load(t, "../../test/testdata/pipeline.yaml")
-	var want bytes.Buffer
-	Render(&want, PipelineCommands(cfg.Transfers, "transfers.yaml", cfg.Pipeline.Account, cfg.Pipeline.Region, config.DefaultPipelineName), "transfers.yaml")
-	if !strings.Contains(string(readme), "```sh\n$ make plan CONFIG=transfers.yaml\n"+want.String()+"```") {
-		t.Errorf("the README's pipeline section is not the plan of test/testdata/pipeline.yaml; it should read:\n%s", want.String())
+	cmds := UseProfiles(PipelineCommands(cfg.Transfers, "p.yaml", cfg.Pipeline.Account, cfg.Pipeline.Region, "x"), profiles)
+	for _, c := range cmds {
+		if c.Args[slices.Index(c.Args, "--profile")+1] != "corp-"+c.Account+"-admin" {
+			t.Errorf("pipeline command %v", c.Args)
+		}
+	}
+}
+
+func TestParseProfilesRejectsWhatCannotNameEachAccount(t *testing.T) {
+	for template, want := range map[string]string{
+		"prod":                 `PROFILE_TEMPLATE "prod": it must contain {account}, which stands for each account's 12-digit ID (e.g. PROFILE_TEMPLATE='acct-{account}', for profiles named acct-111111111111 and so on)`,
+		"{account}-{region}":   `PROFILE_TEMPLATE "{account}-{region}": the only placeholder is {account}`,
+		"my profile-{account}": `PROFILE_TEMPLATE "my profile-{account}": " " cannot be part of a profile name`,
+		"{Account}":            `it must contain {account}, which stands for each account's 12-digit ID; the only placeholder is {account}`,
+	} {
+		_, err := ParseProfiles("PROFILE_TEMPLATE", template)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("ParseProfiles(%q) = %v, want %q", template, err, want)
+		}
+	}
+	for _, ok := range []string{"acct-{account}", "{account}", "org/{account}.admin"} {
+		if _, err := ParseProfiles("PROFILE_TEMPLATE", ok); err != nil {
+			t.Errorf("ParseProfiles(%q): %v", ok, err)
+		}
 	}
 }

@@ -241,7 +241,8 @@ func TestNoCredentials(t *testing.T) {
 func TestUnknownProfile(t *testing.T) {
 	e := newEnv(t)
 	r := e.run("status", "-c", e.config, "--profile", "nope")
-	if r.code != 1 || !strings.Contains(r.stderr, `AWS profile "nope" is not in`) {
+	// Neither shared file exists here: the message names both (it once read "is not in :").
+	if r.code != 1 || !strings.Contains(r.stderr, `AWS profile "nope" is not configured: neither `) || strings.Contains(r.stderr, "is not in :") {
 		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
 	}
 }

@@ -137,6 +137,10 @@ func runVerify(ctx context.Context, f *flags, v *verifyFlags, names []string) er
 	}
 	s, err := f.session(ctx)
 	if err != nil {
+		if ctx.Err() != nil {
+			fmt.Fprintln(f.stderr, "verify: stopped by Ctrl-C before listing; no result (nothing was changed)")
+			return exitError{exitInterrupted}
+		}
 		return err
 	}
 	deps := verify.Deps{S3: s.S3, LastRun: lastRun(s)}

@@ -42,12 +42,13 @@ func (e *env) s3() (*s3fake.Server, func(bucket, key, body string)) {
 
 // slowSource puts n objects into the source bucket only, and makes every request
 // take delay.
-func (e *env) slowSource(n int, delay time.Duration) {
+func (e *env) slowSource(n int, delay time.Duration) *s3fake.Server {
 	srv, put := e.s3()
 	for i := range n {
 		put("acme-photos-src", fmt.Sprintf("k%03d", i), "v")
 	}
 	srv.Delay = delay
+	return srv
 }
 
 func TestVerifyReportsGapsAndWritesCSV(t *testing.T) {
@@ -226,16 +227,26 @@ func TestVerifyPlainProgressLines(t *testing.T) {
 func TestVerifyInterrupted(t *testing.T) {
 	e := newEnv(t)
 	e.photos()
-	e.slowSource(20, 100*time.Millisecond)
+	srv := e.slowSource(20, 100*time.Millisecond)
 	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(250*time.Millisecond, cancel)
-	start := time.Now()
+	// Ctrl-C once the listing has begun (the setup's requests are counted too).
+	setup := srv.Requests.Load()
+	canceled := make(chan time.Time, 1)
+	go func() {
+		for srv.Requests.Load() <= setup {
+			time.Sleep(5 * time.Millisecond)
+		}
+		time.Sleep(150 * time.Millisecond)
+		canceled <- time.Now()
+		cancel()
+	}()
+	defer cancel()
 	r := e.runCtx(ctx, "verify", "photos", "-c", e.config, "--page-size", "2", "--partitions", "1")
 	if r.code != 130 || !strings.Contains(r.stderr, "verify photos: stopped by Ctrl-C; no result (nothing was changed)") {
 		t.Errorf("exit %d, stderr %q; want 130 and the message", r.code, r.stderr)
 	}
-	if took := time.Since(start); took > 2*time.Second {
-		t.Errorf("took %s to stop", took)
+	if took := time.Since(<-canceled); took > 2*time.Second {
+		t.Errorf("took %s to stop after Ctrl-C", took)
 	}
 	if r.stdout != "" {
 		t.Errorf("a result was printed: %q", r.stdout)
@@ -289,5 +300,23 @@ func TestVerifySummaryOfEveryClass(t *testing.T) {
 		if !want.MatchString(r.stdout) {
 			t.Errorf("summary lacks %s", want)
 		}
+	}
+}
+
+// Ctrl-C typed in a terminal while verify lists: it stops, says so, exits 130.
+func TestVerifyInTerminalCtrlC(t *testing.T) {
+	e := newEnv(t)
+	e.photos()
+	e.slowSource(200, 100*time.Millisecond)
+	term := startTerminal(t, 120, 10, "verify", "photos", "-c", e.config, "--page-size", "5", "--partitions", "1")
+	term.waitFor(regexp.MustCompile(`verify photos: listed source [1-9]`))
+	if _, err := term.pty.Write([]byte{3}); err != nil {
+		t.Fatal(err)
+	}
+	if code := term.exit(); code != 130 {
+		t.Errorf("exit %d, want 130", code)
+	}
+	if screen := term.screen(); !strings.Contains(screen, "verify photos: stopped by Ctrl-C; no result (nothing was changed)") {
+		t.Errorf("the screen does not say it stopped:\n%s", screen)
 	}
 }

@@ -2,12 +2,15 @@ package verify
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/s3transfer/cdk-datasync/app/listing"
 )
@@ -90,6 +93,11 @@ func head(ctx context.Context, c HeadAPI, loc listing.Location, key string) (*s3
 		Key:          aws.String(loc.KeyPrefix() + key),
 		ChecksumMode: s3types.ChecksumModeEnabled,
 	})
+	var resp *smithyhttp.ResponseError
+	if errors.As(err, &resp) && resp.HTTPStatusCode() == http.StatusForbidden {
+		return nil, fmt.Errorf("access denied reading the checksums of %s%s (bucket %s of account %s): --checksums needs s3:GetObject on the bucket's objects: %w",
+			loc, key, loc.Bucket, loc.Account, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("HeadObject %s%s: %w", loc, key, err)
 	}

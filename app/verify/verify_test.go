@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"hash/crc32"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -279,7 +280,23 @@ func TestRunClientPerAccount(t *testing.T) {
 	}
 	// One client for both accounts: the destination refuses it.
 	deps.S3 = func(context.Context, string, string) (*s3.Client, error) { return clients["111111111111"], nil }
-	if _, err := Run(context.Background(), deps, transfer("", ""), Options{}); err == nil {
-		t.Fatal("the source account's key listed the destination bucket")
+	_, err = Run(context.Background(), deps, transfer("", ""), Options{})
+	want := "access denied listing s3://dst/ (bucket dst of account 222222222222): the credentials used for account 222222222222 need s3:ListBucket on bucket dst"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("error %v; want %q", err, want)
+	}
+}
+
+// --checksums without s3:GetObject: the error names the object, the bucket's
+// account and the permission.
+func TestRunChecksumsAccessDenied(t *testing.T) {
+	w := newWorld(t, false)
+	w.put("src", "k.bin", "0123456789", "")
+	w.putParts("dst", "k.bin", "0123456789")
+	w.srv.Refuse("HEAD", "dst")
+	_, err := Run(context.Background(), w.deps(nil), transfer("", ""), Options{Checksums: true})
+	want := "access denied reading the checksums of s3://dst/k.bin (bucket dst of account 222222222222): --checksums needs s3:GetObject"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("error %v; want %q", err, want)
 	}
 }

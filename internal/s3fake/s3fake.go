@@ -62,6 +62,7 @@ type Server struct {
 	etags   map[string]string    // bucket/key -> ETag of a multipart upload
 	owners  map[string]string    // bucket -> account
 	keys    map[string]string    // access key -> account
+	refuse  map[string]bool      // "METHOD bucket" refused to everyone
 	denied  []string             // requests refused, for test messages
 }
 
@@ -73,7 +74,7 @@ func New(t interface{ Cleanup(func()) }) *Server {
 		Backend: b,
 		Clock:   clock,
 		inner:   gofakes3.New(b, gofakes3.WithTimeSkewLimit(0), gofakes3.WithTimeSource(clock)).Server(),
-		classes: map[string]string{}, sums: map[string][2]string{}, etags: map[string]string{}, owners: map[string]string{}, keys: map[string]string{},
+		classes: map[string]string{}, sums: map[string][2]string{}, etags: map[string]string{}, owners: map[string]string{}, keys: map[string]string{}, refuse: map[string]bool{},
 	}
 	s.srv = httptest.NewServer(s)
 	s.URL = s.srv.URL
@@ -87,6 +88,14 @@ func (s *Server) Own(bucket, account string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.owners[bucket] = account
+}
+
+// Refuse makes every request of method (GET, HEAD, ...) on bucket fail with 403,
+// as a policy that allows listing but not reading does.
+func (s *Server) Refuse(method, bucket string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refuse[method+" "+bucket] = true
 }
 
 // Key registers an access key of account.
@@ -223,6 +232,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) allowed(r *http.Request, bucket string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.refuse[r.Method+" "+bucket] {
+		return false
+	}
 	owner, ok := s.owners[bucket]
 	if !ok || len(s.keys) == 0 {
 		return true

@@ -202,12 +202,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		after = string(raw)
 	}
+	delimiter := q.Get("delimiter")
 	maxKeys := 1000
 	if m, err := strconv.Atoi(q.Get("max-keys")); err == nil && m >= 0 && m < 1000 {
 		maxKeys = m
 	}
 	// The first object after both the start and the prefix.
-	i := sort.Search(b.Objects, func(i int) bool { k := b.Key(i); return k > after && k >= prefix })
+	// After a common prefix (a continuation of a listing with a delimiter), the
+	// keys under it are done too.
+	skipUnder := delimiter != "" && strings.HasSuffix(after, delimiter)
+	i := sort.Search(b.Objects, func(i int) bool {
+		k := b.Key(i)
+		return k > after && k >= prefix && !(skipUnder && strings.HasPrefix(k, after))
+	})
 	var sb strings.Builder
 	sb.Grow(256 * maxKeys)
 	sb.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n" + `<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>`)
@@ -217,7 +224,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	sb.WriteString("</Prefix>")
 	n, last, truncated := 0, "", false
 	modified := s.Modified.UTC().Format("2006-01-02T15:04:05.000Z")
-	var contents strings.Builder
+	var contents, prefixes strings.Builder
 	for ; i < b.Objects; i++ {
 		k := b.Key(i)
 		if !strings.HasPrefix(k, prefix) {
@@ -229,6 +236,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if n == maxKeys {
 			truncated = true
 			break
+		}
+		if d := strings.Index(k[len(prefix):], delimiter); delimiter != "" && d >= 0 {
+			// A common prefix stands for every key under it: skip them all.
+			cp := k[:len(prefix)+d+len(delimiter)]
+			prefixes.WriteString("<CommonPrefixes><Prefix>")
+			xml.EscapeText(&prefixes, []byte(cp))
+			prefixes.WriteString("</Prefix></CommonPrefixes>")
+			n++
+			last = cp
+			i = sort.Search(b.Objects, func(j int) bool { return b.Key(j) > cp && !strings.HasPrefix(b.Key(j), cp) }) - 1
+			continue
 		}
 		sum := md5.Sum([]byte(k))
 		contents.WriteString("<Contents><Key>")
@@ -245,6 +263,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		sb.WriteString("</NextContinuationToken>")
 	}
 	sb.WriteString(contents.String())
+	sb.WriteString(prefixes.String())
 	sb.WriteString("</ListBucketResult>")
 	w.Header().Set("Content-Type", "application/xml")
 	w.Header().Set("Content-Length", strconv.Itoa(sb.Len()))

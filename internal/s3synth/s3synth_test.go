@@ -2,6 +2,7 @@ package s3synth
 
 import (
 	"context"
+	"fmt"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -50,5 +51,39 @@ func TestSyntheticKeySpaceThroughTheJoin(t *testing.T) {
 			}
 			t.Logf("%d requests (sequential: %d)", srv.Requests.Load(), 25+25)
 		})
+	}
+}
+
+// With a delimiter the server answers common prefixes, page by page, each once (as
+// a directory-walking client such as rclone lists).
+func TestDelimiterListing(t *testing.T) {
+	srv := &Server{Modified: time.Now(), Buckets: map[string]Bucket{"b": {Layout: Nested, Objects: 25000}}}
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	c := s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(hs.URL), UsePathStyle: true,
+		Credentials: credentials.NewStaticCredentialsProvider("AKID", "secret", "")})
+	var got []string
+	p := s3.NewListObjectsV2Paginator(c, &s3.ListObjectsV2Input{Bucket: aws.String("b"), Delimiter: aws.String("/"), MaxKeys: aws.Int32(2)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, cp := range page.CommonPrefixes {
+			got = append(got, aws.ToString(cp.Prefix))
+		}
+		if len(page.Contents) > 0 {
+			t.Errorf("objects at the root: %v", page.Contents)
+		}
+	}
+	if fmt.Sprint(got) != "[d0000/ d0001/ d0002/]" {
+		t.Errorf("common prefixes %q", got)
+	}
+	page, err := c.ListObjectsV2(context.Background(), &s3.ListObjectsV2Input{Bucket: aws.String("b"), Prefix: aws.String("d0001/"), Delimiter: aws.String("/")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.CommonPrefixes) != 100 || aws.ToString(page.CommonPrefixes[99].Prefix) != "d0001/e99/" {
+		t.Errorf("%d prefixes under d0001/", len(page.CommonPrefixes))
 	}
 }

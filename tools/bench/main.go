@@ -20,11 +20,12 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	figures "github.com/s3transfer/cdk-datasync/internal/measure"
 )
 
 func main() {
@@ -63,7 +64,7 @@ func main() {
 	}
 	fmt.Printf("machine: %d CPUs (%s), %s, %s/%s, %s, %s\n", runtime.NumCPU(), cpuModel(), memTotal(),
 		runtime.GOOS, runtime.GOARCH, goVersion(), nodeVersion())
-	fmt.Printf("load average at start: %s\n", loadAvg())
+	fmt.Printf("load average at start: %s\n", figures.LoadAvg())
 	fmt.Println("warm-up runs (fill Go's build cache for the app and the Lambda bundle) ...")
 	for _, b := range benches {
 		b.synth(configs[1], filepath.Join(dir, b.label+"-out-warmup"), true)
@@ -104,7 +105,7 @@ func main() {
 			})
 		}
 	}
-	fmt.Printf("\nload average at end: %s\n", loadAvg())
+	fmt.Printf("\nload average at end: %s\n", figures.LoadAvg())
 }
 
 func newBench(label, dir string) *bench {
@@ -122,8 +123,8 @@ func report(name, label string, validation bool, rs []result) {
 		secs, rss, tree, builds = append(secs, r.seconds), append(rss, r.maxRSS), append(tree, r.treeRSS), append(builds, float64(r.lambdaBuilds))
 	}
 	onOff := map[bool]string{true: "on", false: "off"}[validation]
-	fmt.Printf("%-30s %-9s %-11s %8.1f %6.1f %13.0f %14.0f %13s   %s\n", name, label, onOff, median(secs), slices.Min(secs),
-		median(rss), median(tree), join(builds, 0), join(secs, 1))
+	fmt.Printf("%-30s %-9s %-11s %8.1f %6.1f %13.0f %14.0f %13s   %s\n", name, label, onOff, figures.Median(secs), slices.Min(secs),
+		figures.Median(rss), figures.Median(tree), join(builds, 0), join(secs, 1))
 }
 
 type bench struct {
@@ -303,20 +304,6 @@ func procField(path, key string) string {
 		}
 	}
 	return "unknown"
-}
-
-func loadAvg() string {
-	raw, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	return strings.Join(strings.Fields(string(raw))[:3], " ")
-}
-
-func median(v []float64) float64 {
-	s := append([]float64(nil), v...)
-	sort.Float64s(s)
-	return s[len(s)/2]
 }
 
 func join(v []float64, prec int) string {

@@ -11,6 +11,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"net"
@@ -41,6 +42,8 @@ func main() {
 	delay := flag.Duration("delay", 20*time.Millisecond, "delay the server adds to every request")
 	partitions := flag.Int("partitions", 16, "verify's partitions of the key space")
 	skipWalk := flag.Bool("verify-only", false, "measure verify only, not the sequential walks")
+	peer := flag.String("rclone", "rclone", `an rclone binary to measure "rclone check" beside verify, when on PATH ("" for none)`)
+	peerMax := flag.Int("rclone-max", 100000, "objects per side up to which rclone check runs (it holds a directory's listing in memory: 831 MB at 100,000 flat keys)")
 	flag.Parse()
 	if *child != "" {
 		if err := runChild(*child, *url, *partitions); err != nil {
@@ -49,7 +52,13 @@ func main() {
 		}
 		return
 	}
-	if err := bench(*objectsFlag, *layoutsFlag, *delay, *partitions, *skipWalk); err != nil {
+	rclone := ""
+	if *peer != "" && !*skipWalk {
+		if p, err := exec.LookPath(*peer); err == nil {
+			rclone = p
+		}
+	}
+	if err := bench(*objectsFlag, *layoutsFlag, *delay, *partitions, *skipWalk, rclone, *peerMax); err != nil {
 		fmt.Fprintln(os.Stderr, "benchverify:", err)
 		os.Exit(1)
 	}
@@ -110,7 +119,7 @@ type measured struct {
 	rssMB        float64
 }
 
-func bench(objectsFlag, layoutsFlag string, delay time.Duration, partitions int, verifyOnly bool) error {
+func bench(objectsFlag, layoutsFlag string, delay time.Duration, partitions int, verifyOnly bool, rclone string, rcloneMax int) error {
 	var sizes []int
 	for _, s := range strings.Split(objectsFlag, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
@@ -180,11 +189,59 @@ func bench(objectsFlag, layoutsFlag string, delay time.Duration, partitions int,
 					return fmt.Errorf("verify found %d missing, want %d", m.missing, n/1000)
 				}
 			}
+			if rclone != "" && n > rcloneMax {
+				fmt.Printf("%-7s %10d  %-30s (not run above -rclone-max %d: its memory grows with a directory's objects)\n", l, n, "rclone check", rcloneMax)
+			}
+			if rclone != "" && n <= rcloneMax {
+				srv.Delay = delay
+				m, err := measureRclone(rclone, url, partitions, srv)
+				if err != nil {
+					return fmt.Errorf("%s %d rclone check: %w", l, n, err)
+				}
+				m.objects = int64(2*n - n/1000)
+				fmt.Printf("%-7s %10d  %-30s %8.1f %8.1f %9d %11.0f %7.0fMB %7.1fx\n", l, n, fmt.Sprintf("rclone check, %s, %d checkers", delay, partitions),
+					m.seconds, m.cpu, m.requests, float64(m.objects)/m.seconds, m.rssMB, m.seconds/first.seconds)
+			}
 		}
 	}
 	load, _ = os.ReadFile("/proc/loadavg")
-	fmt.Printf("\nload average at end %sSPEEDUP: the walk's seconds over verify's (verify also joins and classifies).\n", string(load))
+	fmt.Printf("\nload average at end %sSPEEDUP: the run's seconds over verify's (verify also joins and classifies).\n", string(load))
 	return nil
+}
+
+// measureRclone runs `rclone check` of the two buckets (sizes and MD5s from the
+// listings, in both directions, directories listed in parallel by its checkers): the
+// check of a well-known sync tool, on the same server. It exits 1 when it finds
+// differences, as it must here.
+func measureRclone(rclone, url string, checkers int, srv *s3synth.Server) (measured, error) {
+	before := srv.Requests.Load()
+	cmd := exec.Command(rclone, "check", "syn:src", "syn:dst", "--checkers", strconv.Itoa(checkers), "--log-level", "ERROR")
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "AWS_") && !strings.HasPrefix(kv, "RCLONE_") { // the machine's AWS settings are not the server's
+			env = append(env, kv)
+		}
+	}
+	cmd.Env = append(env, "RCLONE_CONFIG_SYN_TYPE=s3", "RCLONE_CONFIG_SYN_PROVIDER=Other",
+		"RCLONE_CONFIG_SYN_ENDPOINT="+url, "RCLONE_CONFIG_SYN_ACCESS_KEY_ID=AKIDBENCH", "RCLONE_CONFIG_SYN_SECRET_ACCESS_KEY=secret",
+		"RCLONE_CONFIG_SYN_FORCE_PATH_STYLE=true", "RCLONE_CONFIG_SYN_LIST_VERSION=2", "RCLONE_CONFIG=/dev/null")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	start := time.Now()
+	err := cmd.Run()
+	m := measured{seconds: time.Since(start).Seconds(), requests: srv.Requests.Load() - before}
+	var exit *exec.ExitError
+	if err != nil && !(errors.As(err, &exit) && exit.ExitCode() == 1) {
+		return m, fmt.Errorf("%v: %s", err, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "differences found") && !strings.Contains(stderr.String(), "not in") {
+		return m, fmt.Errorf("rclone check found no differences, and there are: %s", stderr.String())
+	}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		m.rssMB = float64(ru.Maxrss) / 1024
+		m.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+	}
+	return m, nil
 }
 
 func measure(self, mode, url string, partitions int, srv *s3synth.Server) (measured, error) {
