@@ -128,7 +128,7 @@ func TestAppRunLeavesNoProcessBehind(t *testing.T) {
 		t.Fatalf("no cloud assembly: %v\n%s", err, stderr)
 	}
 	assertNothingLeft(t, pgid)
-	for _, want := range []string{exampleNote, "Synthesized 4 stack(s) into "} {
+	for _, want := range []string{exampleNote, "Synthesized 6 stack(s) into "} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}

@@ -142,7 +142,8 @@ transfers:
 	}
 	sort.Strings(stacks)
 	// One destination stack owns the shared bucket's statements for both transfers.
-	if strings.Join(stacks, " ") != "shared-landing-destination team-a-source team-b-source" ||
+	// Each source account has its dashboard's monitoring stack.
+	if strings.Join(stacks, " ") != "datasync-monitoring-111111111111-us-east-1 datasync-monitoring-444444444444-us-east-1 shared-landing-destination team-a-source team-b-source" ||
 		m.Artifacts["team-b-source"].Environment != "aws://444444444444/us-east-1" ||
 		!contains(m.Artifacts["team-b-source"].Dependencies, "shared-landing-destination") {
 		t.Errorf("stacks = %v, artifacts = %+v", stacks, m.Artifacts)
@@ -209,7 +210,7 @@ func TestAppWarnsOfAdjustableQuotasAndStillSynthesizes(t *testing.T) {
 	if !strings.Contains(stderr, "warning: account 111111111111 would have 101 DataSync tasks in us-east-1; DataSync's default quota is 100 tasks per account and Region") {
 		t.Errorf("stderr lacks the quota warning:\n%s", stderr)
 	}
-	if templates, _ := filepath.Glob(filepath.Join(outdir, "*.template.json")); len(templates) != 102 {
-		t.Errorf("%d templates, want 101 source stacks and one destination stack", len(templates))
+	if templates, _ := filepath.Glob(filepath.Join(outdir, "*.template.json")); len(templates) != 103 {
+		t.Errorf("%d templates, want 101 source stacks, one destination stack and one monitoring stack", len(templates))
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/s3transfer/cdk-datasync/constructs/spec"
 	"github.com/s3transfer/cdk-datasync/constructs/transfer"
 )
 
@@ -24,10 +25,45 @@ func bundledSource(t *testing.T, outdir string) string {
 		Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("us-west-2")},
 	})
 	tr := crossRegion()
+	// The provider alone: the notifier has its own bundle (TestNotifierBundle...).
+	tr.Monitoring.Enabled = jsii.Bool(false)
 	transfer.NewSourceTransfer(stack, "MediaArchive", &transfer.SourceTransferProps{Transfer: &tr})
 	app.Synth(nil)
 	code := toJSON(stack).one(t, "AWS::Lambda::Function")["Code"].(map[string]any)
 	return strings.TrimSuffix(code["S3Key"].(string), ".zip")
+}
+
+// TestNotifierBundleIsAStaticStrippedArm64Bootstrap: with monitoring on, the source
+// side has a second Lambda, the notifier, built the same way from its own package;
+// the shared dashboard's function uses the same bundle.
+func TestNotifierBundleIsAStaticStrippedArm64Bootstrap(t *testing.T) {
+	dir := t.TempDir()
+	ctx := cdkContext(t)
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(dir), Context: &ctx})
+	tr := crossRegion()
+	stacks := transfer.NewStacks(app, []spec.Transfer{tr})
+	app.Synth(nil)
+	keys := map[string]string{} // function name or logical ID -> asset
+	for _, stack := range []awscdk.Stack{stacks.Sources[0], stacks.Monitoring[0]} {
+		for id, r := range toJSON(stack).resources("AWS::Lambda::Function") {
+			props := r["Properties"].(map[string]any)
+			name, _ := props["FunctionName"].(string)
+			if name == "" {
+				name = id
+			}
+			keys[name] = strings.TrimSuffix(props["Code"].(map[string]any)["S3Key"].(string), ".zip")
+		}
+	}
+	provider, notifier := keys[tr.ProviderFunctionName()], keys[tr.NotifierFunctionName()]
+	if provider == "" || notifier == "" || provider == notifier || len(keys) != 3 {
+		t.Fatalf("functions and assets %v: want the provider, the notifier (another asset) and the dashboard's function", keys)
+	}
+	for name, key := range keys {
+		if name != tr.ProviderFunctionName() && name != tr.NotifierFunctionName() && key != notifier {
+			t.Errorf("the dashboard function %s uses asset %s, not the notifier's %s", name, key, notifier)
+		}
+	}
+	checkBootstrap(t, filepath.Join(dir, "asset."+notifier, "bootstrap"))
 }
 
 // checkBootstrap checks that path is what provided.al2023 on arm64 runs: an

@@ -100,6 +100,7 @@ func TestEmbeddedInAnotherModule(t *testing.T) {
 		tidy(t, user, offlineTidy())
 		checkGoMod(t, user, lib)
 		checkReadmeGoMod(t, user)
+		checkAppCompilesNoProviderRuntime(t, user)
 		checkSynth(t, user, cdk, offline(), wantHash, wantBootstrap)
 	})
 
@@ -227,6 +228,22 @@ func checkGoMod(t *testing.T, dir, libVersionOrDir string) {
 	config := "github.com/aws/aws-sdk-go-v2/config " + requiredVersion(libGoMod, "github.com/aws/aws-sdk-go-v2/config") + " h1:"
 	if !strings.Contains(sum, config) {
 		t.Errorf("go mod tidy did not fetch the Lambda's modules: go.sum lacks %q", config)
+	}
+}
+
+// checkAppCompilesNoProviderRuntime: the user's app compiles the constructs, not the
+// provider's runtime (the AWS SDK, aws-lambda-go), though its go.mod lists the
+// Lambda's modules for the synth's build.
+func checkAppCompilesNoProviderRuntime(t *testing.T, dir string) {
+	t.Helper()
+	var runtime []string
+	for _, p := range strings.Fields(string(runOut(t, dir, offline(), "go", "list", "-deps", "."))) {
+		if providerRuntime(p) {
+			runtime = append(runtime, p)
+		}
+	}
+	if len(runtime) > 0 {
+		t.Errorf("the user's app compiles %d packages only the provider Lambda runs: %s", len(runtime), strings.Join(runtime, ", "))
 	}
 }
 

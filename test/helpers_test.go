@@ -113,6 +113,19 @@ func (t tmpl) one(tt *testing.T, typ string) map[string]any {
 	return nil
 }
 
+// function returns the properties of the Lambda function named name.
+func (t tmpl) function(tt *testing.T, name string) map[string]any {
+	tt.Helper()
+	for _, r := range t.resources("AWS::Lambda::Function") {
+		props, _ := r["Properties"].(map[string]any)
+		if props["FunctionName"] == name {
+			return props
+		}
+	}
+	tt.Fatalf("no function named %s", name)
+	return nil
+}
+
 // policyStatements returns every statement of every identity policy: the
 // AWS::IAM::Policy resources and the roles' inline policies.
 func (t tmpl) policyStatements() []map[string]any {

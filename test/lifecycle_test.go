@@ -11,10 +11,9 @@ import (
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
-	"github.com/aws/aws-lambda-go/cfn"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/s3transfer/cdk-datasync/constructs/provider"
+	"github.com/s3transfer/cdk-datasync/constructs/provider/resource"
 	"github.com/s3transfer/cdk-datasync/constructs/spec"
 	"github.com/s3transfer/cdk-datasync/constructs/transfer"
 )
@@ -53,6 +52,8 @@ var lifecycleOptions = []option{
 		t.Source.KmsKeyArn = map[string]string{"us-east-1": keyUSE1, "eu-west-1": keyEUW1}[t.Source.Region]
 	}}},
 	{"destination.kmsKeyArn", []func(*spec.Transfer){func(t *spec.Transfer) {}, func(t *spec.Transfer) { t.Destination.KmsKeyArn = keyUSW2 }}},
+	// Monitoring on (the default, with notifications only where an e-mail is set) and off.
+	{"monitoring", []func(*spec.Transfer){func(t *spec.Transfer) {}, func(t *spec.Transfer) { t.Monitoring.Enabled = jsii.Bool(false) }}},
 }
 
 // backgroundOptions are crossed in full; every other option is flipped on each of
@@ -173,7 +174,7 @@ func readSourceTemplate(t *testing.T, path string) sourceTemplate {
 }
 
 // replaced reports which resources an update from old to new replaces: the provider
-// returns a new physical ID (provider.Replaces), or a property refers to a resource
+// returns a new physical ID (resource.Replaces), or a property refers to a resource
 // that is replaced (its Ref resolves to the new physical ID).
 func replaced(old, cur sourceTemplate) map[string]bool {
 	out := map[string]bool{}
@@ -190,7 +191,7 @@ func replaced(old, cur sourceTemplate) map[string]bool {
 					refsReplaced = true
 				}
 			}
-			if refsReplaced || provider.Replaces(o.Type, stringProps(o.Properties), stringProps(n.Properties)) {
+			if refsReplaced || resource.Replaces(o.Type, stringProps(o.Properties), stringProps(n.Properties)) {
 				out[id], changed = true, true
 			}
 		}
@@ -266,7 +267,7 @@ func TestCleanupKeepsItsPermissionsThroughEveryConfigChange(t *testing.T) {
 		for id, r := range old.resources {
 			if _, kept := cur.resources[id]; !kept {
 				gone[id] = true
-				if r.Type == provider.TypeLogsResourcePolicy {
+				if r.Type == resource.TypeLogsResourcePolicy {
 					loggingOff++
 					if left := replayLoggingOff(old, cur, gone); left != "" {
 						t.Errorf("%s -> %s: %s", p[0], p[1], left)
@@ -290,23 +291,78 @@ func TestCleanupKeepsItsPermissionsThroughEveryConfigChange(t *testing.T) {
 	}
 	t.Logf("%d configs synthesized, %d transitions, %d delete calls checked against the new role, %d transitions removing the logs policy replayed",
 		len(configs), len(pairs), checked, loggingOff)
+	checkMonitoringTransitions(t, outdir, configs, pairs)
 	if checked == 0 || loggingOff == 0 {
 		t.Fatal("no transition removed or replaced a resource, or none removed the logs policy: the generator is broken")
 	}
 }
 
 // deleteCalls are the calls (action, resource) the provider's delete of a resource
-// of the old template makes, by the provider's own table (provider.RequiredActions
-// and provider.ActionResources), on resources of the Region in its properties.
+// of the old template makes, by the provider's own table (resource.RequiredActions
+// and resource.ActionResources), on resources of the Region in its properties.
 func deleteCalls(r customResource, t spec.Transfer) [][2]string {
 	region, _ := r.Properties["Region"].(string)
-	fill := strings.NewReplacer(provider.ResPartition, "aws", provider.ResRegion, region, provider.ResAccount, t.Source.Account,
+	fill := strings.NewReplacer(resource.ResPartition, "aws", resource.ResRegion, region, resource.ResAccount, t.Source.Account,
 		"location/*", "location/loc-0123456789abcdef0", "task/*", "task/task-0123456789abcdef0")
 	var out [][2]string
-	for _, action := range provider.RequiredActions(r.Type, cfn.RequestDelete) {
-		for _, pattern := range provider.ActionResources(action) {
+	for _, action := range resource.RequiredActions(r.Type, resource.Delete) {
+		for _, pattern := range resource.ActionResources(action) {
 			out = append(out, [2]string{action, fill.Replace(pattern)})
 		}
 	}
 	return out
+}
+
+// checkMonitoringTransitions: switching monitoring on or off changes only the
+// notifier and its rules: the provider's role is the same (every cleanup stays
+// allowed), and the notifier is there exactly when monitoring is on. (The e-mail
+// topic keeps its logical ID: TestMonitoringOffKeepsTheFailureMailOnly.)
+func checkMonitoringTransitions(t *testing.T, outdir string, configs []lifecycleConfig, pairs [][2]lifecycleConfig) {
+	t.Helper()
+	monitoring := slices.IndexFunc(lifecycleOptions, func(o option) bool { return o.name == "monitoring" })
+	type facts struct {
+		notifier bool
+		policy   string
+	}
+	read := map[string]facts{}
+	for i, c := range configs {
+		raw, err := os.ReadFile(filepath.Join(outdir, fmt.Sprintf("Config%d.template.json", i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tm tmpl
+		if err := json.Unmarshal(raw, &tm); err != nil {
+			t.Fatal(err)
+		}
+		f := facts{policy: toString(readSourceTemplate(t, filepath.Join(outdir, fmt.Sprintf("Config%d.template.json", i))).policy)}
+		for id, r := range tm.resources("AWS::Lambda::Function") {
+			if strings.Contains(id, "Notifier") && r["Properties"].(map[string]any)["FunctionName"] == c.transfer().NotifierFunctionName() {
+				f.notifier = true
+			}
+		}
+		if f.notifier != (c[monitoring] == 0) {
+			t.Errorf("%s: notifier present %t", c, f.notifier)
+		}
+		read[c.key()] = f
+	}
+	switched := 0
+	for _, p := range pairs {
+		if p[0][monitoring] == p[1][monitoring] {
+			continue
+		}
+		differs := slices.Clone(p[0])
+		differs[monitoring] = p[1][monitoring]
+		if differs.key() != p[1].key() {
+			continue // other options change too
+		}
+		switched++
+		from, to := read[p[0].key()], read[p[1].key()]
+		if from.policy != to.policy {
+			t.Errorf("%s -> %s: switching monitoring changes the provider's role", p[0], p[1])
+		}
+	}
+	if switched == 0 {
+		t.Fatal("no transition switches monitoring alone")
+	}
+	t.Logf("%d transitions switch monitoring on or off", switched)
 }

@@ -17,6 +17,7 @@ import (
 	dstypes "github.com/aws/aws-sdk-go-v2/service/datasync/types"
 
 	"github.com/s3transfer/cdk-datasync/constructs/provider"
+	"github.com/s3transfer/cdk-datasync/constructs/provider/resource"
 )
 
 // taskAccount is the DataSync tasks and CloudWatch Logs resource policies of one
@@ -169,7 +170,7 @@ func replayLoggingOff(old, cur sourceTemplate, gone map[string]bool) string {
 	refs := func(version string) map[string]string {
 		m := map[string]string{}
 		for id, r := range old.resources {
-			if r.Type == provider.TypeS3Location {
+			if r.Type == resource.TypeS3Location {
 				v := "a"
 				if version == "new" && gone[id] {
 					v = "b"
@@ -182,9 +183,9 @@ func replayLoggingOff(old, cur sourceTemplate, gone map[string]bool) string {
 	var taskID, policyID string
 	for id, r := range old.resources {
 		switch r.Type {
-		case provider.TypeTask:
+		case resource.TypeTask:
 			taskID = id
-		case provider.TypeLogsResourcePolicy:
+		case resource.TypeLogsResourcePolicy:
 			policyID = id
 		}
 	}

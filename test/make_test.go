@@ -30,8 +30,10 @@ func TestMakeSynthCountsOnlyThisSynthsStacks(t *testing.T) {
 	if err != nil {
 		t.Fatalf("make synth: %v\n%s", err, text)
 	}
-	// shared-buckets.yaml: 2 destination buckets, 4 transfers.
-	want := "Synthesized 6 stack(s) into " + out + ": acme-archive-eu-destination, acme-lake-destination, legacy-archive-source, sales-eu-source, sales-us-source, tickets-archive-source"
+	// shared-buckets.yaml: 2 destination buckets, 4 transfers from 3 source accounts (a
+	// monitoring stack each).
+	want := "Synthesized 9 stack(s) into " + out + ": acme-archive-eu-destination, acme-lake-destination, datasync-monitoring-111111111111-eu-west-1, " +
+		"datasync-monitoring-444444444444-eu-west-1, datasync-monitoring-555555555555-eu-west-1, legacy-archive-source, sales-eu-source, sales-us-source, tickets-archive-source"
 	if !strings.Contains(text, want) {
 		t.Errorf("output lacks\n%s\n%s", want, text)
 	}

@@ -29,6 +29,7 @@ func TestCdkNagAwsSolutionsFindsNothingUnsuppressed(t *testing.T) {
 		StartOnDeploy: true,
 	}
 	kitchenSink.Notifications.Email = "data-ops@example.com"
+	kitchenSink.Monitoring.Dashboard = spec.DashboardTransfer
 
 	basicNewBucket := sameRegion()
 	basicNewBucket.Destination.CreateBucket, basicNewBucket.Destination.CreateKmsKey = true, true
@@ -46,6 +47,10 @@ func TestCdkNagAwsSolutionsFindsNothingUnsuppressed(t *testing.T) {
 	}
 	for _, s := range all.Sources {
 		stacks = append(stacks, s)
+	}
+	stacks = append(stacks, all.Monitoring...)
+	if len(all.Monitoring) == 0 {
+		t.Fatal("no monitoring stack to check")
 	}
 	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 	// cdk-nag errors fail synthesis; report that as a test failure (the findings are

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/s3transfer/cdk-datasync/constructs/spec"
 )
 
 type pipelineAction struct {
@@ -77,8 +79,11 @@ func TestPipelineDeploysDestinationsThenSourcesIntoTheRightAccounts(t *testing.T
 		"acme-logs-dst-destination":  {"222222222222", "eu-west-1"},
 		"media-archive-source":       {"111111111111", "us-west-2"},
 		"logs-source":                {"333333333333", "eu-west-1"},
+		// the dashboards, one per source account and Region
+		"datasync-monitoring-111111111111-us-west-2": {"111111111111", "us-west-2"},
+		"datasync-monitoring-333333333333-eu-west-1": {"333333333333", "eu-west-1"},
 	})
-	if len(at) != 4 {
+	if len(at) != 6 {
 		t.Fatalf("the pipeline deploys %v", at)
 	}
 	for _, dst := range []string{"acme-media-dst-destination", "acme-logs-dst-destination"} {
@@ -123,6 +128,7 @@ transfers:
 			i, account, regions[(i+1)%3], i, region, bucket, i)
 		envs[fmt.Sprintf("transfer-%03d-source", i)] = [2]string{account, region}
 		envs[bucket+"-destination"] = [2]string{"222222222222", region}
+		envs[spec.MonitoringStackName(account, region)] = [2]string{account, region}
 	}
 	config := filepath.Join(dir, "transfers.yaml")
 	if err := os.WriteFile(config, []byte(b.String()), 0o644); err != nil {

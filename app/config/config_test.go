@@ -176,7 +176,7 @@ func TestMessagesForValuesOfTheWrongType(t *testing.T) {
 			strings.Replace(good, `account: "222222222222"`, "account: 022222222222", 1),
 			[]string{`line 6: transfers[0].destination.account: 022222222222 is not quoted: YAML reads unquoted digits as a number (a leading 0 even as octal); write account: "022222222222"`}},
 		{"a list item that is not a transfer", "transfers:\n  - just-a-string\n",
-			[]string{`line 2: transfers[0]: expected a mapping of keys (destination, name, notifications, source, task), got "just-a-string"`}},
+			[]string{`line 2: transfers[0]: expected a mapping of keys (destination, monitoring, name, notifications, source, task), got "just-a-string"`}},
 		{"transfers not a list", "transfers: {name: a}\n",
 			[]string{`line 1: transfers: expected a list, got a mapping: write transfers: [<item>, <item>]`}},
 		{"other problems of the transfer still reported", strings.Replace(strings.Replace(good, "bucket: acme-media-dst", "bucket: Acme_Dst\n      createBucket: yes", 1), `account: "222222222222"`, "account: 022222222222", 1),

@@ -4,25 +4,12 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/s3transfer/cdk-datasync/internal/number"
 )
 
 // comma writes n with thousands separators: 1,234,567.
-func comma(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
+func comma(n int64) string { return number.Group(n) }
 
 // num writes a quantity: whole numbers with separators, others with up to four
 // significant decimals.

@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/s3transfer/cdk-datasync/constructs/provider"
+	"github.com/s3transfer/cdk-datasync/constructs/provider/resource"
 )
 
 // TestTaskLogicalIDMatchesTheTemplate checks TaskLogicalID against every source
@@ -30,7 +30,7 @@ func TestTaskLogicalIDMatchesTheTemplate(t *testing.T) {
 		}
 		var tasks []string
 		for id, r := range tpl.Resources {
-			if r.Type == provider.TypeTask {
+			if r.Type == resource.TypeTask {
 				tasks = append(tasks, id)
 			}
 		}

@@ -126,6 +126,11 @@ func Commands(ts []spec.Transfer, configPath string) []Command {
 	for _, t := range ts {
 		add(&src, t.Source.Account, t.Destination.Region, "source", t.Name+"-source")
 	}
+	// The shared dashboards' stacks live beside the source stacks (same account and
+	// Region) and reference none of them: deployed and destroyed with them.
+	for _, g := range spec.MonitoringGroups(ts) {
+		add(&src, g.Account, g.Region, "source", g.StackName())
+	}
 
 	var out []Command
 	deployOrder := append(slices.Clone(dst), src...)
@@ -215,7 +220,7 @@ func RenderDeploy(w io.Writer, p Plan) {
 			case "destination":
 				destinations += len(c.Stacks)
 			case "source":
-				sources += len(c.Stacks)
+				sources += len(c.Stacks) - monitoringStacks(c)
 			}
 		}
 	}
@@ -240,7 +245,7 @@ func RenderDeploy(w io.Writer, p Plan) {
 		s.next("Deploy the destination stacks first (the bucket policies must name the source roles before the source stacks create the locations):")
 		printCommands(w, cmds, Deploy, "destination")
 		keyPolicySteps(s, p, "By hand, before the source stacks")
-		s.next("Deploy the source stacks:")
+		s.next("Deploy the source stacks (and the shared dashboards' monitoring stacks beside them):")
 		printCommands(w, cmds, Deploy, "source")
 		subscriptionSteps(s, p, "once the source stacks are deployed")
 	}
@@ -263,7 +268,7 @@ func RenderDestroy(w io.Writer, p Plan) {
 			case "destination":
 				destinations += len(c.Stacks)
 			case "source":
-				sources += len(c.Stacks)
+				sources += len(c.Stacks) - monitoringStacks(c)
 			}
 		}
 	}
@@ -272,7 +277,7 @@ func RenderDestroy(w io.Writer, p Plan) {
 	header(w, p, "plan-destroy")
 	cmds := UseProfiles(p.Commands, p.Profiles)
 	s := &step{w: w}
-	s.next("Destroy the source stacks first (tasks, locations, roles, logs, notifications):")
+	s.next("Destroy the source stacks first (tasks, locations, roles, logs, notifications, dashboards):")
 	printCommands(w, cmds, Destroy, "source")
 	s.next("Then the destination stacks (they remove this project's bucket-policy statements; buckets and keys they created are retained):")
 	printCommands(w, cmds, Destroy, "destination")
@@ -297,6 +302,17 @@ func configArg(p Plan) string {
 	return " CONFIG=" + strings.Join(quoteAll([]string{p.ConfigPath}), "")
 }
 
+// monitoringStacks counts the shared dashboards' stacks among a source command's.
+func monitoringStacks(c Command) int {
+	n := 0
+	for _, st := range c.Stacks {
+		if c.Role == "source" && !strings.HasSuffix(st, "-source") {
+			n++
+		}
+	}
+	return n
+}
+
 // printCommands prints the commands of one phase and role, each after a comment
 // naming its account, Region and stacks.
 func printCommands(w io.Writer, cmds []Command, phase Phase, role string) {
@@ -308,7 +324,12 @@ func printCommands(w io.Writer, cmds []Command, phase Phase, role string) {
 		case c.Role == "pipeline":
 			fmt.Fprintf(w, "# account %s, %s: the pipeline and its support stacks\n", c.Account, strings.Join(c.Regions, ", "))
 		case c.Phase != Bootstrap:
-			fmt.Fprintf(w, "# account %s, %s: %d %s stack(s)\n", c.Account, c.Regions[0], len(c.Stacks), c.Role)
+			monitoring := monitoringStacks(c)
+			fmt.Fprintf(w, "# account %s, %s: %d %s stack(s)", c.Account, c.Regions[0], len(c.Stacks)-monitoring, c.Role)
+			if monitoring > 0 {
+				fmt.Fprintf(w, ", %d monitoring stack (the shared dashboard)", monitoring)
+			}
+			fmt.Fprintln(w)
 		}
 		printArgs(w, "npx", c.Args)
 	}

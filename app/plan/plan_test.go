@@ -34,6 +34,9 @@ func TestEveryStackOnceInAnOrderThatWorks(t *testing.T) {
 	for _, tr := range cfg.Transfers {
 		env[tr.Name+"-source"] = [2]string{tr.Source.Account, tr.Destination.Region}
 	}
+	for _, g := range spec.MonitoringGroups(cfg.Transfers) {
+		env[g.StackName()] = [2]string{g.Account, g.Region}
+	}
 	cmds := Commands(cfg.Transfers, "transfers.yaml")
 	position := map[Phase]map[string]int{Deploy: {}, Destroy: {}}
 	for i, c := range cmds {
@@ -152,6 +155,20 @@ func stepsOf(out string) (headings []string, body map[string][]string) {
 	return headings, body
 }
 
+// sourceSide says whether a command line selects source-side stacks only: transfers'
+// source stacks and the shared dashboards' monitoring stacks beside them.
+func sourceSide(line string) bool {
+	for _, f := range strings.Fields(line) {
+		if strings.HasPrefix(f, "-") || !strings.Contains(f, "-") || strings.Contains(f, "=") {
+			continue
+		}
+		if strings.HasSuffix(f, "-destination") {
+			return false
+		}
+	}
+	return strings.HasSuffix(line, "-source") || strings.Contains(line, " datasync-monitoring-")
+}
+
 // TestDeployPlanGoesInSteps: bootstrap, destination deploys, the key-policy step a
 // destination kmsKeyArn needs, source deploys, confirming the subscriptions; no
 // destroy command; a pointer to the destroy plan.
@@ -165,7 +182,7 @@ func TestDeployPlanGoesInSteps(t *testing.T) {
 		"# Step 1. Bootstrap, once per account, in every Region it deploys to:",
 		"# Step 2. Deploy the destination stacks first (the bucket policies must name the source roles before the source stacks create the locations):",
 		"# Step 3. By hand, before the source stacks: the key policy of each destination.kmsKeyArn lets the transfers' bucket-access roles use the key (the stacks cannot edit the policy of a key they do not own):",
-		"# Step 4. Deploy the source stacks:",
+		"# Step 4. Deploy the source stacks (and the shared dashboards' monitoring stacks beside them):",
 		"# Step 5. Confirm the notification subscriptions, once the source stacks are deployed: each address receives a mail \"AWS Notification - Subscription Confirmation\"; failed executions are mailed only after its link is followed.",
 	}
 	if !slices.Equal(headings, want) {
@@ -180,7 +197,7 @@ func TestDeployPlanGoesInSteps(t *testing.T) {
 		}
 	}
 	for _, line := range body[want[3]] {
-		if strings.HasPrefix(line, "npx") && !strings.HasSuffix(line, "-source") {
+		if strings.HasPrefix(line, "npx") && !sourceSide(line) {
 			t.Errorf("step 4 deploys %s", line)
 		}
 	}
@@ -229,7 +246,7 @@ func TestDestroyPlanIsItsOwnVerb(t *testing.T) {
 	}
 	for i, suffix := range []string{"-source", "-destination"} {
 		for _, line := range body[headings[i]] {
-			if strings.HasPrefix(line, "npx") && (!strings.HasPrefix(line, "npx cdk destroy --exclusively") || !strings.HasSuffix(line, suffix)) {
+			if strings.HasPrefix(line, "npx") && (!strings.HasPrefix(line, "npx cdk destroy --exclusively") || !(strings.HasSuffix(line, suffix) || suffix == "-source" && sourceSide(line))) {
 				t.Errorf("step %d: %s", i+1, line)
 			}
 		}
@@ -259,7 +276,7 @@ func TestProfileTemplateNamesTheUsersProfiles(t *testing.T) {
 		"# Each command runs with the profile of its account (PROFILE_TEMPLATE corp-{account}-admin).",
 		"npx cdk bootstrap aws://111111111111/us-west-2 --profile corp-111111111111-admin",
 		"npx cdk deploy --exclusively -c config=t.yaml --profile corp-222222222222-admin acme-media-dst-destination",
-		"npx cdk deploy --exclusively -c config=t.yaml --profile corp-333333333333-admin logs-consolidation-source",
+		"npx cdk deploy --exclusively -c config=t.yaml --profile corp-333333333333-admin --concurrency 2 logs-consolidation-source datasync-monitoring-333333333333-eu-west-1",
 		"--profile corp-222222222222-admin --policy file://key-policy-acme-media-dst.json",
 		"aws sns list-subscriptions --region us-west-2 --profile corp-111111111111-admin",
 	} {

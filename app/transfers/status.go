@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/s3transfer/cdk-datasync/app/operate"
+	"github.com/s3transfer/cdk-datasync/constructs/spec"
 )
 
 func newStatus(f *flags) *cobra.Command {
@@ -26,6 +27,8 @@ rate of the transfer phase) and the next scheduled run. Times are UTC. A next ru
 report exactly. A transfer whose account has no usable credentials (or that the
 credentials may not read) shows as unknown, with the reason: it is not known whether it
 is deployed.
+Then the console links of the transfers' dashboards; with --json they are in
+"dashboards" ({"name", "url", "transfers"}).
 
 Exit status 0 when every transfer could be read (deployed or not), 1 otherwise.`,
 		Args: args(cobra.ArbitraryArgs),
@@ -48,11 +51,12 @@ Exit status 0 when every transfer could be read (deployed or not), 1 otherwise.`
 			if asJSON {
 				enc := json.NewEncoder(f.stdout)
 				enc.SetIndent("", "  ")
-				if err := enc.Encode(map[string]any{"transfers": rows}); err != nil {
+				if err := enc.Encode(map[string]any{"transfers": rows, "dashboards": spec.Dashboards(transfers)}); err != nil {
 					return err
 				}
 			} else {
 				printStatus(f.stdout, rows)
+				printDashboards(f.stdout, transfers)
 			}
 			for _, r := range rows {
 				var notDeployed *operate.NotDeployedError

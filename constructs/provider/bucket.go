@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/s3transfer/cdk-datasync/constructs/provider/resource"
 )
 
 // ownershipControls disables ACLs (BucketOwnerEnforced) on a bucket the stack does
@@ -35,7 +37,7 @@ func (h *Handler) ownershipControls(ctx context.Context, event cfn.Event) (Resul
 	if event.RequestType == cfn.RequestDelete {
 		return Result{PhysicalID: event.PhysicalResourceID}, nil
 	}
-	p, _, err := props[OwnershipControlsProps](event)
+	p, _, err := props[resource.OwnershipControlsProps](event)
 	if err != nil {
 		return Result{}, err
 	}
@@ -145,8 +147,8 @@ const maxPolicyWrites = 5
 // bucketPolicyStatements keeps this resource's statements in the bucket policy of a
 // bucket the stack does not own, leaving every other statement as it is.
 func (h *Handler) bucketPolicyStatements(ctx context.Context, event cfn.Event) (Result, error) {
-	var p BucketPolicyStatementsProps
-	if err := decodeProps(event.ResourceProperties, &p); err != nil {
+	var p resource.BucketPolicyStatementsProps
+	if err := resource.Decode(event.ResourceProperties, &p); err != nil {
 		return Result{}, err
 	}
 	physicalID := p.Bucket + "/policy-statements"
@@ -163,11 +165,11 @@ func (h *Handler) bucketPolicyStatements(ctx context.Context, event cfn.Event) (
 			return Result{PhysicalID: event.PhysicalResourceID}, nil
 		}
 	case cfn.RequestUpdate:
-		var old BucketPolicyStatementsProps
-		if err := decodeProps(event.OldResourceProperties, &old); err != nil {
+		var old resource.BucketPolicyStatementsProps
+		if err := resource.Decode(event.OldResourceProperties, &old); err != nil {
 			return Result{}, err
 		}
-		if old.replacedBy(p) {
+		if old.ReplacedBy(p) {
 			// A new bucket: CloudFormation's delete of the old physical ID cleans up there.
 			break
 		}

@@ -9,16 +9,18 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/s3transfer/cdk-datasync/constructs/provider/resource"
 )
 
-func ownershipProps() OwnershipControlsProps {
-	return OwnershipControlsProps{Region: "us-west-2", Bucket: "acme-dst"}
+func ownershipProps() resource.OwnershipControlsProps {
+	return resource.OwnershipControlsProps{Region: "us-west-2", Bucket: "acme-dst"}
 }
 
 func TestOwnershipAlreadyEnforcedIsLeftAlone(t *testing.T) {
 	w := newWorld()
 	w.ownership["acme-dst"] = "BucketOwnerEnforced"
-	res := mustHandle(t, w.handler(), event(cfn.RequestCreate, TypeOwnershipControls, "", ownershipProps(), nil))
+	res := mustHandle(t, w.handler(), event(cfn.RequestCreate, resource.TypeOwnershipControls, "", ownershipProps(), nil))
 	if res.PhysicalID != "acme-dst" || w.count("PutBucketOwnershipControls") != 0 || w.count("GetBucketAcl") != 0 {
 		t.Errorf("physical ID %s, calls %v", res.PhysicalID, w.calls)
 	}
@@ -28,7 +30,7 @@ func TestOwnershipIsEnforcedWhenOnlyTheOwnerIsGranted(t *testing.T) {
 	for _, current := range []string{"", "ObjectWriter", "BucketOwnerPreferred"} {
 		w := newWorld()
 		w.ownership["acme-dst"] = current // "": never set, GetBucketOwnershipControls says OwnershipControlsNotFoundError
-		mustHandle(t, w.handler(), event(cfn.RequestCreate, TypeOwnershipControls, "", ownershipProps(), nil))
+		mustHandle(t, w.handler(), event(cfn.RequestCreate, resource.TypeOwnershipControls, "", ownershipProps(), nil))
 		if w.ownership["acme-dst"] != "BucketOwnerEnforced" {
 			t.Errorf("from %q: ownership %q, calls %v", current, w.ownership["acme-dst"], w.calls)
 		}
@@ -52,7 +54,7 @@ func TestOwnershipFailsNamingEveryGrantToOthers(t *testing.T) {
 		grant(s3types.Grantee{Type: s3types.TypeGroup, URI: aws.String("http://acs.amazonaws.com/groups/global/AllUsers")}, s3types.PermissionRead),
 	)
 	w.acls["acme-dst"] = acl
-	_, err := w.handler().Handle(context.Background(), event(cfn.RequestCreate, TypeOwnershipControls, "", ownershipProps(), nil))
+	_, err := w.handler().Handle(context.Background(), event(cfn.RequestCreate, resource.TypeOwnershipControls, "", ownershipProps(), nil))
 	if err == nil {
 		t.Fatal("ACLs disabled on a bucket whose ACL grants others")
 	}
@@ -94,7 +96,7 @@ func TestOwnershipRaceWithAnACLChangeFailsWithTheWaysOut(t *testing.T) {
 	w := newWorld()
 	h := w.handler()
 	h.S3 = func(string) S3API { return grantingS3{&fakeS3{w}, w} }
-	_, err := h.Handle(context.Background(), event(cfn.RequestCreate, TypeOwnershipControls, "", ownershipProps(), nil))
+	_, err := h.Handle(context.Background(), event(cfn.RequestCreate, resource.TypeOwnershipControls, "", ownershipProps(), nil))
 	if err == nil || !strings.Contains(err.Error(), "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting") ||
 		!strings.Contains(err.Error(), "remove those grants") {
 		t.Fatalf("want S3's error with the ways out, got %v", err)

@@ -16,6 +16,8 @@ import (
 	"github.com/aws/aws-lambda-go/cfn"
 	"github.com/aws/aws-sdk-go-v2/service/datasync"
 	"github.com/aws/smithy-go"
+
+	"github.com/s3transfer/cdk-datasync/constructs/provider/resource"
 )
 
 // dataSyncOverHTTP serves the in-memory DataSync fake of w over DataSync's wire
@@ -151,12 +153,12 @@ func TestCreatesAreNotSentTwice(t *testing.T) {
 			w := newWorld()
 			h := w.handler()
 			tp := taskFixture(t, w, h)
-			tp.SourceLocationArn = mustHandle(t, h, event(cfn.RequestCreate, TypeS3Location, "", func() LocationProps {
+			tp.SourceLocationArn = mustHandle(t, h, event(cfn.RequestCreate, resource.TypeS3Location, "", func() resource.LocationProps {
 				p := dstLocation()
 				p.S3BucketArn = "arn:aws:s3:::acme-src"
 				return p
 			}(), nil)).PhysicalID
-			taskArn := mustHandle(t, h, event(cfn.RequestCreate, TypeTask, "", tp, nil)).PhysicalID
+			taskArn := mustHandle(t, h, event(cfn.RequestCreate, resource.TypeTask, "", tp, nil)).PhysicalID
 			before := map[string]int{"CreateTask": len(w.tasks), "CreateLocationS3": len(w.locations), "StartTaskExecution": len(w.executions)}
 			calledBefore := w.count(c.op)
 
@@ -172,11 +174,11 @@ func TestCreatesAreNotSentTwice(t *testing.T) {
 			var e cfn.Event
 			switch c.op {
 			case "CreateTask":
-				e = event(cfn.RequestCreate, TypeTask, "", tp, nil)
+				e = event(cfn.RequestCreate, resource.TypeTask, "", tp, nil)
 			case "CreateLocationS3":
-				e = event(cfn.RequestCreate, TypeS3Location, "", dstLocation(), nil)
+				e = event(cfn.RequestCreate, resource.TypeS3Location, "", dstLocation(), nil)
 			case "StartTaskExecution":
-				e = event(cfn.RequestCreate, TypeTaskExecution, "", TaskExecutionProps{Region: "us-west-2", TaskArn: taskArn}, nil)
+				e = event(cfn.RequestCreate, resource.TypeTaskExecution, "", resource.TaskExecutionProps{Region: "us-west-2", TaskArn: taskArn}, nil)
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()

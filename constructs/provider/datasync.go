@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/datasync"
 	dstypes "github.com/aws/aws-sdk-go-v2/service/datasync/types"
+
+	"github.com/s3transfer/cdk-datasync/constructs/provider/resource"
 )
 
 // regionOfArn returns the Region field of an ARN, or "" when s is not an ARN (the
@@ -24,7 +26,7 @@ func regionOfArn(s string) string {
 }
 
 func (h *Handler) location(ctx context.Context, event cfn.Event) (Result, error) {
-	p, old, err := props[LocationProps](event)
+	p, old, err := props[resource.LocationProps](event)
 	if err != nil && event.RequestType != cfn.RequestDelete {
 		return Result{}, err
 	}
@@ -44,7 +46,7 @@ func (h *Handler) location(ctx context.Context, event cfn.Event) (Result, error)
 		if err == nil && arn != "" {
 			err = h.updateLocation(ctx, client, arn, cur, p)
 		}
-		if err == nil && arn == event.PhysicalResourceID && old.replacedBy(p) {
+		if err == nil && arn == event.PhysicalResourceID && old.ReplacedBy(p) {
 			there := h.DataSync(old.Region)
 			err = h.removeLeftovers(ctx, event, func(o owner, also check) (string, error) {
 				return h.findLocation(ctx, there, o, old.S3BucketArn, old.Subdirectory, also)
@@ -95,7 +97,7 @@ func (h *Handler) location(ctx context.Context, event cfn.Event) (Result, error)
 // when it is in the requested Region and bucket, else the original location of this
 // stack and logical ID there, with its description; "" when the update needs a new
 // location.
-func (h *Handler) locationToKeep(ctx context.Context, client DataSyncAPI, event cfn.Event, p LocationProps) (string, *datasync.DescribeLocationS3Output, error) {
+func (h *Handler) locationToKeep(ctx context.Context, client DataSyncAPI, event cfn.Event, p resource.LocationProps) (string, *datasync.DescribeLocationS3Output, error) {
 	return toKeep(ctx, h, event, p.Region, "location",
 		func(ctx context.Context, arn string) (*datasync.DescribeLocationS3Output, error) {
 			return h.describeLocation(ctx, client, arn)
@@ -172,14 +174,14 @@ func (h *Handler) removeLeftovers(ctx context.Context, event cfn.Event, find fun
 }
 
 // onBucket reports whether a described location is on p's bucket.
-func onBucket(cur *datasync.DescribeLocationS3Output, p LocationProps) bool {
+func onBucket(cur *datasync.DescribeLocationS3Output, p resource.LocationProps) bool {
 	_, ok := subdirectoryOf(cur, p)
 	return ok
 }
 
 // subdirectoryOf returns the subdirectory of a described location (its URI after
 // s3://<bucket>/, without slashes at the ends) and whether it is on p's bucket.
-func subdirectoryOf(cur *datasync.DescribeLocationS3Output, p LocationProps) (string, bool) {
+func subdirectoryOf(cur *datasync.DescribeLocationS3Output, p resource.LocationProps) (string, bool) {
 	bucket := p.S3BucketArn[strings.LastIndex(p.S3BucketArn, ":")+1:]
 	sub, ok := strings.CutPrefix(aws.ToString(cur.LocationUri), "s3://"+bucket+"/")
 	return strings.Trim(sub, "/"), ok
@@ -198,7 +200,7 @@ func (h *Handler) describeLocation(ctx context.Context, client DataSyncAPI, arn 
 
 // updateLocation gives the location arn p's subdirectory, storage class and role,
 // unless it has them already (cur: its description).
-func (h *Handler) updateLocation(ctx context.Context, client DataSyncAPI, arn string, cur *datasync.DescribeLocationS3Output, p LocationProps) error {
+func (h *Handler) updateLocation(ctx context.Context, client DataSyncAPI, arn string, cur *datasync.DescribeLocationS3Output, p resource.LocationProps) error {
 	if cur != nil && locationHas(cur, p) {
 		return nil
 	}
@@ -215,7 +217,7 @@ func (h *Handler) updateLocation(ctx context.Context, client DataSyncAPI, arn st
 
 // locationHas reports whether a described location has p's subdirectory (the rest of
 // its URI after the bucket), storage class (STANDARD when p gives none) and role.
-func locationHas(cur *datasync.DescribeLocationS3Output, p LocationProps) bool {
+func locationHas(cur *datasync.DescribeLocationS3Output, p resource.LocationProps) bool {
 	sub, onBucket := subdirectoryOf(cur, p)
 	class := p.S3StorageClass
 	if class == "" {
@@ -230,7 +232,7 @@ func locationHas(cur *datasync.DescribeLocationS3Output, p LocationProps) bool {
 }
 
 func (h *Handler) task(ctx context.Context, event cfn.Event) (Result, error) {
-	p, old, err := props[TaskProps](event)
+	p, old, err := props[resource.TaskProps](event)
 	if err != nil && event.RequestType != cfn.RequestDelete {
 		return Result{}, err
 	}
@@ -243,7 +245,7 @@ func (h *Handler) task(ctx context.Context, event cfn.Event) (Result, error) {
 			return err
 		})
 	}
-	s, err := p.settings()
+	s, err := settingsOf(p)
 	if err != nil {
 		return Result{}, err
 	}
@@ -252,7 +254,7 @@ func (h *Handler) task(ctx context.Context, event cfn.Event) (Result, error) {
 		if err == nil && arn != "" {
 			err = h.updateTask(ctx, client, arn, cur, p, s)
 		}
-		if err == nil && arn == event.PhysicalResourceID && old.needsNewTask(p) {
+		if err == nil && arn == event.PhysicalResourceID && old.ReplacedBy(p) {
 			there := h.DataSync(old.Region)
 			err = h.removeLeftovers(ctx, event, func(o owner, also check) (string, error) {
 				return h.findTask(ctx, there, o, old.SourceLocationArn, also)
@@ -289,17 +291,11 @@ func (h *Handler) task(ctx context.Context, event cfn.Event) (Result, error) {
 	})
 }
 
-// needsNewTask reports whether going from old to p changes what UpdateTask cannot.
-func (old TaskProps) needsNewTask(p TaskProps) bool {
-	return old.Region != p.Region || old.SourceLocationArn != p.SourceLocationArn ||
-		old.DestinationLocationArn != p.DestinationLocationArn || old.TaskMode != p.TaskMode
-}
-
 // taskToKeep returns the task an update keeps (see toKeep): the one the physical ID
 // names when it has p's locations and task mode, else the original task of this
 // stack and logical ID that has them, with its description; "" when the update
 // needs a new task.
-func (h *Handler) taskToKeep(ctx context.Context, client DataSyncAPI, event cfn.Event, p TaskProps) (string, *datasync.DescribeTaskOutput, error) {
+func (h *Handler) taskToKeep(ctx context.Context, client DataSyncAPI, event cfn.Event, p resource.TaskProps) (string, *datasync.DescribeTaskOutput, error) {
 	return toKeep(ctx, h, event, p.Region, "task",
 		func(ctx context.Context, arn string) (*datasync.DescribeTaskOutput, error) {
 			return h.describeTask(ctx, client, arn)
@@ -312,7 +308,7 @@ func (h *Handler) taskToKeep(ctx context.Context, client DataSyncAPI, event cfn.
 
 // sameTask reports whether a described task has what UpdateTask cannot change: p's
 // locations and task mode (a task without one is BASIC, the mode before ENHANCED).
-func sameTask(cur *datasync.DescribeTaskOutput, p TaskProps) bool {
+func sameTask(cur *datasync.DescribeTaskOutput, p resource.TaskProps) bool {
 	mode := cur.TaskMode
 	if mode == "" {
 		mode = dstypes.TaskModeBasic
@@ -353,7 +349,7 @@ func (h *Handler) describeTask(ctx context.Context, client DataSyncAPI, arn stri
 // unchanged the Schedule is left out and the task keeps its schedule and its status;
 // a new expression is sent with the current status (none on a task without a
 // schedule: the new schedule starts enabled); an empty one removes the schedule.
-func (h *Handler) updateTask(ctx context.Context, client DataSyncAPI, arn string, cur *datasync.DescribeTaskOutput, p TaskProps, s taskSettings) error {
+func (h *Handler) updateTask(ctx context.Context, client DataSyncAPI, arn string, cur *datasync.DescribeTaskOutput, p resource.TaskProps, s taskSettings) error {
 	if cur != nil && taskHas(cur, p, s) {
 		return nil
 	}
@@ -400,7 +396,7 @@ func scheduleUpdate(cur *datasync.DescribeTaskOutput, want string) *dstypes.Task
 // taskHas reports whether a described task has every setting the provider sets from
 // p. Anything it cannot tell for sure counts as different: UpdateTask with the values
 // a task already has changes nothing.
-func taskHas(cur *datasync.DescribeTaskOutput, p TaskProps, s taskSettings) bool {
+func taskHas(cur *datasync.DescribeTaskOutput, p resource.TaskProps, s taskSettings) bool {
 	o, want := cur.Options, s.options
 	if o == nil || aws.ToString(cur.Name) != p.Name ||
 		o.VerifyMode != want.VerifyMode || o.OverwriteMode != want.OverwriteMode || o.TransferMode != want.TransferMode ||
@@ -453,7 +449,7 @@ type taskSettings struct {
 	report   *dstypes.TaskReportConfig
 }
 
-func (p TaskProps) settings() (taskSettings, error) {
+func settingsOf(p resource.TaskProps) (taskSettings, error) {
 	var s taskSettings
 	bps := int64(-1)
 	if p.BytesPerSecond != "" {
@@ -520,7 +516,7 @@ func (h *Handler) taskExecution(ctx context.Context, event cfn.Event) (Result, e
 		// A started execution runs to its end; deleting the task stops future runs.
 		return Result{PhysicalID: event.PhysicalResourceID}, nil
 	}
-	p, _, err := props[TaskExecutionProps](event)
+	p, _, err := props[resource.TaskExecutionProps](event)
 	if err != nil {
 		return Result{}, err
 	}

@@ -20,6 +20,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/s3transfer/cdk-datasync/constructs/provider/resource"
 )
 
 // The fakes below implement the provider's SDK interfaces with in-memory state, so a
@@ -829,11 +831,11 @@ func event(rt cfn.RequestType, resourceType, physicalID string, props, old any) 
 		LogicalResourceID:  "Resource",
 		StackID:            "arn:aws:cloudformation:us-west-2:111111111111:stack/t/1",
 		PhysicalResourceID: physicalID,
-		ResourceProperties: ToProperties(props),
+		ResourceProperties: resource.ToProperties(props),
 	}
 	e.ResourceProperties["ServiceToken"] = "arn:aws:lambda:us-west-2:111111111111:function:provider"
 	if old != nil {
-		e.OldResourceProperties = ToProperties(old)
+		e.OldResourceProperties = resource.ToProperties(old)
 	}
 	return e
 }

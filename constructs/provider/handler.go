@@ -1,3 +1,15 @@
+// Package provider is the CloudFormation custom-resource provider behind the
+// transfer constructs: DataSync S3 locations and tasks created with the
+// location-admin role's own credentials (CloudFormation's native resources would use
+// the deploy role, which the destination bucket policy does not name), ACLs disabled
+// and policy statements merged on buckets the stack does not own, the shared
+// CloudWatch Logs resource policy for DataSync, and the optional first task execution.
+//
+// It is plain Go (aws-sdk-go-v2 and aws-lambda-go's cfn types); the Lambda entry
+// point is the lambda subpackage. What the constructs share with it (the resource
+// types, their property structs, the replacement rules and the IAM action table) is
+// package resource, which imports neither, so that the constructs do not compile the
+// provider's runtime.
 package provider
 
 import (
@@ -9,6 +21,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/datasync"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/s3transfer/cdk-datasync/constructs/provider/resource"
 )
 
 // DataSyncAPI is the part of *datasync.Client the provider calls.
@@ -77,17 +91,17 @@ type Result struct {
 // and data to report, or an error whose text becomes the failure reason.
 func (h *Handler) Handle(ctx context.Context, event cfn.Event) (Result, error) {
 	switch event.ResourceType {
-	case TypeS3Location:
+	case resource.TypeS3Location:
 		return h.location(ctx, event)
-	case TypeTask:
+	case resource.TypeTask:
 		return h.task(ctx, event)
-	case TypeTaskExecution:
+	case resource.TypeTaskExecution:
 		return h.taskExecution(ctx, event)
-	case TypeOwnershipControls:
+	case resource.TypeOwnershipControls:
 		return h.ownershipControls(ctx, event)
-	case TypeBucketPolicyStatements:
+	case resource.TypeBucketPolicyStatements:
 		return h.bucketPolicyStatements(ctx, event)
-	case TypeLogsResourcePolicy:
+	case resource.TypeLogsResourcePolicy:
 		return h.logsResourcePolicy(ctx, event)
 	}
 	if event.RequestType == cfn.RequestDelete {
@@ -99,11 +113,11 @@ func (h *Handler) Handle(ctx context.Context, event cfn.Event) (Result, error) {
 
 // props decodes the new (and, on update, old) properties of an event.
 func props[T any](event cfn.Event) (cur, old T, err error) {
-	if err = decodeProps(event.ResourceProperties, &cur); err != nil {
+	if err = resource.Decode(event.ResourceProperties, &cur); err != nil {
 		return
 	}
 	if event.RequestType == cfn.RequestUpdate {
-		err = decodeProps(event.OldResourceProperties, &old)
+		err = resource.Decode(event.OldResourceProperties, &old)
 	}
 	return
 }

@@ -10,12 +10,14 @@ import (
 	"github.com/aws/aws-lambda-go/cfn"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	dstypes "github.com/aws/aws-sdk-go-v2/service/datasync/types"
+
+	"github.com/s3transfer/cdk-datasync/constructs/provider/resource"
 )
 
 const accessTestFailed = "DataSync location access test failed: could not perform s3:HeadBucket on bucket acme-dst. Access denied. Ensure bucket access role has s3:ListBucket permission."
 
-func dstLocation() LocationProps {
-	return LocationProps{
+func dstLocation() resource.LocationProps {
+	return resource.LocationProps{
 		Region: "us-west-2", S3BucketArn: "arn:aws:s3:::acme-dst", Subdirectory: "archive",
 		S3StorageClass: "STANDARD", BucketAccessRoleArn: "arn:aws:iam::111111111111:role/datasync-t-bucket-access", Name: "t-destination",
 	}
@@ -34,7 +36,7 @@ func TestLocationCreateInItsRegion(t *testing.T) {
 	w := newWorld()
 	p := dstLocation()
 	p.Region = "eu-west-1"
-	e := event(cfn.RequestCreate, TypeS3Location, "", p, nil)
+	e := event(cfn.RequestCreate, resource.TypeS3Location, "", p, nil)
 	res := mustHandle(t, w.handler(), e)
 
 	if regionOfArn(res.PhysicalID) != "eu-west-1" {
@@ -58,11 +60,11 @@ func TestLocationUpdateInPlace(t *testing.T) {
 	w := newWorld()
 	h := w.handler()
 	old := dstLocation()
-	arn := mustHandle(t, h, event(cfn.RequestCreate, TypeS3Location, "", old, nil)).PhysicalID
+	arn := mustHandle(t, h, event(cfn.RequestCreate, resource.TypeS3Location, "", old, nil)).PhysicalID
 
 	p := old
 	p.Subdirectory, p.S3StorageClass = "archive/v2", "INTELLIGENT_TIERING"
-	res := mustHandle(t, h, event(cfn.RequestUpdate, TypeS3Location, arn, p, old))
+	res := mustHandle(t, h, event(cfn.RequestUpdate, resource.TypeS3Location, arn, p, old))
 
 	if res.PhysicalID != arn || w.count("CreateLocationS3") != 1 || w.count("UpdateLocationS3") != 1 {
 		t.Fatalf("want in-place update of %s, got %s after calls %v", arn, res.PhysicalID, w.calls)
@@ -73,18 +75,18 @@ func TestLocationUpdateInPlace(t *testing.T) {
 }
 
 func TestLocationUpdateWithReplacement(t *testing.T) {
-	for name, change := range map[string]func(*LocationProps){
-		"bucket": func(p *LocationProps) { p.S3BucketArn = "arn:aws:s3:::acme-other" },
-		"region": func(p *LocationProps) { p.Region = "us-east-2" },
+	for name, change := range map[string]func(*resource.LocationProps){
+		"bucket": func(p *resource.LocationProps) { p.S3BucketArn = "arn:aws:s3:::acme-other" },
+		"region": func(p *resource.LocationProps) { p.Region = "us-east-2" },
 	} {
 		t.Run(name, func(t *testing.T) {
 			w := newWorld()
 			h := w.handler()
 			old := dstLocation()
-			oldArn := mustHandle(t, h, event(cfn.RequestCreate, TypeS3Location, "", old, nil)).PhysicalID
+			oldArn := mustHandle(t, h, event(cfn.RequestCreate, resource.TypeS3Location, "", old, nil)).PhysicalID
 			p := old
 			change(&p)
-			newArn := mustHandle(t, h, event(cfn.RequestUpdate, TypeS3Location, oldArn, p, old)).PhysicalID
+			newArn := mustHandle(t, h, event(cfn.RequestUpdate, resource.TypeS3Location, oldArn, p, old)).PhysicalID
 
 			if newArn == oldArn || w.count("UpdateLocationS3") != 0 {
 				t.Fatalf("want a new location, got %s (calls %v)", newArn, w.calls)
@@ -93,7 +95,7 @@ func TestLocationUpdateWithReplacement(t *testing.T) {
 				t.Errorf("new location %s not in %s", newArn, p.Region)
 			}
 			// CloudFormation then deletes the old physical ID.
-			mustHandle(t, h, event(cfn.RequestDelete, TypeS3Location, oldArn, old, nil))
+			mustHandle(t, h, event(cfn.RequestDelete, resource.TypeS3Location, oldArn, old, nil))
 			if _, ok := w.locations[oldArn]; ok || len(w.locations) != 1 {
 				t.Errorf("locations after cleanup: %v", w.locations)
 			}
@@ -105,10 +107,10 @@ func TestDeleteOfSomethingAlreadyGoneSucceeds(t *testing.T) {
 	w := newWorld()
 	h := w.handler()
 	for _, e := range []cfn.Event{
-		event(cfn.RequestDelete, TypeS3Location, "arn:aws:datasync:us-west-2:111111111111:location/loc-00000000000000009", dstLocation(), nil),
-		event(cfn.RequestDelete, TypeTask, "arn:aws:datasync:us-west-2:111111111111:task/task-00000000000000009", TaskProps{Region: "us-west-2"}, nil),
+		event(cfn.RequestDelete, resource.TypeS3Location, "arn:aws:datasync:us-west-2:111111111111:location/loc-00000000000000009", dstLocation(), nil),
+		event(cfn.RequestDelete, resource.TypeTask, "arn:aws:datasync:us-west-2:111111111111:task/task-00000000000000009", resource.TaskProps{Region: "us-west-2"}, nil),
 		// A create that failed never had an ARN: its rollback delete calls nothing.
-		event(cfn.RequestDelete, TypeS3Location, "create-failed-req-1", dstLocation(), nil),
+		event(cfn.RequestDelete, resource.TypeS3Location, "create-failed-req-1", dstLocation(), nil),
 	} {
 		if _, err := h.Handle(context.Background(), e); err != nil {
 			t.Errorf("delete %s %s: %v", e.ResourceType, e.PhysicalResourceID, err)
@@ -122,7 +124,7 @@ func TestDeleteOfSomethingAlreadyGoneSucceeds(t *testing.T) {
 func TestIAMPropagationErrorIsRetriedThenSucceeds(t *testing.T) {
 	w := newWorld()
 	w.fail["CreateLocationS3"] = []error{invalidRequest(accessTestFailed), invalidRequest("Unable to assume role. Reason: Access denied")}
-	res := mustHandle(t, w.handler(), event(cfn.RequestCreate, TypeS3Location, "", dstLocation(), nil))
+	res := mustHandle(t, w.handler(), event(cfn.RequestCreate, resource.TypeS3Location, "", dstLocation(), nil))
 
 	if w.count("CreateLocationS3") != 3 || res.PhysicalID == "" {
 		t.Fatalf("want success on the third attempt, calls %v", w.calls)
@@ -137,7 +139,7 @@ func TestIAMPropagationRetriesAreCappedAndExhausted(t *testing.T) {
 	for i := 0; i < 20; i++ {
 		w.fail["CreateLocationS3"] = append(w.fail["CreateLocationS3"], invalidRequest(accessTestFailed))
 	}
-	_, err := w.handler().Handle(context.Background(), event(cfn.RequestCreate, TypeS3Location, "", dstLocation(), nil))
+	_, err := w.handler().Handle(context.Background(), event(cfn.RequestCreate, resource.TypeS3Location, "", dstLocation(), nil))
 
 	if err == nil || !strings.Contains(err.Error(), accessTestFailed) || !strings.Contains(err.Error(), "attempts") {
 		t.Fatalf("want the AWS error text after the budget, got %v", err)
@@ -158,7 +160,7 @@ func TestIAMPropagationRetriesAreCappedAndExhausted(t *testing.T) {
 func TestNonRetryableErrorFailsAtOnce(t *testing.T) {
 	w := newWorld()
 	w.fail["CreateLocationS3"] = []error{invalidRequest("S3 bucket acme-dst does not exist in us-west-2")}
-	_, err := w.handler().Handle(context.Background(), event(cfn.RequestCreate, TypeS3Location, "", dstLocation(), nil))
+	_, err := w.handler().Handle(context.Background(), event(cfn.RequestCreate, resource.TypeS3Location, "", dstLocation(), nil))
 
 	if err == nil || !strings.Contains(err.Error(), "S3 bucket acme-dst does not exist") {
 		t.Fatalf("want the AWS error, got %v", err)
@@ -169,12 +171,12 @@ func TestNonRetryableErrorFailsAtOnce(t *testing.T) {
 }
 
 // taskFixture creates two locations and returns task properties that use them.
-func taskFixture(t *testing.T, w *world, h *Handler) TaskProps {
+func taskFixture(t *testing.T, w *world, h *Handler) resource.TaskProps {
 	src := dstLocation()
 	src.Region, src.S3BucketArn = "us-east-1", "arn:aws:s3:::acme-src"
-	srcArn := mustHandle(t, h, event(cfn.RequestCreate, TypeS3Location, "", src, nil)).PhysicalID
-	dstArn := mustHandle(t, h, event(cfn.RequestCreate, TypeS3Location, "", dstLocation(), nil)).PhysicalID
-	return TaskProps{
+	srcArn := mustHandle(t, h, event(cfn.RequestCreate, resource.TypeS3Location, "", src, nil)).PhysicalID
+	dstArn := mustHandle(t, h, event(cfn.RequestCreate, resource.TypeS3Location, "", dstLocation(), nil)).PhysicalID
+	return resource.TaskProps{
 		Region: "us-west-2", SourceLocationArn: srcArn, DestinationLocationArn: dstArn, Name: "media-archive",
 		TaskMode: "ENHANCED", VerifyMode: "ONLY_FILES_TRANSFERRED", OverwriteMode: "ALWAYS", TransferMode: "CHANGED",
 		PreserveDeletedFiles: "PRESERVE", ObjectTags: "PRESERVE", LogLevel: "TRANSFER", BytesPerSecond: "-1",
@@ -188,7 +190,7 @@ func TestTaskCreateInDestinationRegionWithSettings(t *testing.T) {
 	w := newWorld()
 	h := w.handler()
 	p := taskFixture(t, w, h)
-	arn := mustHandle(t, h, event(cfn.RequestCreate, TypeTask, "", p, nil)).PhysicalID
+	arn := mustHandle(t, h, event(cfn.RequestCreate, resource.TypeTask, "", p, nil)).PhysicalID
 
 	if regionOfArn(arn) != "us-west-2" {
 		t.Fatalf("task %s not in the destination Region", arn)
@@ -216,13 +218,13 @@ func TestBasicTaskBandwidthLimitIsSetAndCleared(t *testing.T) {
 	h := w.handler()
 	old := taskFixture(t, w, h)
 	old.TaskMode, old.BytesPerSecond = "BASIC", "1048576"
-	arn := mustHandle(t, h, event(cfn.RequestCreate, TypeTask, "", old, nil)).PhysicalID
+	arn := mustHandle(t, h, event(cfn.RequestCreate, resource.TypeTask, "", old, nil)).PhysicalID
 	if got := aws.ToInt64(w.tasks[arn].in.Options.BytesPerSecond); got != 1048576 {
 		t.Fatalf("BytesPerSecond = %d", got)
 	}
 	p := old
 	p.BytesPerSecond = "-1"
-	mustHandle(t, h, event(cfn.RequestUpdate, TypeTask, arn, p, old))
+	mustHandle(t, h, event(cfn.RequestUpdate, resource.TypeTask, arn, p, old))
 	if got := aws.ToInt64(w.tasks[arn].update.Options.BytesPerSecond); got != -1 {
 		t.Errorf("limit not cleared: BytesPerSecond = %d", got)
 	}
@@ -232,11 +234,11 @@ func TestTaskUpdateInPlaceClearsRemovedSettings(t *testing.T) {
 	w := newWorld()
 	h := w.handler()
 	old := taskFixture(t, w, h)
-	arn := mustHandle(t, h, event(cfn.RequestCreate, TypeTask, "", old, nil)).PhysicalID
+	arn := mustHandle(t, h, event(cfn.RequestCreate, resource.TypeTask, "", old, nil)).PhysicalID
 
 	p := old
 	p.OverwriteMode, p.Includes, p.Schedule, p.ReportBucketArn = "NEVER", "", "", ""
-	res := mustHandle(t, h, event(cfn.RequestUpdate, TypeTask, arn, p, old))
+	res := mustHandle(t, h, event(cfn.RequestUpdate, resource.TypeTask, arn, p, old))
 
 	if res.PhysicalID != arn || w.count("CreateTask") != 1 {
 		t.Fatalf("want in-place update, calls %v", w.calls)
@@ -249,22 +251,22 @@ func TestTaskUpdateInPlaceClearsRemovedSettings(t *testing.T) {
 }
 
 func TestTaskUpdateWithReplacement(t *testing.T) {
-	for name, change := range map[string]func(*TaskProps){
-		"mode":     func(p *TaskProps) { p.TaskMode = "BASIC" },
-		"location": func(p *TaskProps) { p.DestinationLocationArn = p.SourceLocationArn },
+	for name, change := range map[string]func(*resource.TaskProps){
+		"mode":     func(p *resource.TaskProps) { p.TaskMode = "BASIC" },
+		"location": func(p *resource.TaskProps) { p.DestinationLocationArn = p.SourceLocationArn },
 	} {
 		t.Run(name, func(t *testing.T) {
 			w := newWorld()
 			h := w.handler()
 			old := taskFixture(t, w, h)
-			oldArn := mustHandle(t, h, event(cfn.RequestCreate, TypeTask, "", old, nil)).PhysicalID
+			oldArn := mustHandle(t, h, event(cfn.RequestCreate, resource.TypeTask, "", old, nil)).PhysicalID
 			p := old
 			change(&p)
-			newArn := mustHandle(t, h, event(cfn.RequestUpdate, TypeTask, oldArn, p, old)).PhysicalID
+			newArn := mustHandle(t, h, event(cfn.RequestUpdate, resource.TypeTask, oldArn, p, old)).PhysicalID
 			if newArn == oldArn || w.count("UpdateTask") != 0 || w.count("CreateTask") != 2 {
 				t.Fatalf("want a new task, got %s (calls %v)", newArn, w.calls)
 			}
-			mustHandle(t, h, event(cfn.RequestDelete, TypeTask, oldArn, old, nil))
+			mustHandle(t, h, event(cfn.RequestDelete, resource.TypeTask, oldArn, old, nil))
 			if _, ok := w.tasks[oldArn]; ok {
 				t.Error("old task not deleted")
 			}
@@ -276,44 +278,44 @@ func TestTaskExecutionStartsOnceWhenTaskIsAvailable(t *testing.T) {
 	w := newWorld()
 	h := w.handler()
 	tp := taskFixture(t, w, h)
-	taskArn := mustHandle(t, h, event(cfn.RequestCreate, TypeTask, "", tp, nil)).PhysicalID
+	taskArn := mustHandle(t, h, event(cfn.RequestCreate, resource.TypeTask, "", tp, nil)).PhysicalID
 	w.tasks[taskArn].status = []dstypes.TaskStatus{"CREATING", "CREATING", "AVAILABLE"}
 
-	p := TaskExecutionProps{Region: "us-west-2", TaskArn: taskArn}
-	exec := mustHandle(t, h, event(cfn.RequestCreate, TypeTaskExecution, "", p, nil)).PhysicalID
+	p := resource.TaskExecutionProps{Region: "us-west-2", TaskArn: taskArn}
+	exec := mustHandle(t, h, event(cfn.RequestCreate, resource.TypeTaskExecution, "", p, nil)).PhysicalID
 	if len(w.executions) != 1 || exec != w.executions[0] || w.count("DescribeTask") != 3 {
 		t.Fatalf("executions %v, calls %v", w.executions, w.calls)
 	}
 	// An update that keeps the task starts nothing; a new task starts a new execution.
-	mustHandle(t, h, event(cfn.RequestUpdate, TypeTaskExecution, exec, p, p))
+	mustHandle(t, h, event(cfn.RequestUpdate, resource.TypeTaskExecution, exec, p, p))
 	if len(w.executions) != 1 {
 		t.Fatalf("update without a new task started an execution")
 	}
 	tp2 := tp
 	tp2.TaskMode = "BASIC"
-	task2 := mustHandle(t, h, event(cfn.RequestUpdate, TypeTask, taskArn, tp2, tp)).PhysicalID
-	p2 := TaskExecutionProps{Region: "us-west-2", TaskArn: task2}
-	mustHandle(t, h, event(cfn.RequestUpdate, TypeTaskExecution, exec, p2, p))
+	task2 := mustHandle(t, h, event(cfn.RequestUpdate, resource.TypeTask, taskArn, tp2, tp)).PhysicalID
+	p2 := resource.TaskExecutionProps{Region: "us-west-2", TaskArn: task2}
+	mustHandle(t, h, event(cfn.RequestUpdate, resource.TypeTaskExecution, exec, p2, p))
 	if len(w.executions) != 2 {
 		t.Fatalf("a replaced task got no execution: %v", w.executions)
 	}
-	mustHandle(t, h, event(cfn.RequestDelete, TypeTaskExecution, exec, p2, nil))
+	mustHandle(t, h, event(cfn.RequestDelete, resource.TypeTaskExecution, exec, p2, nil))
 }
 
 func TestOwnershipControlsEnforcedAndLeftOnDelete(t *testing.T) {
 	w := newWorld()
 	h := w.handler()
-	p := OwnershipControlsProps{Region: "us-west-2", Bucket: "acme-dst"}
-	res := mustHandle(t, h, event(cfn.RequestCreate, TypeOwnershipControls, "", p, nil))
+	p := resource.OwnershipControlsProps{Region: "us-west-2", Bucket: "acme-dst"}
+	res := mustHandle(t, h, event(cfn.RequestCreate, resource.TypeOwnershipControls, "", p, nil))
 	if w.ownership["acme-dst"] != "BucketOwnerEnforced" {
 		t.Fatalf("ownership = %q", w.ownership["acme-dst"])
 	}
 	w.ownership["acme-dst"] = "ObjectWriter" // someone turned ACLs back on; the next update fixes it
-	mustHandle(t, h, event(cfn.RequestUpdate, TypeOwnershipControls, res.PhysicalID, p, p))
+	mustHandle(t, h, event(cfn.RequestUpdate, resource.TypeOwnershipControls, res.PhysicalID, p, p))
 	if w.ownership["acme-dst"] != "BucketOwnerEnforced" {
 		t.Fatalf("update left ownership %q", w.ownership["acme-dst"])
 	}
-	mustHandle(t, h, event(cfn.RequestDelete, TypeOwnershipControls, res.PhysicalID, p, nil))
+	mustHandle(t, h, event(cfn.RequestDelete, resource.TypeOwnershipControls, res.PhysicalID, p, nil))
 	if w.ownership["acme-dst"] != "BucketOwnerEnforced" || w.count("PutBucketOwnershipControls") != 2 {
 		t.Errorf("delete changed ownership controls: %v", w.calls)
 	}
@@ -324,22 +326,22 @@ func TestLogsResourcePolicyIsSharedAndDeletedWithTheLastTask(t *testing.T) {
 	h := w.handler()
 	tp := taskFixture(t, w, h)
 	tp.TaskMode, tp.CloudWatchLogGroupArn = "BASIC", "arn:aws:logs:us-west-2:111111111111:log-group:/aws/datasync/other"
-	mustHandle(t, h, event(cfn.RequestCreate, TypeTask, "", tp, nil))
+	mustHandle(t, h, event(cfn.RequestCreate, resource.TypeTask, "", tp, nil))
 
-	p := LogsResourcePolicyProps{Region: "us-west-2", PolicyName: "DataSyncLogs", PolicyDocument: `{"Statement":[]}`, LogGroupPrefix: "/aws/datasync/"}
-	id := mustHandle(t, h, event(cfn.RequestCreate, TypeLogsResourcePolicy, "", p, nil)).PhysicalID
-	mustHandle(t, h, event(cfn.RequestCreate, TypeLogsResourcePolicy, "", p, nil)) // a second transfer: same policy
+	p := resource.LogsResourcePolicyProps{Region: "us-west-2", PolicyName: "DataSyncLogs", PolicyDocument: `{"Statement":[]}`, LogGroupPrefix: "/aws/datasync/"}
+	id := mustHandle(t, h, event(cfn.RequestCreate, resource.TypeLogsResourcePolicy, "", p, nil)).PhysicalID
+	mustHandle(t, h, event(cfn.RequestCreate, resource.TypeLogsResourcePolicy, "", p, nil)) // a second transfer: same policy
 	if len(w.logPolicy) != 1 {
 		t.Fatalf("want one shared policy, got %v", w.logPolicy)
 	}
-	mustHandle(t, h, event(cfn.RequestDelete, TypeLogsResourcePolicy, id, p, nil))
+	mustHandle(t, h, event(cfn.RequestDelete, resource.TypeLogsResourcePolicy, id, p, nil))
 	if len(w.logPolicy) != 1 {
 		t.Fatal("policy deleted while another task still logs under the prefix")
 	}
 	for arn := range w.tasks {
 		delete(w.tasks, arn)
 	}
-	mustHandle(t, h, event(cfn.RequestDelete, TypeLogsResourcePolicy, id, p, nil))
+	mustHandle(t, h, event(cfn.RequestDelete, resource.TypeLogsResourcePolicy, id, p, nil))
 	if len(w.logPolicy) != 0 {
 		t.Fatal("policy kept after the last task")
 	}

@@ -5,6 +5,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/cfn"
 	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/s3transfer/cdk-datasync/constructs/provider/resource"
 )
 
 // TestLoggingOffReleasesTheLogGroupAndThePolicy: a BASIC task that logged goes to
@@ -18,13 +20,13 @@ func TestLoggingOffReleasesTheLogGroupAndThePolicy(t *testing.T) {
 	on := taskFixture(t, w, h)
 	on.TaskMode, on.LogLevel = "BASIC", "BASIC"
 	on.CloudWatchLogGroupArn = "arn:aws:logs:us-west-2:111111111111:log-group:/aws/datasync/t"
-	arn := mustHandle(t, h, event(cfn.RequestCreate, TypeTask, "", on, nil)).PhysicalID
-	lp := LogsResourcePolicyProps{Region: "us-west-2", PolicyName: "datasync-transfers-log-delivery", PolicyDocument: "{}", LogGroupPrefix: "/aws/datasync/"}
-	policy := mustHandle(t, h, event(cfn.RequestCreate, TypeLogsResourcePolicy, "", lp, nil)).PhysicalID
+	arn := mustHandle(t, h, event(cfn.RequestCreate, resource.TypeTask, "", on, nil)).PhysicalID
+	lp := resource.LogsResourcePolicyProps{Region: "us-west-2", PolicyName: "datasync-transfers-log-delivery", PolicyDocument: "{}", LogGroupPrefix: "/aws/datasync/"}
+	policy := mustHandle(t, h, event(cfn.RequestCreate, resource.TypeLogsResourcePolicy, "", lp, nil)).PhysicalID
 
 	off := on
 	off.LogLevel, off.CloudWatchLogGroupArn = "OFF", ""
-	if got := mustHandle(t, h, event(cfn.RequestUpdate, TypeTask, arn, off, on)).PhysicalID; got != arn {
+	if got := mustHandle(t, h, event(cfn.RequestUpdate, resource.TypeTask, arn, off, on)).PhysicalID; got != arn {
 		t.Fatalf("turning logging off replaced the task: %s -> %s", arn, got)
 	}
 	u := w.tasks[arn].update
@@ -35,17 +37,17 @@ func TestLoggingOffReleasesTheLogGroupAndThePolicy(t *testing.T) {
 		t.Fatalf("the task still points at %s", aws.ToString(g))
 	}
 	// The update's cleanup deletes the LogsResourcePolicy resource of the old template.
-	mustHandle(t, h, event(cfn.RequestDelete, TypeLogsResourcePolicy, policy, lp, nil))
+	mustHandle(t, h, event(cfn.RequestDelete, resource.TypeLogsResourcePolicy, policy, lp, nil))
 	if len(w.logPolicy) != 0 {
 		t.Errorf("the logs resource policy was kept: %v", w.logPolicy)
 	}
 
 	// An ENHANCED task's log group (/aws/datasync, set by DataSync) is left alone.
 	en := taskFixture(t, w, h)
-	enArn := mustHandle(t, h, event(cfn.RequestCreate, TypeTask, "", en, nil)).PhysicalID
+	enArn := mustHandle(t, h, event(cfn.RequestCreate, resource.TypeTask, "", en, nil)).PhysicalID
 	en2 := en
 	en2.LogLevel = "OFF"
-	mustHandle(t, h, event(cfn.RequestUpdate, TypeTask, enArn, en2, en))
+	mustHandle(t, h, event(cfn.RequestUpdate, resource.TypeTask, enArn, en2, en))
 	if u := w.tasks[enArn].update; u == nil || u.CloudWatchLogGroupArn != nil {
 		t.Errorf("UpdateTask of an ENHANCED task set CloudWatchLogGroupArn: %+v", u)
 	}

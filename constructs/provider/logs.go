@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/datasync"
 	dstypes "github.com/aws/aws-sdk-go-v2/service/datasync/types"
+
+	"github.com/s3transfer/cdk-datasync/constructs/provider/resource"
 )
 
 // logsResourcePolicy keeps the one CloudWatch Logs resource policy that lets DataSync
@@ -17,7 +19,7 @@ import (
 // (PutResourcePolicy is an upsert), and the policy is deleted only when no DataSync
 // task in the Region logs under the prefix any more.
 func (h *Handler) logsResourcePolicy(ctx context.Context, event cfn.Event) (Result, error) {
-	p, _, err := props[LogsResourcePolicyProps](event)
+	p, _, err := props[resource.LogsResourcePolicyProps](event)
 	if err != nil {
 		return Result{}, err
 	}

@@ -10,6 +10,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/cfn"
 	"github.com/aws/smithy-go"
+
+	"github.com/s3transfer/cdk-datasync/constructs/provider/resource"
 )
 
 // deliver runs e through the Lambda entry point, as CloudFormation's asynchronous
@@ -39,17 +41,17 @@ func TestCreateDeliveredTwiceMakesOneObject(t *testing.T) {
 	// Earlier objects of the same stack and logical ID (other requests), on the same
 	// bucket and task: the lookup must not take them for this request's.
 	tp := taskFixture(t, w, h)
-	earlierTask := mustHandle(t, h, event(cfn.RequestCreate, TypeTask, "", tp, nil)).PhysicalID
-	mustHandle(t, h, event(cfn.RequestCreate, TypeTaskExecution, "", TaskExecutionProps{Region: "us-west-2", TaskArn: earlierTask}, nil))
+	earlierTask := mustHandle(t, h, event(cfn.RequestCreate, resource.TypeTask, "", tp, nil)).PhysicalID
+	mustHandle(t, h, event(cfn.RequestCreate, resource.TypeTaskExecution, "", resource.TaskExecutionProps{Region: "us-west-2", TaskArn: earlierTask}, nil))
 
 	for _, c := range []struct {
 		name  string
 		e     cfn.Event
 		count func() int
 	}{
-		{"location", event(cfn.RequestCreate, TypeS3Location, "", dstLocation(), nil), func() int { return len(w.locations) }},
-		{"task", event(cfn.RequestCreate, TypeTask, "", tp, nil), func() int { return len(w.tasks) }},
-		{"execution", event(cfn.RequestCreate, TypeTaskExecution, "", TaskExecutionProps{Region: "us-west-2", TaskArn: earlierTask}, nil),
+		{"location", event(cfn.RequestCreate, resource.TypeS3Location, "", dstLocation(), nil), func() int { return len(w.locations) }},
+		{"task", event(cfn.RequestCreate, resource.TypeTask, "", tp, nil), func() int { return len(w.tasks) }},
+		{"execution", event(cfn.RequestCreate, resource.TypeTaskExecution, "", resource.TaskExecutionProps{Region: "us-west-2", TaskArn: earlierTask}, nil),
 			func() int { return len(w.executions) }},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -70,10 +72,10 @@ func TestDuplicateOfAReplacingUpdateMakesOneNewObject(t *testing.T) {
 	w := newWorld()
 	h := w.handler()
 	old := dstLocation()
-	oldArn := mustHandle(t, h, event(cfn.RequestCreate, TypeS3Location, "", old, nil)).PhysicalID
+	oldArn := mustHandle(t, h, event(cfn.RequestCreate, resource.TypeS3Location, "", old, nil)).PhysicalID
 	p := old
 	p.S3BucketArn = "arn:aws:s3:::acme-other"
-	u := event(cfn.RequestUpdate, TypeS3Location, oldArn, p, old)
+	u := event(cfn.RequestUpdate, resource.TypeS3Location, oldArn, p, old)
 	first := mustHandle(t, h, u).PhysicalID
 	second := mustHandle(t, h, u).PhysicalID
 	if first == oldArn || second != first || len(w.locations) != 2 {
@@ -83,10 +85,10 @@ func TestDuplicateOfAReplacingUpdateMakesOneNewObject(t *testing.T) {
 	// A task-mode change: the old task has the same stack and logical ID and the same
 	// source location, but not this request's ID.
 	tp := taskFixture(t, w, h)
-	oldTask := mustHandle(t, h, event(cfn.RequestCreate, TypeTask, "", tp, nil)).PhysicalID
+	oldTask := mustHandle(t, h, event(cfn.RequestCreate, resource.TypeTask, "", tp, nil)).PhysicalID
 	tp2 := tp
 	tp2.TaskMode = "BASIC"
-	ut := event(cfn.RequestUpdate, TypeTask, oldTask, tp2, tp)
+	ut := event(cfn.RequestUpdate, resource.TypeTask, oldTask, tp2, tp)
 	newTask := mustHandle(t, h, ut).PhysicalID
 	if again := mustHandle(t, h, ut).PhysicalID; newTask == oldTask || again != newTask || len(w.tasks) != 2 {
 		t.Fatalf("task replaced twice: %s then %s (old %s), %d tasks", newTask, again, oldTask, len(w.tasks))
@@ -120,9 +122,9 @@ func TestRollbackOfAFailedCreateDeletesWhatItLeft(t *testing.T) {
 		exists   func(arn string) bool
 		count    func() int
 	}{
-		{"location", "CreateLocationS3", event(cfn.RequestCreate, TypeS3Location, "", dstLocation(), nil),
+		{"location", "CreateLocationS3", event(cfn.RequestCreate, resource.TypeS3Location, "", dstLocation(), nil),
 			func(a string) bool { _, ok := w.locations[a]; return ok }, func() int { return len(w.locations) }},
-		{"task", "CreateTask", event(cfn.RequestCreate, TypeTask, "", tp, nil),
+		{"task", "CreateTask", event(cfn.RequestCreate, resource.TypeTask, "", tp, nil),
 			func(a string) bool { _, ok := w.tasks[a]; return ok }, func() int { return len(w.tasks) }},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -153,14 +155,14 @@ func TestRollbackOfACreateThatMadeNothingDeletesNothing(t *testing.T) {
 	h := w.handler()
 	f := &Function{Handler: h, Margin: time.Second}
 	cf := newCloudFormation(t)
-	mustHandle(t, h, event(cfn.RequestCreate, TypeS3Location, "", dstLocation(), nil)) // another request's
+	mustHandle(t, h, event(cfn.RequestCreate, resource.TypeS3Location, "", dstLocation(), nil)) // another request's
 	w.fail["CreateLocationS3"] = []error{invalidRequest("Invalid S3 storage class: GLACIER_IR is not supported for this location")}
-	e := event(cfn.RequestCreate, TypeS3Location, "", dstLocation(), nil)
+	e := event(cfn.RequestCreate, resource.TypeS3Location, "", dstLocation(), nil)
 	r := deliver(t, f, cf, e)
 	if r.Status != cfn.StatusFailed || !strings.HasPrefix(r.PhysicalResourceID, "create-failed-") {
 		t.Fatalf("answer = %+v", r)
 	}
-	del := event(cfn.RequestDelete, TypeS3Location, r.PhysicalResourceID, dstLocation(), nil)
+	del := event(cfn.RequestDelete, resource.TypeS3Location, r.PhysicalResourceID, dstLocation(), nil)
 	mustSucceed(t, deliver(t, f, cf, del))
 	if w.count("DeleteLocation") != 0 || len(w.locations) != 1 {
 		t.Errorf("rollback of a create that made nothing deleted something: %v", w.calls)
@@ -172,7 +174,7 @@ func TestRollbackFailsWhenItCannotLookForLeftovers(t *testing.T) {
 	deny := apiError("AccessDeniedException", "User: arn:aws:sts::111111111111:assumed-role/t-location-admin/provider is not authorized "+
 		"to perform: datasync:ListTasks on resource: arn:aws:datasync:us-west-2:111111111111:* with an explicit deny in a service control policy")
 	w.fail["ListTasks"] = []error{deny}
-	e := event(cfn.RequestDelete, TypeTask, "create-failed-0f1e2d3c", TaskProps{Region: "us-west-2", SourceLocationArn: "arn:aws:datasync:us-west-2:111111111111:location/loc-00000000000000001"}, nil)
+	e := event(cfn.RequestDelete, resource.TypeTask, "create-failed-0f1e2d3c", resource.TaskProps{Region: "us-west-2", SourceLocationArn: "arn:aws:datasync:us-west-2:111111111111:location/loc-00000000000000001"}, nil)
 	_, err := w.handler().Handle(context.Background(), e)
 	if err == nil || !strings.Contains(err.Error(), "explicit deny in a service control policy") {
 		t.Fatalf("want the AWS error, got %v", err)

@@ -15,6 +15,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/cfn"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/s3transfer/cdk-datasync/constructs/provider/resource"
 )
 
 const foreignPolicy = `{
@@ -34,12 +36,12 @@ func stmt(sid, action string) string {
 	return string(b)
 }
 
-func statementsProps(sids ...string) BucketPolicyStatementsProps {
+func statementsProps(sids ...string) resource.BucketPolicyStatementsProps {
 	parts := make([]string, len(sids))
 	for i, s := range sids {
 		parts[i] = stmt(s, "s3:ListBucket")
 	}
-	return BucketPolicyStatementsProps{Region: "us-west-2", Bucket: "acme-dst", Statements: "[" + strings.Join(parts, ",") + "]"}
+	return resource.BucketPolicyStatementsProps{Region: "us-west-2", Bucket: "acme-dst", Statements: "[" + strings.Join(parts, ",") + "]"}
 }
 
 // policyStatements parses a stored policy into its statements, keyed by Sid
@@ -67,7 +69,7 @@ func policyStatements(t *testing.T, policy string) map[string]map[string]any {
 func TestPolicyMergeKeepsForeignStatements(t *testing.T) {
 	w := newWorld()
 	w.policies["acme-dst"] = foreignPolicy
-	mustHandle(t, w.handler(), event(cfn.RequestCreate, TypeBucketPolicyStatements, "", statementsProps("OursA", "OursB"), nil))
+	mustHandle(t, w.handler(), event(cfn.RequestCreate, resource.TypeBucketPolicyStatements, "", statementsProps("OursA", "OursB"), nil))
 
 	got := policyStatements(t, w.policies["acme-dst"])
 	for _, k := range []string{"AnalyticsRead", "#1", "OursA", "OursB"} {
@@ -87,12 +89,12 @@ func TestPolicyMergeReplacesOursInsteadOfDuplicating(t *testing.T) {
 	w.policies["acme-dst"] = foreignPolicy
 	h := w.handler()
 	old := statementsProps("OursA", "OursB")
-	id := mustHandle(t, h, event(cfn.RequestCreate, TypeBucketPolicyStatements, "", old, nil)).PhysicalID
+	id := mustHandle(t, h, event(cfn.RequestCreate, resource.TypeBucketPolicyStatements, "", old, nil)).PhysicalID
 
 	p := old
 	p.Statements = "[" + stmt("OursA", "s3:GetObject") + "]" // OursA changed, OursB dropped
-	mustHandle(t, h, event(cfn.RequestUpdate, TypeBucketPolicyStatements, id, p, old))
-	mustHandle(t, h, event(cfn.RequestUpdate, TypeBucketPolicyStatements, id, p, p)) // same again
+	mustHandle(t, h, event(cfn.RequestUpdate, resource.TypeBucketPolicyStatements, id, p, old))
+	mustHandle(t, h, event(cfn.RequestUpdate, resource.TypeBucketPolicyStatements, id, p, p)) // same again
 
 	got := policyStatements(t, w.policies["acme-dst"])
 	if len(got) != 3 || got["OursA"]["Action"] != "s3:GetObject" || got["OursB"] != nil {
@@ -106,13 +108,13 @@ func TestPolicyStatementsOfTwoTransfersCoexistAndDeleteLeavesOthers(t *testing.T
 	h := w.handler()
 	a := statementsProps("DataSyncBucketAccessTransfera", "DataSyncLocationAdminTransfera")
 	b := statementsProps("DataSyncBucketAccessTransferb", "DataSyncLocationAdminTransferb")
-	idA := mustHandle(t, h, event(cfn.RequestCreate, TypeBucketPolicyStatements, "", a, nil)).PhysicalID
-	mustHandle(t, h, event(cfn.RequestCreate, TypeBucketPolicyStatements, "", b, nil))
+	idA := mustHandle(t, h, event(cfn.RequestCreate, resource.TypeBucketPolicyStatements, "", a, nil)).PhysicalID
+	mustHandle(t, h, event(cfn.RequestCreate, resource.TypeBucketPolicyStatements, "", b, nil))
 	if got := policyStatements(t, w.policies["acme-dst"]); len(got) != 6 {
 		t.Fatalf("want 2 foreign + 2x2 ours, got\n%s", w.policies["acme-dst"])
 	}
 
-	mustHandle(t, h, event(cfn.RequestDelete, TypeBucketPolicyStatements, idA, a, nil))
+	mustHandle(t, h, event(cfn.RequestDelete, resource.TypeBucketPolicyStatements, idA, a, nil))
 	got := policyStatements(t, w.policies["acme-dst"])
 	if len(got) != 4 || got["DataSyncBucketAccessTransfera"] != nil || got["DataSyncBucketAccessTransferb"] == nil || got["AnalyticsRead"] == nil {
 		t.Errorf("after deleting transfer a:\n%s", w.policies["acme-dst"])
@@ -123,8 +125,8 @@ func TestPolicyDeletedWhenNothingIsLeft(t *testing.T) {
 	w := newWorld()
 	h := w.handler()
 	p := statementsProps("OursA")
-	id := mustHandle(t, h, event(cfn.RequestCreate, TypeBucketPolicyStatements, "", p, nil)).PhysicalID
-	mustHandle(t, h, event(cfn.RequestDelete, TypeBucketPolicyStatements, id, p, nil))
+	id := mustHandle(t, h, event(cfn.RequestCreate, resource.TypeBucketPolicyStatements, "", p, nil)).PhysicalID
+	mustHandle(t, h, event(cfn.RequestDelete, resource.TypeBucketPolicyStatements, id, p, nil))
 	if _, ok := w.policies["acme-dst"]; ok || w.count("DeleteBucketPolicy") != 1 {
 		t.Errorf("policy left: %q, calls %v", w.policies["acme-dst"], w.calls)
 	}
@@ -134,7 +136,7 @@ func TestPolicyDeleteWhenBucketIsGoneSucceeds(t *testing.T) {
 	w := newWorld()
 	w.fail["GetBucketPolicy"] = []error{apiError("NoSuchBucket", "The specified bucket does not exist")}
 	p := statementsProps("OursA")
-	if _, err := w.handler().Handle(context.Background(), event(cfn.RequestDelete, TypeBucketPolicyStatements, "acme-dst/policy-statements", p, nil)); err != nil {
+	if _, err := w.handler().Handle(context.Background(), event(cfn.RequestDelete, resource.TypeBucketPolicyStatements, "acme-dst/policy-statements", p, nil)); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -143,7 +145,7 @@ func TestPolicyDeleteDoesNotRewriteAPolicyWithoutOurs(t *testing.T) {
 	w := newWorld()
 	w.policies["acme-dst"] = foreignPolicy
 	p := statementsProps("OursA")
-	mustHandle(t, w.handler(), event(cfn.RequestDelete, TypeBucketPolicyStatements, "acme-dst/policy-statements", p, nil))
+	mustHandle(t, w.handler(), event(cfn.RequestDelete, resource.TypeBucketPolicyStatements, "acme-dst/policy-statements", p, nil))
 	if w.count("PutBucketPolicy") != 0 || w.policies["acme-dst"] != foreignPolicy {
 		t.Errorf("foreign policy rewritten: %v", w.calls)
 	}
@@ -159,7 +161,7 @@ func TestPolicyRewrittenWhenAConcurrentWriterDropsOurs(t *testing.T) {
 			w.policies[bucket] = foreignPolicy
 		}
 	}
-	mustHandle(t, w.handler(), event(cfn.RequestCreate, TypeBucketPolicyStatements, "", statementsProps("OursA"), nil))
+	mustHandle(t, w.handler(), event(cfn.RequestCreate, resource.TypeBucketPolicyStatements, "", statementsProps("OursA"), nil))
 	if got := policyStatements(t, w.policies["acme-dst"]); got["OursA"] == nil || got["AnalyticsRead"] == nil {
 		t.Errorf("ours lost to a concurrent writer:\n%s", w.policies["acme-dst"])
 	}
@@ -361,7 +363,7 @@ func TestTwoWritersInterleavedLoseNothing(t *testing.T) {
 	hA.S3 = func(string) S3API {
 		return hookedS3{S3API: &fakeS3{w}, wrote: aWrote, once: &sync.Once{}, puts: &aPuts, before: func() {
 			go func() {
-				_, err := hB.Handle(context.Background(), event(cfn.RequestCreate, TypeBucketPolicyStatements, "", b, nil))
+				_, err := hB.Handle(context.Background(), event(cfn.RequestCreate, resource.TypeBucketPolicyStatements, "", b, nil))
 				bDone <- err
 			}()
 			<-bWrote // B has read the policy A read, and written it with its own statements
@@ -375,7 +377,7 @@ func TestTwoWritersInterleavedLoseNothing(t *testing.T) {
 		return nil
 	}
 
-	_, errA := hA.Handle(context.Background(), event(cfn.RequestCreate, TypeBucketPolicyStatements, "", statementsProps("TransferA1", "TransferA2"), nil))
+	_, errA := hA.Handle(context.Background(), event(cfn.RequestCreate, resource.TypeBucketPolicyStatements, "", statementsProps("TransferA1", "TransferA2"), nil))
 	errB := <-bDone
 	if errA != nil || errB != nil {
 		t.Fatalf("A: %v, B: %v", errA, errB)
@@ -405,7 +407,7 @@ func TestPolicyMergeDoesNotRevertALaterEditOfOtherStatements(t *testing.T) {
 		p, _ := MergePolicy([]byte(edited), []Statement{Statement(stmt("OursA", "s3:ListBucket"))}, nil)
 		w.policies[bucket] = string(p)
 	}
-	mustHandle(t, w.handler(), event(cfn.RequestCreate, TypeBucketPolicyStatements, "", statementsProps("OursA"), nil))
+	mustHandle(t, w.handler(), event(cfn.RequestCreate, resource.TypeBucketPolicyStatements, "", statementsProps("OursA"), nil))
 	got := policyStatements(t, w.policies["acme-dst"])
 	if actions, _ := got["AnalyticsRead"]["Action"].([]any); len(actions) != 2 || got["OursA"] == nil {
 		t.Errorf("the later edit was reverted or ours lost:\n%s", w.policies["acme-dst"])
@@ -419,7 +421,7 @@ func TestPolicyConflictThatNeverEndsFailsNamingIt(t *testing.T) {
 	w := newWorld()
 	w.policies["acme-dst"] = foreignPolicy
 	w.onPutPolicy = func(bucket string) { w.policies[bucket] = foreignPolicy } // someone restores their copy, every time
-	_, err := w.handler().Handle(context.Background(), event(cfn.RequestCreate, TypeBucketPolicyStatements, "", statementsProps("OursA"), nil))
+	_, err := w.handler().Handle(context.Background(), event(cfn.RequestCreate, resource.TypeBucketPolicyStatements, "", statementsProps("OursA"), nil))
 	if err == nil || !strings.Contains(err.Error(), "our statement OursA is missing") || !strings.Contains(err.Error(), "acme-dst") {
 		t.Fatalf("want a failure naming the conflict, got %v", err)
 	}
@@ -432,7 +434,7 @@ func TestPolicyDeleteRereadsRightBeforeDeletingThePolicy(t *testing.T) {
 	w := newWorld()
 	h := w.handler()
 	p := statementsProps("OursA")
-	id := mustHandle(t, h, event(cfn.RequestCreate, TypeBucketPolicyStatements, "", p, nil)).PhysicalID
+	id := mustHandle(t, h, event(cfn.RequestCreate, resource.TypeBucketPolicyStatements, "", p, nil)).PhysicalID
 
 	// Another writer adds a statement just after the delete's first read.
 	w.onGetPolicy = func(bucket string) {
@@ -441,7 +443,7 @@ func TestPolicyDeleteRereadsRightBeforeDeletingThePolicy(t *testing.T) {
 		defer w.mu.Unlock()
 		w.policies[bucket] = strings.Replace(w.policies[bucket], `"Statement": [`, `"Statement": [{"Sid":"AuditRead","Effect":"Allow","Principal":{"AWS":"444444444444"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::acme-dst/audit/*"},`, 1)
 	}
-	mustHandle(t, h, event(cfn.RequestDelete, TypeBucketPolicyStatements, id, p, nil))
+	mustHandle(t, h, event(cfn.RequestDelete, resource.TypeBucketPolicyStatements, id, p, nil))
 	got := policyStatements(t, w.policies["acme-dst"])
 	if w.count("DeleteBucketPolicy") != 0 || got["AuditRead"] == nil || got["OursA"] != nil {
 		t.Errorf("calls %v, policy\n%s", w.calls, w.policies["acme-dst"])
@@ -452,9 +454,9 @@ func TestPolicyDeleteDeletesOnlyAfterASecondRead(t *testing.T) {
 	w := newWorld()
 	h := w.handler()
 	p := statementsProps("OursA")
-	id := mustHandle(t, h, event(cfn.RequestCreate, TypeBucketPolicyStatements, "", p, nil)).PhysicalID
+	id := mustHandle(t, h, event(cfn.RequestCreate, resource.TypeBucketPolicyStatements, "", p, nil)).PhysicalID
 	from := len(w.calls)
-	mustHandle(t, h, event(cfn.RequestDelete, TypeBucketPolicyStatements, id, p, nil))
+	mustHandle(t, h, event(cfn.RequestDelete, resource.TypeBucketPolicyStatements, id, p, nil))
 	want := []string{"GetBucketPolicy", "GetBucketPolicy", "DeleteBucketPolicy", "GetBucketPolicy"}
 	if got := w.calls[from:]; !slices.Equal(got, want) {
 		t.Errorf("delete calls %v, want %v", got, want)
@@ -466,7 +468,7 @@ func TestPolicyMergeHoldsWhenS3ReformatsThePolicy(t *testing.T) {
 	w.policies["acme-dst"] = `{"Version":"2012-10-17","Statement":[{"Sid":"Partners","Effect":"Allow",` +
 		`"Principal":{"AWS":["555555555555","arn:aws:iam::666666666666:root"]},"Action":["s3:GetObject","s3:ListBucket"],` +
 		`"Resource":["arn:aws:s3:::acme-dst","arn:aws:s3:::acme-dst/*"]}]}`
-	mustHandle(t, w.handler(), event(cfn.RequestCreate, TypeBucketPolicyStatements, "", statementsProps("OursA"), nil))
+	mustHandle(t, w.handler(), event(cfn.RequestCreate, resource.TypeBucketPolicyStatements, "", statementsProps("OursA"), nil))
 	if !strings.Contains(w.policies["acme-dst"], "arn:aws:iam::555555555555:root") {
 		t.Fatalf("the fake did not reformat:\n%s", w.policies["acme-dst"])
 	}
@@ -498,11 +500,11 @@ func TestPolicySizeLimit(t *testing.T) {
 
 	w := newWorld()
 	w.policies["acme-dst"] = paddedPolicy(t, ours, MaxBucketPolicyBytes)
-	mustHandle(t, w.handler(), event(cfn.RequestCreate, TypeBucketPolicyStatements, "", p, nil))
+	mustHandle(t, w.handler(), event(cfn.RequestCreate, resource.TypeBucketPolicyStatements, "", p, nil))
 
 	w = newWorld()
 	w.policies["acme-dst"] = paddedPolicy(t, ours, MaxBucketPolicyBytes+1)
-	_, err := w.handler().Handle(context.Background(), event(cfn.RequestCreate, TypeBucketPolicyStatements, "", p, nil))
+	_, err := w.handler().Handle(context.Background(), event(cfn.RequestCreate, resource.TypeBucketPolicyStatements, "", p, nil))
 	if err == nil {
 		t.Fatal("a policy over 20 KB was accepted")
 	}
@@ -551,13 +553,13 @@ func TestPolicyReadBackWaitsWhileS3ShowsTheOldPolicy(t *testing.T) {
 			p := statementsProps("OursA")
 			id := ""
 			if request == cfn.RequestDelete {
-				id = mustHandle(t, h, event(cfn.RequestCreate, TypeBucketPolicyStatements, "", p, nil)).PhysicalID
+				id = mustHandle(t, h, event(cfn.RequestCreate, resource.TypeBucketPolicyStatements, "", p, nil)).PhysicalID
 			}
 			w.mu.Lock()
 			w.staleReads, w.calls, w.sleeps = 3, nil, nil // the next three reads after a write show the policy from before it
 			w.mu.Unlock()
 
-			mustHandle(t, h, event(request, TypeBucketPolicyStatements, id, p, nil))
+			mustHandle(t, h, event(request, resource.TypeBucketPolicyStatements, id, p, nil))
 			got := policyStatements(t, w.policies["acme-dst"])
 			if (got["OursA"] != nil) != (request == cfn.RequestCreate) || got["AnalyticsRead"] == nil {
 				t.Errorf("policy after %s:\n%s", request, w.policies["acme-dst"])
@@ -580,7 +582,7 @@ func TestPolicyReadBackIsBounded(t *testing.T) {
 	w := newWorld()
 	w.policies["acme-dst"] = foreignPolicy
 	w.staleReads = 1000 // S3 never shows the write
-	_, err := w.handler().Handle(context.Background(), event(cfn.RequestCreate, TypeBucketPolicyStatements, "", statementsProps("OursA"), nil))
+	_, err := w.handler().Handle(context.Background(), event(cfn.RequestCreate, resource.TypeBucketPolicyStatements, "", statementsProps("OursA"), nil))
 	if err == nil || !strings.Contains(err.Error(), "S3 still showed the bucket policy from before the write") ||
 		!strings.Contains(err.Error(), "our statement OursA is missing") {
 		t.Fatalf("want a failure saying the write never showed, got %v", err)
@@ -605,7 +607,7 @@ func TestPolicyReadBackStopsPollingAtAForeignChange(t *testing.T) {
 		// Another writer that read the policy before our write puts its own edit back.
 		w.policies[bucket] = strings.Replace(foreignPolicy, `"Action": "s3:GetObject"`, `"Action": "s3:GetObjectVersion"`, 1)
 	}
-	mustHandle(t, w.handler(), event(cfn.RequestCreate, TypeBucketPolicyStatements, "", statementsProps("OursA"), nil))
+	mustHandle(t, w.handler(), event(cfn.RequestCreate, resource.TypeBucketPolicyStatements, "", statementsProps("OursA"), nil))
 	if got := sleepsOf(w, time.Second); len(got) != 0 {
 		t.Errorf("polled (%v) on a read that showed another writer's change", got)
 	}

@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/s3transfer/cdk-datasync/constructs/provider/resource"
 )
 
 // policyS3 is an S3 endpoint (REST, path-style) holding one bucket's policy. Its
@@ -79,12 +81,12 @@ func TestPolicyWritesAreNotResent(t *testing.T) {
 	}{
 		// A create merges ours in; the first write is refused while someone adds a
 		// statement. A resend would write the merge of the old read, without it.
-		{"put", "", event(cfn.RequestCreate, TypeBucketPolicyStatements, "", ours, nil), []string{"WrittenMeanwhile", "OursA"}, 0},
+		{"put", "", event(cfn.RequestCreate, resource.TypeBucketPolicyStatements, "", ours, nil), []string{"WrittenMeanwhile", "OursA"}, 0},
 		// A delete of a policy holding only ours; the first delete is refused while
 		// someone puts a new policy. A resend would delete it.
-		{"delete", oursOnly, event(cfn.RequestDelete, TypeBucketPolicyStatements, "acme-dst/policy-statements", ours, nil), []string{"WrittenMeanwhile"}, 0},
+		{"delete", oursOnly, event(cfn.RequestDelete, resource.TypeBucketPolicyStatements, "acme-dst/policy-statements", ours, nil), []string{"WrittenMeanwhile"}, 0},
 		// S3 refuses every write: the merge gives up after its rounds, one write each.
-		{"always SlowDown", "", event(cfn.RequestCreate, TypeBucketPolicyStatements, "", ours, nil), nil, 1000},
+		{"always SlowDown", "", event(cfn.RequestCreate, resource.TypeBucketPolicyStatements, "", ours, nil), nil, 1000},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			srv := &policyS3{policy: c.before, meanwhile: theirs, refuse: c.refuse}

@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-lambda-go/cfn"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/s3transfer/cdk-datasync/constructs/provider/resource"
 )
 
 // Principals of other teams in the destination bucket's policy, and the unique IDs S3
@@ -76,7 +78,7 @@ func TestUniqueIDPattern(t *testing.T) {
 func TestDeadPrincipalsFailAtOnceNamingEachStatementAndID(t *testing.T) {
 	w := teamWorld(analystRole, analystRoleID, auditUser, auditUserID)
 
-	_, err := w.handler().Handle(context.Background(), event(cfn.RequestCreate, TypeBucketPolicyStatements, "", statementsProps("OursA"), nil))
+	_, err := w.handler().Handle(context.Background(), event(cfn.RequestCreate, resource.TypeBucketPolicyStatements, "", statementsProps("OursA"), nil))
 	if err == nil {
 		t.Fatal("a policy with deleted principals was accepted")
 	}
@@ -102,7 +104,7 @@ func TestDeadPrincipalsRemovedWhenOptedIn(t *testing.T) {
 	p := statementsProps("OursA")
 	p.RemoveDeletedPrincipals = "true"
 
-	res := mustHandle(t, w.handler(), event(cfn.RequestCreate, TypeBucketPolicyStatements, "", p, nil))
+	res := mustHandle(t, w.handler(), event(cfn.RequestCreate, resource.TypeBucketPolicyStatements, "", p, nil))
 	got := policyStatements(t, w.policies["acme-dst"])
 	if len(got) != 4 || got["OursA"] == nil || got["DenyInsecure"] == nil {
 		t.Fatalf("want AnalyticsRead, Loader, DenyInsecure and ours, got\n%s", w.policies["acme-dst"])
@@ -130,7 +132,7 @@ func TestDeadPrincipalsRemovedWhenOptedIn(t *testing.T) {
 	}
 
 	// Nothing left to remove: the same request again writes nothing and reports nothing.
-	again := mustHandle(t, w.handler(), event(cfn.RequestUpdate, TypeBucketPolicyStatements, res.PhysicalID, p, p))
+	again := mustHandle(t, w.handler(), event(cfn.RequestUpdate, resource.TypeBucketPolicyStatements, res.PhysicalID, p, p))
 	if again.Message != "" || w.count("PutBucketPolicy") != 1 {
 		t.Errorf("second request: message %q, calls %v", again.Message, w.calls)
 	}
@@ -147,7 +149,7 @@ func TestDeadPrincipalsKeptInANotPrincipalTheyWouldEmpty(t *testing.T) {
 	w := newWorld()
 	w.policies["acme-dst"] = policy
 	w.deletePrincipal(analystRole, analystRoleID)
-	mustHandle(t, w.handler(), event(cfn.RequestCreate, TypeBucketPolicyStatements, "", p, nil))
+	mustHandle(t, w.handler(), event(cfn.RequestCreate, resource.TypeBucketPolicyStatements, "", p, nil))
 	got := policyStatements(t, w.policies["acme-dst"])
 	if got["OnlyAnalysts"]["NotPrincipal"].(map[string]any)["AWS"] != "arn:aws:iam::666666666666:root" || got["OnlyLoader"] == nil {
 		t.Errorf("after removal:\n%s", w.policies["acme-dst"])
@@ -157,7 +159,7 @@ func TestDeadPrincipalsKeptInANotPrincipalTheyWouldEmpty(t *testing.T) {
 	w = newWorld()
 	w.policies["acme-dst"] = policy
 	w.deletePrincipal(loaderRole, loaderRoleID)
-	_, err := w.handler().Handle(context.Background(), event(cfn.RequestCreate, TypeBucketPolicyStatements, "", p, nil))
+	_, err := w.handler().Handle(context.Background(), event(cfn.RequestCreate, resource.TypeBucketPolicyStatements, "", p, nil))
 	if err == nil || !strings.Contains(err.Error(), `statement "OnlyLoader" (Statement[0]): NotPrincipal `+loaderRoleID) ||
 		!strings.Contains(err.Error(), "does not touch it") {
 		t.Fatalf("want a failure naming the NotPrincipal, got %v", err)
@@ -171,10 +173,10 @@ func TestDeadPrincipalsDeleteFollowsTheSameRule(t *testing.T) {
 	w := teamWorld()
 	h := w.handler()
 	p := statementsProps("OursA", "OursB")
-	id := mustHandle(t, h, event(cfn.RequestCreate, TypeBucketPolicyStatements, "", p, nil)).PhysicalID
+	id := mustHandle(t, h, event(cfn.RequestCreate, resource.TypeBucketPolicyStatements, "", p, nil)).PhysicalID
 	w.deletePrincipal(auditUser, auditUserID) // later, someone deletes the user
 
-	_, err := h.Handle(context.Background(), event(cfn.RequestDelete, TypeBucketPolicyStatements, id, p, nil))
+	_, err := h.Handle(context.Background(), event(cfn.RequestDelete, resource.TypeBucketPolicyStatements, id, p, nil))
 	if err == nil {
 		t.Fatal("the delete succeeded")
 	}
@@ -200,7 +202,7 @@ func TestDeadPrincipalsDeleteFollowsTheSameRule(t *testing.T) {
 	// The way out after a failed delete: the statement fixed by hand (here the
 	// deleted user's statement removed), then the delete again.
 	w.policies["acme-dst"] = strings.Replace(w.policies["acme-dst"], `"`+auditUserID+`"`, `"arn:aws:iam::111111111111:root"`, 1)
-	mustHandle(t, h, event(cfn.RequestDelete, TypeBucketPolicyStatements, id, p, nil))
+	mustHandle(t, h, event(cfn.RequestDelete, resource.TypeBucketPolicyStatements, id, p, nil))
 	if got := policyStatements(t, w.policies["acme-dst"]); got["OursA"] != nil || got["OursB"] != nil || got["AnalyticsRead"] == nil {
 		t.Errorf("after the delete:\n%s", w.policies["acme-dst"])
 	}
@@ -210,12 +212,12 @@ func TestDeadPrincipalsDeleteFollowsTheSameRule(t *testing.T) {
 	// deleted user's statement.
 	w = teamWorld()
 	h = w.handler()
-	id = mustHandle(t, h, event(cfn.RequestCreate, TypeBucketPolicyStatements, "", p, nil)).PhysicalID
+	id = mustHandle(t, h, event(cfn.RequestCreate, resource.TypeBucketPolicyStatements, "", p, nil)).PhysicalID
 	w.deletePrincipal(auditUser, auditUserID)
 	opted := p
 	opted.RemoveDeletedPrincipals = "true"
-	mustHandle(t, h, event(cfn.RequestUpdate, TypeBucketPolicyStatements, id, opted, p))
-	res := mustHandle(t, h, event(cfn.RequestDelete, TypeBucketPolicyStatements, id, opted, nil))
+	mustHandle(t, h, event(cfn.RequestUpdate, resource.TypeBucketPolicyStatements, id, opted, p))
+	res := mustHandle(t, h, event(cfn.RequestDelete, resource.TypeBucketPolicyStatements, id, opted, nil))
 	got := policyStatements(t, w.policies["acme-dst"])
 	if len(got) != 3 || got["OursA"] != nil || got["AnalyticsRead"] == nil || got["Loader"] == nil || strings.Contains(w.policies["acme-dst"], auditUserID) {
 		t.Errorf("after the delete:\n%s", w.policies["acme-dst"])
@@ -230,7 +232,7 @@ func TestDeadPrincipalsFailedCreateRollsBackCleanly(t *testing.T) {
 	w := teamWorld(analystRole, analystRoleID)
 	f := &Function{Handler: w.handler(), Margin: 0}
 	p := statementsProps("OursA")
-	create := event(cfn.RequestCreate, TypeBucketPolicyStatements, "", p, nil)
+	create := event(cfn.RequestCreate, resource.TypeBucketPolicyStatements, "", p, nil)
 	create.ResponseURL = cf.URL
 	_ = f.Invoke(context.Background(), create)
 	failed := cf.answer(t)
@@ -239,7 +241,7 @@ func TestDeadPrincipalsFailedCreateRollsBackCleanly(t *testing.T) {
 	}
 	// CloudFormation rolls back with a delete of the physical ID the create answered:
 	// nothing of ours was written, so it writes nothing and succeeds (no ROLLBACK_FAILED).
-	rollback := event(cfn.RequestDelete, TypeBucketPolicyStatements, failed.PhysicalResourceID, p, nil)
+	rollback := event(cfn.RequestDelete, resource.TypeBucketPolicyStatements, failed.PhysicalResourceID, p, nil)
 	rollback.ResponseURL = cf.URL
 	_ = f.Invoke(context.Background(), rollback)
 	if r := cf.answer(t); r.Status != cfn.StatusSuccess {
@@ -254,12 +256,12 @@ func TestDeadPrincipalsIgnoredWhenNothingIsWritten(t *testing.T) {
 	w := teamWorld()
 	h := w.handler()
 	p := statementsProps("OursA")
-	id := mustHandle(t, h, event(cfn.RequestCreate, TypeBucketPolicyStatements, "", p, nil)).PhysicalID
+	id := mustHandle(t, h, event(cfn.RequestCreate, resource.TypeBucketPolicyStatements, "", p, nil)).PhysicalID
 	w.deletePrincipal(analystRole, analystRoleID)
 	before := w.policies["acme-dst"]
 
 	// An update that leaves ours as they are reads the policy and changes nothing.
-	mustHandle(t, h, event(cfn.RequestUpdate, TypeBucketPolicyStatements, id, p, p))
+	mustHandle(t, h, event(cfn.RequestUpdate, resource.TypeBucketPolicyStatements, id, p, p))
 	if w.count("PutBucketPolicy") != 1 || w.policies["acme-dst"] != before {
 		t.Errorf("calls %v", w.calls)
 	}
@@ -270,7 +272,7 @@ func TestDeadPrincipalsReportedInTheStackEvent(t *testing.T) {
 	w := teamWorld(auditUser, auditUserID)
 	p := statementsProps("OursA")
 	p.RemoveDeletedPrincipals = "true"
-	e := event(cfn.RequestCreate, TypeBucketPolicyStatements, "", p, nil)
+	e := event(cfn.RequestCreate, resource.TypeBucketPolicyStatements, "", p, nil)
 	e.ResponseURL = cf.URL
 	f := &Function{Handler: w.handler(), Margin: 0}
 	var logged bytes.Buffer

@@ -15,6 +15,8 @@ import (
 	"github.com/aws/aws-lambda-go/cfn"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/service/datasync"
+
+	"github.com/s3transfer/cdk-datasync/constructs/provider/resource"
 )
 
 // cloudFormation is a local HTTP server standing in for the pre-signed S3 URL that
@@ -58,7 +60,7 @@ func (cf *cloudFormation) answer(t *testing.T) cfn.Response {
 func TestFunctionAnswersSuccessWithPhysicalIDAndData(t *testing.T) {
 	cf := newCloudFormation(t)
 	f := &Function{Handler: newWorld().handler(), Margin: time.Second}
-	e := event(cfn.RequestCreate, TypeS3Location, "", dstLocation(), nil)
+	e := event(cfn.RequestCreate, resource.TypeS3Location, "", dstLocation(), nil)
 	e.ResponseURL = cf.URL
 
 	if err := f.Invoke(context.Background(), e); err != nil {
@@ -76,10 +78,10 @@ func TestFunctionAnswersFailureWithAWSErrorText(t *testing.T) {
 	w := newWorld()
 	w.fail["UpdateLocationS3"] = []error{invalidRequest("Invalid storage class for this bucket")}
 	f := &Function{Handler: w.handler(), Margin: time.Second}
-	arn := mustHandle(t, w.handler(), event(cfn.RequestCreate, TypeS3Location, "", dstLocation(), nil)).PhysicalID
+	arn := mustHandle(t, w.handler(), event(cfn.RequestCreate, resource.TypeS3Location, "", dstLocation(), nil)).PhysicalID
 	p := dstLocation()
 	p.S3StorageClass = "GLACIER_IR"
-	e := event(cfn.RequestUpdate, TypeS3Location, arn, p, dstLocation())
+	e := event(cfn.RequestUpdate, resource.TypeS3Location, arn, p, dstLocation())
 	e.ResponseURL = cf.URL
 
 	_ = f.Invoke(context.Background(), e)
@@ -100,7 +102,7 @@ func TestFunctionAnswersWhenTheHandlerPanics(t *testing.T) {
 	h := newWorld().handler()
 	h.DataSync = func(string) DataSyncAPI { return panicking{} } // nil embedded interface: calls panic
 	f := &Function{Handler: h, Margin: time.Second}
-	e := event(cfn.RequestCreate, TypeS3Location, "", dstLocation(), nil)
+	e := event(cfn.RequestCreate, resource.TypeS3Location, "", dstLocation(), nil)
 	e.ResponseURL = cf.URL
 
 	_ = f.Invoke(context.Background(), e)
@@ -126,7 +128,7 @@ func TestFunctionAnswersBeforeTheLambdaTimeout(t *testing.T) {
 	h := w.handler()
 	h.DataSync = func(region string) DataSyncAPI { return blockingClient{&fakeDataSync{w, region}} }
 	f := &Function{Handler: h, Margin: 200 * time.Millisecond}
-	e := event(cfn.RequestCreate, TypeS3Location, "", dstLocation(), nil)
+	e := event(cfn.RequestCreate, resource.TypeS3Location, "", dstLocation(), nil)
 	e.ResponseURL = cf.URL
 	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
@@ -168,7 +170,7 @@ func TestFunctionReturnsNilWhenCloudFormationCannotBeAnswered(t *testing.T) {
 			srv, attempts := unreachableCloudFormation(t, status)
 			w := newWorld()
 			f := &Function{Handler: w.handler(), Margin: time.Second, SendAttempts: 3, SendWait: time.Millisecond}
-			e := event(cfn.RequestCreate, TypeS3Location, "", dstLocation(), nil)
+			e := event(cfn.RequestCreate, resource.TypeS3Location, "", dstLocation(), nil)
 			e.ResponseURL = srv.URL
 
 			if err := f.Invoke(context.Background(), e); err != nil {
@@ -190,7 +192,7 @@ func TestFunctionReturnsNilAfterAnsweringFailed(t *testing.T) {
 	w := newWorld()
 	w.fail["CreateLocationS3"] = []error{invalidRequest("S3 bucket acme-dst does not exist in us-west-2")}
 	f := &Function{Handler: w.handler(), Margin: time.Second}
-	e := event(cfn.RequestCreate, TypeS3Location, "", dstLocation(), nil)
+	e := event(cfn.RequestCreate, resource.TypeS3Location, "", dstLocation(), nil)
 	e.ResponseURL = cf.URL
 	if err := f.Invoke(context.Background(), e); err != nil {
 		t.Fatalf("Invoke returned %v after answering FAILED", err)
@@ -205,7 +207,7 @@ func TestFunctionGivesUpOnAResponseURLThatHangs(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release }))
 	t.Cleanup(func() { close(release); srv.Close() })
 	f := &Function{Handler: newWorld().handler(), Margin: time.Second, SendAttempts: 2, SendWait: time.Millisecond, SendTimeout: 100 * time.Millisecond}
-	e := event(cfn.RequestCreate, TypeS3Location, "", dstLocation(), nil)
+	e := event(cfn.RequestCreate, resource.TypeS3Location, "", dstLocation(), nil)
 	e.ResponseURL = srv.URL
 
 	start := time.Now()
@@ -241,7 +243,7 @@ func TestFunctionAnswerFitsCloudFormationWhateverTheReason(t *testing.T) {
 			w := newWorld()
 			w.fail["CreateLocationS3"] = []error{invalidRequest(text)}
 			f := &Function{Handler: w.handler(), Margin: time.Second}
-			e := event(cfn.RequestCreate, TypeS3Location, "", dstLocation(), nil)
+			e := event(cfn.RequestCreate, resource.TypeS3Location, "", dstLocation(), nil)
 			e.ResponseURL = cf.URL
 
 			_ = f.Invoke(context.Background(), e)

@@ -17,6 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/datasync"
 	dstypes "github.com/aws/aws-sdk-go-v2/service/datasync/types"
+
+	"github.com/s3transfer/cdk-datasync/constructs/provider/resource"
 )
 
 // Errors as AWS words them. Explicit and implicit denies follow IAM's
@@ -60,7 +62,7 @@ func TestWhatIsRetried(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			w := newWorld()
 			w.fail["CreateLocationS3"] = []error{c.err}
-			res, err := w.handler().Handle(context.Background(), event(cfn.RequestCreate, TypeS3Location, "", dstLocation(), nil))
+			res, err := w.handler().Handle(context.Background(), event(cfn.RequestCreate, resource.TypeS3Location, "", dstLocation(), nil))
 			calls := w.count("CreateLocationS3")
 			if c.retry {
 				if err != nil || calls != 2 || len(w.sleeps) != 1 || res.PhysicalID == "" {

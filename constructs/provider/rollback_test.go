@@ -10,6 +10,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/cfn"
 	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/s3transfer/cdk-datasync/constructs/provider/resource"
 )
 
 // stackConfig is what a source stack's four provider resources are made from.
@@ -26,19 +28,19 @@ var stackOrder = []string{"SourceLocation", "DestinationLocation", "Task", "Exec
 func (c stackConfig) template(phys map[string]string) map[string]any {
 	role := "arn:aws:iam::111111111111:role/datasync-t-bucket-access"
 	return map[string]any{
-		"SourceLocation": LocationProps{Region: c.srcRegion, S3BucketArn: "arn:aws:s3:::" + c.srcBucket, Subdirectory: c.srcSub,
+		"SourceLocation": resource.LocationProps{Region: c.srcRegion, S3BucketArn: "arn:aws:s3:::" + c.srcBucket, Subdirectory: c.srcSub,
 			BucketAccessRoleArn: role, Name: "t-source"},
-		"DestinationLocation": LocationProps{Region: c.dstRegion, S3BucketArn: "arn:aws:s3:::" + c.dstBucket, Subdirectory: "archive",
+		"DestinationLocation": resource.LocationProps{Region: c.dstRegion, S3BucketArn: "arn:aws:s3:::" + c.dstBucket, Subdirectory: "archive",
 			S3StorageClass: "STANDARD", BucketAccessRoleArn: role, Name: "t-destination"},
-		"Task": TaskProps{Region: c.dstRegion, SourceLocationArn: phys["SourceLocation"], DestinationLocationArn: phys["DestinationLocation"],
+		"Task": resource.TaskProps{Region: c.dstRegion, SourceLocationArn: phys["SourceLocation"], DestinationLocationArn: phys["DestinationLocation"],
 			Name: "t", TaskMode: c.mode, VerifyMode: "ONLY_FILES_TRANSFERRED", OverwriteMode: "ALWAYS", TransferMode: "CHANGED",
 			PreserveDeletedFiles: "PRESERVE", ObjectTags: "PRESERVE", LogLevel: "TRANSFER", BytesPerSecond: "-1", Schedule: "rate(1 day)"},
-		"Execution": TaskExecutionProps{Region: c.dstRegion, TaskArn: phys["Task"]},
+		"Execution": resource.TaskExecutionProps{Region: c.dstRegion, TaskArn: phys["Task"]},
 	}
 }
 
 var resourceTypes = map[string]string{
-	"SourceLocation": TypeS3Location, "DestinationLocation": TypeS3Location, "Task": TypeTask, "Execution": TypeTaskExecution,
+	"SourceLocation": resource.TypeS3Location, "DestinationLocation": resource.TypeS3Location, "Task": resource.TypeTask, "Execution": resource.TypeTaskExecution,
 }
 
 // stack replays CloudFormation's requests for one stack against the fakes.
@@ -92,7 +94,7 @@ func (s *stack) update(c stackConfig, failAt string, how fault) (updated []strin
 	answered = map[string]string{}
 	for _, id := range stackOrder {
 		p := c.template(s.phys)[id]
-		if reflect.DeepEqual(ToProperties(p), ToProperties(s.props[id])) {
+		if reflect.DeepEqual(resource.ToProperties(p), resource.ToProperties(s.props[id])) {
 			continue
 		}
 		if id == failAt {
@@ -228,7 +230,7 @@ func TestRollbackKeepsTheOriginals(t *testing.T) {
 				}
 				for _, id := range []string{"SourceLocation", "DestinationLocation"} {
 					loc, ok := w.locations[original[id]]
-					want := base.template(original)[id].(LocationProps)
+					want := base.template(original)[id].(resource.LocationProps)
 					if !ok || aws.ToString(loc.in.Subdirectory) != want.Subdirectory || aws.ToString(loc.in.S3BucketArn) != want.S3BucketArn {
 						t.Errorf("%s: original gone or not as it was: %+v", id, loc)
 					}

@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/datasync"
 	dstypes "github.com/aws/aws-sdk-go-v2/service/datasync/types"
+
+	"github.com/s3transfer/cdk-datasync/constructs/provider/resource"
 )
 
 // Sizes of the large account the call bounds are checked against.
@@ -87,19 +89,19 @@ func TestCallsStayBoundedInALargeAccount(t *testing.T) {
 	// it), a destination location, a task, with 5 other tasks on our source location.
 	src := dstLocation()
 	src.S3BucketArn, src.Subdirectory = "arn:aws:s3:::acme-bucket-07", "ours"
-	srcArn := mustHandle(t, w.handler(), event(cfn.RequestCreate, TypeS3Location, "", src, nil)).PhysicalID
-	dstArn := mustHandle(t, w.handler(), event(cfn.RequestCreate, TypeS3Location, "", dstLocation(), nil)).PhysicalID
-	tp := TaskProps{Region: "us-west-2", SourceLocationArn: srcArn, DestinationLocationArn: dstArn, Name: "ours",
+	srcArn := mustHandle(t, w.handler(), event(cfn.RequestCreate, resource.TypeS3Location, "", src, nil)).PhysicalID
+	dstArn := mustHandle(t, w.handler(), event(cfn.RequestCreate, resource.TypeS3Location, "", dstLocation(), nil)).PhysicalID
+	tp := resource.TaskProps{Region: "us-west-2", SourceLocationArn: srcArn, DestinationLocationArn: dstArn, Name: "ours",
 		TaskMode: "BASIC", LogLevel: "BASIC", VerifyMode: "ONLY_FILES_TRANSFERRED", OverwriteMode: "ALWAYS", TransferMode: "CHANGED",
 		PreserveDeletedFiles: "PRESERVE", ObjectTags: "PRESERVE",
 		CloudWatchLogGroupArn: "arn:aws:logs:us-west-2:111111111111:log-group:/aws/datasync/ours"}
 	for i := range 5 {
 		other := tp
 		other.Name, other.CloudWatchLogGroupArn = fmt.Sprintf("same-source-%d", i), ""
-		mustHandle(t, w.handler(), event(cfn.RequestCreate, TypeTask, "", other, nil))
+		mustHandle(t, w.handler(), event(cfn.RequestCreate, resource.TypeTask, "", other, nil))
 	}
-	lp := LogsResourcePolicyProps{Region: "us-west-2", PolicyName: "datasync-transfers-log-delivery", PolicyDocument: "{}", LogGroupPrefix: "/aws/datasync/"}
-	mustHandle(t, w.handler(), event(cfn.RequestCreate, TypeLogsResourcePolicy, "", lp, nil))
+	lp := resource.LogsResourcePolicyProps{Region: "us-west-2", PolicyName: "datasync-transfers-log-delivery", PolicyDocument: "{}", LogGroupPrefix: "/aws/datasync/"}
+	mustHandle(t, w.handler(), event(cfn.RequestCreate, resource.TypeLogsResourcePolicy, "", lp, nil))
 
 	type step struct {
 		name  string
@@ -114,25 +116,25 @@ func TestCallsStayBoundedInALargeAccount(t *testing.T) {
 		{"create source location (lookup + create)", func() cfn.Event {
 			p := src
 			p.Subdirectory = "ours-too"
-			return event(cfn.RequestCreate, TypeS3Location, "", p, nil)
+			return event(cfn.RequestCreate, resource.TypeS3Location, "", p, nil)
 		}, fixed(1 + 1 + margin)}, // one filtered list page (nothing else under s3://acme-bucket-07/ours-too), the create
 		// One filtered list page, the tags of the 5 other tasks on our source location, the create.
-		{"create task (lookup + create)", func() cfn.Event { return event(cfn.RequestCreate, TypeTask, "", tp, nil) }, fixed(1 + 5 + 1 + margin)},
+		{"create task (lookup + create)", func() cfn.Event { return event(cfn.RequestCreate, resource.TypeTask, "", tp, nil) }, fixed(1 + 5 + 1 + margin)},
 		{"start execution (lookup + start)", func() cfn.Event {
-			return event(cfn.RequestCreate, TypeTaskExecution, "", TaskExecutionProps{Region: "us-west-2", TaskArn: taskArn}, nil)
+			return event(cfn.RequestCreate, resource.TypeTaskExecution, "", resource.TaskExecutionProps{Region: "us-west-2", TaskArn: taskArn}, nil)
 		}, fixed(1 + 1 + 1 + margin)}, // the task's executions (none), DescribeTask (AVAILABLE?), the start
 		{"delete of a failed location create (lookup)", func() cfn.Event {
-			return event(cfn.RequestDelete, TypeS3Location, "create-failed-0f1e2d3c", src, nil)
+			return event(cfn.RequestDelete, resource.TypeS3Location, "create-failed-0f1e2d3c", src, nil)
 		}, fixed(1 + 2 + margin)}, // one list page; the tags of the 2 locations under s3://acme-bucket-07/ours
 		{"delete of a failed task create (lookup)", func() cfn.Event {
-			return event(cfn.RequestDelete, TypeTask, "create-failed-0f1e2d3c", tp, nil)
+			return event(cfn.RequestDelete, resource.TypeTask, "create-failed-0f1e2d3c", tp, nil)
 		}, fixed(1 + 6 + margin)}, // one list page; the tags of the 6 tasks on our source location
-		{"delete task", func() cfn.Event { return event(cfn.RequestDelete, TypeTask, taskArn, tp, nil) }, fixed(1)},
-		{"delete location", func() cfn.Event { return event(cfn.RequestDelete, TypeS3Location, srcArn, src, nil) }, fixed(1)},
+		{"delete task", func() cfn.Event { return event(cfn.RequestDelete, resource.TypeTask, taskArn, tp, nil) }, fixed(1)},
+		{"delete location", func() cfn.Event { return event(cfn.RequestDelete, resource.TypeS3Location, srcArn, src, nil) }, fixed(1)},
 		// No task logs under /aws/datasync/ any more: every BASIC task is read (no list
 		// filter selects by log group), ENHANCED ones are not.
 		{"delete logs resource policy (no task uses it)", func() cfn.Event {
-			return event(cfn.RequestDelete, TypeLogsResourcePolicy, lp.PolicyName, lp, nil)
+			return event(cfn.RequestDelete, resource.TypeLogsResourcePolicy, lp.PolicyName, lp, nil)
 		}, func() int {
 			basic := 0
 			for _, tk := range w.tasks {
@@ -150,7 +152,7 @@ func TestCallsStayBoundedInALargeAccount(t *testing.T) {
 		if bound := s.bound(); total > bound {
 			t.Errorf("%s: %d calls, want at most %d", s.name, total, bound)
 		}
-		if e.RequestType == cfn.RequestCreate && e.ResourceType == TypeTask {
+		if e.RequestType == cfn.RequestCreate && e.ResourceType == resource.TypeTask {
 			taskArn = res.PhysicalID
 		}
 	}
@@ -166,10 +168,10 @@ func TestReadsRunConcurrentlyWithinTheLimit(t *testing.T) {
 	w := newWorld()
 	bigAccount(w)
 	w.latency = 2 * time.Millisecond
-	lp := LogsResourcePolicyProps{Region: "us-west-2", PolicyName: "datasync-transfers-log-delivery", PolicyDocument: "{}", LogGroupPrefix: "/aws/datasync/"}
-	mustHandle(t, w.handler(), event(cfn.RequestCreate, TypeLogsResourcePolicy, "", lp, nil))
+	lp := resource.LogsResourcePolicyProps{Region: "us-west-2", PolicyName: "datasync-transfers-log-delivery", PolicyDocument: "{}", LogGroupPrefix: "/aws/datasync/"}
+	mustHandle(t, w.handler(), event(cfn.RequestCreate, resource.TypeLogsResourcePolicy, "", lp, nil))
 	start := time.Now()
-	_, counts, _ := callsOf(t, w, event(cfn.RequestDelete, TypeLogsResourcePolicy, lp.PolicyName, lp, nil))
+	_, counts, _ := callsOf(t, w, event(cfn.RequestDelete, resource.TypeLogsResourcePolicy, lp.PolicyName, lp, nil))
 	took := time.Since(start)
 	sequential := time.Duration(counts["DescribeTask"]) * w.latency
 	t.Logf("%d DescribeTask calls of %s each in %s (sequential: at least %s), at most %d in flight",

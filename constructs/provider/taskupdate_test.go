@@ -8,6 +8,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/datasync"
 	dstypes "github.com/aws/aws-sdk-go-v2/service/datasync/types"
+
+	"github.com/s3transfer/cdk-datasync/constructs/provider/resource"
 )
 
 // TestUpdateOfATaskThatNeverLogged: a BASIC task with logLevel OFF and no log group
@@ -18,10 +20,10 @@ func TestUpdateOfATaskThatNeverLogged(t *testing.T) {
 	h := w.handler()
 	tp := taskFixture(t, w, h)
 	tp.TaskMode, tp.LogLevel, tp.ReportBucketArn, tp.ReportRoleArn, tp.ReportLevel = "BASIC", "OFF", "", "", ""
-	arn := mustHandle(t, h, event(cfn.RequestCreate, TypeTask, "", tp, nil)).PhysicalID
+	arn := mustHandle(t, h, event(cfn.RequestCreate, resource.TypeTask, "", tp, nil)).PhysicalID
 	next := tp
 	next.OverwriteMode = "NEVER"
-	mustHandle(t, h, event(cfn.RequestUpdate, TypeTask, arn, next, tp))
+	mustHandle(t, h, event(cfn.RequestUpdate, resource.TypeTask, arn, next, tp))
 	if u := w.tasks[arn].update; u == nil || u.CloudWatchLogGroupArn != nil {
 		t.Fatalf("UpdateTask of a task without a log group set CloudWatchLogGroupArn: %+v", u)
 	}
@@ -48,7 +50,7 @@ func TestDeployKeepsTheScheduleStatus(t *testing.T) {
 	w := newWorld()
 	h := w.handler()
 	tp := taskFixture(t, w, h) // rate(1 day)
-	arn := mustHandle(t, h, event(cfn.RequestCreate, TypeTask, "", tp, nil)).PhysicalID
+	arn := mustHandle(t, h, event(cfn.RequestCreate, resource.TypeTask, "", tp, nil)).PhysicalID
 	schedule := func() (string, dstypes.ScheduleStatus) {
 		sc := w.tasks[arn].describe(arn).Schedule
 		if sc == nil {
@@ -64,14 +66,14 @@ func TestDeployKeepsTheScheduleStatus(t *testing.T) {
 	// A deploy that changes another setting, then its rollback.
 	next := tp
 	next.OverwriteMode = "NEVER"
-	mustHandle(t, h, event(cfn.RequestUpdate, TypeTask, arn, next, tp))
+	mustHandle(t, h, event(cfn.RequestUpdate, resource.TypeTask, arn, next, tp))
 	if u := w.tasks[arn].update; u.Schedule != nil {
 		t.Errorf("UpdateTask with an unchanged schedule expression sent Schedule %+v", *u.Schedule)
 	}
 	if e, s := schedule(); e != "rate(1 day)" || s != dstypes.ScheduleStatusDisabled {
 		t.Errorf("after a deploy: schedule %q %s, want rate(1 day) DISABLED", e, s)
 	}
-	mustHandle(t, h, event(cfn.RequestUpdate, TypeTask, arn, tp, next))
+	mustHandle(t, h, event(cfn.RequestUpdate, resource.TypeTask, arn, tp, next))
 	if e, s := schedule(); e != "rate(1 day)" || s != dstypes.ScheduleStatusDisabled {
 		t.Errorf("after the rollback: schedule %q %s, want rate(1 day) DISABLED", e, s)
 	}
@@ -79,7 +81,7 @@ func TestDeployKeepsTheScheduleStatus(t *testing.T) {
 	// A new expression keeps the status.
 	twice := tp
 	twice.Schedule = "rate(12 hours)"
-	mustHandle(t, h, event(cfn.RequestUpdate, TypeTask, arn, twice, tp))
+	mustHandle(t, h, event(cfn.RequestUpdate, resource.TypeTask, arn, twice, tp))
 	if e, s := schedule(); e != "rate(12 hours)" || s != dstypes.ScheduleStatusDisabled {
 		t.Errorf("after a new expression: schedule %q %s, want rate(12 hours) DISABLED", e, s)
 	}
@@ -87,11 +89,11 @@ func TestDeployKeepsTheScheduleStatus(t *testing.T) {
 	// No schedule in the config removes it; a schedule added later starts enabled.
 	none := tp
 	none.Schedule = ""
-	mustHandle(t, h, event(cfn.RequestUpdate, TypeTask, arn, none, twice))
+	mustHandle(t, h, event(cfn.RequestUpdate, resource.TypeTask, arn, none, twice))
 	if e, _ := schedule(); e != "" {
 		t.Errorf("schedule %q kept after it was removed from the config", e)
 	}
-	mustHandle(t, h, event(cfn.RequestUpdate, TypeTask, arn, tp, none))
+	mustHandle(t, h, event(cfn.RequestUpdate, resource.TypeTask, arn, tp, none))
 	if e, s := schedule(); e != "rate(1 day)" || s != dstypes.ScheduleStatusEnabled {
 		t.Errorf("a schedule added: %q %s, want rate(1 day) ENABLED", e, s)
 	}

@@ -6,12 +6,13 @@
 // README's config reference); the constructs in package transfer read the same type.
 //
 //go:generate go run ./internal/genregions
+//go:generate go run ./internal/gendstypes
 package spec
 
 import (
 	"fmt"
 
-	dstypes "github.com/aws/aws-sdk-go-v2/service/datasync/types"
+	"github.com/s3transfer/cdk-datasync/constructs/spec/internal/dstypes"
 )
 
 // Transfer is one S3-to-S3 transfer from a bucket in the source account to a bucket in
@@ -29,6 +30,9 @@ type Transfer struct {
 	Task Task `yaml:"task" json:"task"`
 	// Notifications says who hears about failed task executions. Default: nobody.
 	Notifications Notifications `yaml:"notifications" json:"notifications"`
+	// Monitoring configures notifications of what needs attention and dashboards.
+	// Default: on, with every field's own default (see Monitoring).
+	Monitoring Monitoring `yaml:"monitoring" json:"monitoring"`
 }
 
 // Source is the bucket in the source account. The source account also holds the
@@ -175,6 +179,7 @@ func (t Transfer) WithDefaults() Transfer {
 		}
 		out.Task.Report = &r
 	}
+	out.Monitoring = t.Monitoring.withDefaults()
 	setDefault(&out.Destination.StorageClass, DefaultStorageClass)
 	task := &out.Task
 	setDefault(&task.Mode, DefaultMode)

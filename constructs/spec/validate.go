@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	dstypes "github.com/aws/aws-sdk-go-v2/service/datasync/types"
+	"github.com/s3transfer/cdk-datasync/constructs/spec/internal/dstypes"
 )
 
 // regionFacts is what validation needs to know of a Region.
@@ -127,6 +127,7 @@ func (t Transfer) Validate() error {
 	if e := t.Notifications.Email; e != "" && !emailRe.MatchString(e) {
 		c.add("notifications.email", e, "is not an email address")
 	}
+	validateMonitoring(c, t.Monitoring)
 	if len(c.errs) == 0 {
 		validateRolePolicySize(c, t)
 	}

@@ -10,11 +10,10 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
-	"github.com/aws/aws-lambda-go/cfn"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/s3transfer/cdk-datasync/constructs/provider"
+	"github.com/s3transfer/cdk-datasync/constructs/provider/resource"
 	"github.com/s3transfer/cdk-datasync/constructs/spec"
 )
 
@@ -274,13 +273,13 @@ func newExistingBucketAccess(scope constructs.Construct, b spec.DestinationBucke
 
 	ownership := awscdk.NewCustomResource(scope, jsii.String("OwnershipControls"), &awscdk.CustomResourceProps{
 		ServiceToken: fn.FunctionArn(),
-		ResourceType: jsii.String(provider.TypeOwnershipControls),
-		Properties:   toProps(provider.OwnershipControlsProps{Region: b.Region, Bucket: b.Name}),
+		ResourceType: jsii.String(resource.TypeOwnershipControls),
+		Properties:   toProps(resource.OwnershipControlsProps{Region: b.Region, Bucket: b.Name}),
 	})
 	policy := awscdk.NewCustomResource(scope, jsii.String("BucketPolicyStatements"), &awscdk.CustomResourceProps{
 		ServiceToken: fn.FunctionArn(),
-		ResourceType: jsii.String(provider.TypeBucketPolicyStatements),
-		Properties: toProps(provider.BucketPolicyStatementsProps{
+		ResourceType: jsii.String(resource.TypeBucketPolicyStatements),
+		Properties: toProps(resource.BucketPolicyStatementsProps{
 			Region: b.Region, Bucket: b.Name, Statements: mustJSON(statements),
 			RemoveDeletedPrincipals: map[bool]string{true: "true"}[b.RemoveDeletedPrincipals],
 		}),
@@ -289,19 +288,19 @@ func newExistingBucketAccess(scope constructs.Construct, b spec.DestinationBucke
 }
 
 // destinationProviderActions are every action the destination provider calls, for
-// any request on its resource types (provider.RequiredActions): all on the bucket.
+// any request on its resource types (resource.RequiredActions): all on the bucket.
 func destinationProviderActions() []string {
-	return providerActions([]string{provider.TypeOwnershipControls, provider.TypeBucketPolicyStatements},
-		cfn.RequestCreate, cfn.RequestUpdate, cfn.RequestDelete)
+	return providerActions([]string{resource.TypeOwnershipControls, resource.TypeBucketPolicyStatements},
+		resource.Create, resource.Update, resource.Delete)
 }
 
 // providerActions are the actions the provider calls for the request types on the
-// resource types (provider.RequiredActions), sorted, each once.
-func providerActions(types []string, requests ...cfn.RequestType) []string {
+// resource types (resource.RequiredActions), sorted, each once.
+func providerActions(types []string, requests ...resource.Request) []string {
 	var out []string
 	for _, typ := range types {
 		for _, req := range requests {
-			out = append(out, provider.RequiredActions(typ, req)...)
+			out = append(out, resource.RequiredActions(typ, req)...)
 		}
 	}
 	slices.Sort(out)
@@ -319,6 +318,6 @@ func cdkStatement(s spec.Statement) awsiam.PolicyStatement {
 }
 
 func toProps(p any) *map[string]interface{} {
-	m := provider.ToProperties(p)
+	m := resource.ToProperties(p)
 	return &m
 }

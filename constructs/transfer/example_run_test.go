@@ -19,6 +19,7 @@ func TestExamplesSynthesize(t *testing.T) {
 		"add to pipeline": ExampleAddToPipeline,
 		"other Region":    ExampleNewSourceTransfer_otherRegion,
 		"pipeline stage":  ExampleNewTransferStage,
+		"monitoring":      ExampleNewSourceTransfer_monitoring,
 	} {
 		t.Run(name, func(t *testing.T) { example() })
 	}

@@ -3,6 +3,7 @@ package transfer_test
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/pipelines"
 	"github.com/aws/jsii-runtime-go"
 
@@ -78,8 +79,8 @@ func ExampleNewDestinationAccess_severalTransfers() {
 
 // The source side added to an existing stack in another Region than the destination:
 // the task and the destination location are still created in us-west-2. ENHANCED
-// tasks log to /aws/datasync by themselves; BASIC-mode logging and notifications
-// need native resources in the task's Region, so for them the construct stops with
+// tasks log to /aws/datasync by themselves; BASIC-mode logging, notifications
+// and monitoring need native resources in the task's Region, so for them the construct stops with
 // an error that says so (use NewSourceStack, or a stack in the destination Region).
 func ExampleNewSourceTransfer_otherRegion() {
 	app := awscdk.NewApp(nil)
@@ -88,6 +89,7 @@ func ExampleNewSourceTransfer_otherRegion() {
 	})
 
 	t := mediaArchive()
+	t.Monitoring.Enabled = jsii.Bool(false) // its rules would have to be in us-west-2
 	src := transfer.NewSourceTransfer(stack, "MediaArchive", &transfer.SourceTransferProps{Transfer: &t})
 	awscdk.NewCfnOutput(stack, jsii.String("MediaArchiveTask"), &awscdk.CfnOutputProps{Value: src.TaskArn()})
 	app.Synth(nil)
@@ -138,5 +140,29 @@ func ExampleAddToPipeline() {
 	videos.Name, videos.Source.Account, videos.Source.Bucket = "video-archive", "333333333333", "acme-video-src"
 	videos.Destination.Prefix = "videos"
 	transfer.AddToPipeline(pipeline, app, []spec.Transfer{photos, videos})
+	app.Synth(nil)
+}
+
+// Monitoring as construct props: the notifier of the source side also publishes to
+// a topic the platform team already has, runs count as stalled after 45 minutes
+// without progress, and the transfer gets a dashboard of its own besides the one
+// dashboard of its source account and Region.
+func ExampleNewSourceTransfer_monitoring() {
+	app := awscdk.NewApp(nil)
+	t := mediaArchive()
+	t.Monitoring = spec.Monitoring{StallMinutes: 45, Dashboard: spec.DashboardTransfer}
+	// The source stack is in account 111111111111, us-west-2 (the destination Region),
+	// like the team's topic.
+	stack := awscdk.NewStack(app, jsii.String("MediaArchiveSource"), &awscdk.StackProps{
+		Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("us-west-2")},
+	})
+	onCall := awssns.Topic_FromTopicArn(stack, jsii.String("OnCall"), jsii.String("arn:aws:sns:us-west-2:111111111111:platform-on-call"))
+	src := transfer.NewSourceTransfer(stack, "MediaArchive", &transfer.SourceTransferProps{
+		Transfer:           &t,
+		NotificationTopics: []awssns.ITopic{onCall},
+	})
+	awscdk.NewCfnOutput(stack, jsii.String("Notifier"), &awscdk.CfnOutputProps{Value: src.NotifierFunction().FunctionName()})
+	// The dashboard of every transfer of account 111111111111 in us-west-2.
+	transfer.NewMonitoringStack(app, "Dashboards", &transfer.MonitoringStackProps{Transfers: []spec.Transfer{t}})
 	app.Synth(nil)
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -15,11 +16,10 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
-	"github.com/aws/aws-lambda-go/cfn"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/s3transfer/cdk-datasync/constructs/provider"
+	"github.com/s3transfer/cdk-datasync/constructs/provider/resource"
 	"github.com/s3transfer/cdk-datasync/constructs/spec"
 )
 
@@ -31,6 +31,10 @@ const LogsResourcePolicyName = "datasync-transfers-log-delivery"
 type SourceTransferProps struct {
 	// Transfer describes the transfer; it is validated here. Required.
 	Transfer *spec.Transfer
+	// NotificationTopics also receive the transfer's notifications (with monitoring
+	// on: every notification of the notifier; off: failed executions). Default: only
+	// the topic of Transfer.Notifications.Email, if any.
+	NotificationTopics []awssns.ITopic
 }
 
 // SourceTransfer is the source account's part of a transfer: the DataSync
@@ -56,8 +60,13 @@ type SourceTransfer interface {
 	// LogGroup is the BASIC-mode task log group, or nil (ENHANCED tasks log to
 	// /aws/datasync; logLevel OFF logs nowhere).
 	LogGroup() awslogs.ILogGroup
-	// NotificationTopic receives failed task executions, or nil without notifications.
+	// NotificationTopic is the topic of Transfer.Notifications.Email, or nil without one.
 	NotificationTopic() awssns.ITopic
+	// NotifierFunction is the monitoring notifier, datasync-<name>-notifier, or nil
+	// with monitoring off.
+	NotifierFunction() awslambda.IFunction
+	// Dashboard is the transfer's own dashboard (monitoring.dashboard "transfer"), or nil.
+	Dashboard() awscloudwatch.Dashboard
 }
 
 type sourceTransfer struct {
@@ -67,6 +76,8 @@ type sourceTransfer struct {
 	fn                   awslambda.Function
 	logGroup             awslogs.ILogGroup
 	topic                awssns.ITopic
+	notifier             awslambda.IFunction
+	dashboard            awscloudwatch.Dashboard
 }
 
 func (s *sourceTransfer) TaskArn() *string                      { return s.task.Ref() }
@@ -77,18 +88,21 @@ func (s *sourceTransfer) LocationAdminRole() awsiam.IRole       { return s.admin
 func (s *sourceTransfer) ProviderFunction() awslambda.IFunction { return s.fn }
 func (s *sourceTransfer) LogGroup() awslogs.ILogGroup           { return s.logGroup }
 func (s *sourceTransfer) NotificationTopic() awssns.ITopic      { return s.topic }
+func (s *sourceTransfer) NotifierFunction() awslambda.IFunction { return s.notifier }
+func (s *sourceTransfer) Dashboard() awscloudwatch.Dashboard    { return s.dashboard }
 
 // NewSourceTransfer adds the source side of a transfer to scope, which must be in the
 // source account. The stack may be in any Region: each DataSync object is created in
 // the Region where it must live. BASIC-mode logging and notifications are native
-// resources of the task's Region, so they need the stack in the destination Region.
+// resources of the task's Region, so they need the stack in the destination Region;
+// so does monitoring (on by default: Transfer.Monitoring).
 func NewSourceTransfer(scope constructs.Construct, id string, props *SourceTransferProps) SourceTransfer {
 	if props == nil {
 		props = &SourceTransferProps{}
 	}
 	t := validated(props.Transfer)
 	basicLogging := t.Task.Mode == "BASIC" && t.Task.LogLevel != "OFF"
-	requireDestinationRegion(scope, t, basicLogging, t.Notifications.Email != "")
+	requireDestinationRegion(scope, t, basicLogging, t.Notifications.Email != "" || len(props.NotificationTopics) > 0, t.Monitoring.On())
 
 	s := &sourceTransfer{}
 	constructs.NewConstruct_Override(s, scope, &id)
@@ -98,16 +112,16 @@ func NewSourceTransfer(scope constructs.Construct, id string, props *SourceTrans
 	s.admin = newLocationAdminRole(this, t, s.accessRole, logs, basicLogging)
 	s.fn = newProviderFunction(this, "Provider", s.admin, logs, t.ProviderFunctionName(), t.Name+" source")
 
-	s.srcLoc = s.location("SourceLocation", provider.LocationProps{
+	s.srcLoc = s.location("SourceLocation", resource.LocationProps{
 		Region: t.Source.Region, S3BucketArn: t.BucketArn(t.Source.Bucket), Subdirectory: t.Source.Prefix,
 		Name: t.Name + "-source",
 	})
-	s.dstLoc = s.location("DestinationLocation", provider.LocationProps{
+	s.dstLoc = s.location("DestinationLocation", resource.LocationProps{
 		Region: t.Destination.Region, S3BucketArn: t.BucketArn(t.Destination.Bucket), Subdirectory: t.Destination.Prefix,
 		S3StorageClass: t.Destination.StorageClass, Name: t.Name + "-destination",
 	})
 
-	taskProps := provider.TaskProps{
+	taskProps := resource.TaskProps{
 		Region:            t.Destination.Region,
 		SourceLocationArn: *s.srcLoc.Ref(), DestinationLocationArn: *s.dstLoc.Ref(),
 		Name: t.TaskName(), TaskMode: t.Task.Mode,
@@ -128,7 +142,7 @@ func NewSourceTransfer(scope constructs.Construct, id string, props *SourceTrans
 	}
 	s.task = awscdk.NewCustomResource(this, jsii.String("Task"), &awscdk.CustomResourceProps{
 		ServiceToken: s.fn.FunctionArn(),
-		ResourceType: jsii.String(provider.TypeTask),
+		ResourceType: jsii.String(resource.TypeTask),
 		Properties:   toProps(taskProps),
 	})
 	s.task.Node().AddDependency(logging...)
@@ -136,19 +150,31 @@ func NewSourceTransfer(scope constructs.Construct, id string, props *SourceTrans
 	if t.Task.StartOnDeploy {
 		awscdk.NewCustomResource(this, jsii.String("FirstExecution"), &awscdk.CustomResourceProps{
 			ServiceToken: s.fn.FunctionArn(),
-			ResourceType: jsii.String(provider.TypeTaskExecution),
-			Properties:   toProps(provider.TaskExecutionProps{Region: t.Destination.Region, TaskArn: *s.task.Ref()}),
+			ResourceType: jsii.String(resource.TypeTaskExecution),
+			Properties:   toProps(resource.TaskExecutionProps{Region: t.Destination.Region, TaskArn: *s.task.Ref()}),
 		})
 	}
+	var topics []awssns.ITopic
 	if t.Notifications.Email != "" {
-		s.topic = newFailureNotifications(this, t, s.task.Ref())
+		s.topic = newEmailTopic(this, t)
+		topics = append(topics, s.topic)
+	}
+	topics = append(topics, props.NotificationTopics...)
+	switch {
+	case t.Monitoring.On():
+		s.notifier = newNotifier(this, t, s.task.Ref(), topics)
+		if t.Monitoring.Dashboard == spec.DashboardTransfer {
+			s.dashboard = newTransferDashboard(this, t, s.task.Ref())
+		}
+	case len(topics) > 0:
+		newFailureNotifications(this, t, s.task.Ref(), topics)
 	}
 	return s
 }
 
 // requireDestinationRegion fails early when a feature needs native resources in the
 // task's Region but the stack is elsewhere.
-func requireDestinationRegion(scope constructs.Construct, t spec.Transfer, basicLogging, notifications bool) {
+func requireDestinationRegion(scope constructs.Construct, t spec.Transfer, basicLogging, notifications, monitoring bool) {
 	if stackRegionIs(scope, t.Destination.Region) {
 		return
 	}
@@ -159,21 +185,24 @@ func requireDestinationRegion(scope constructs.Construct, t spec.Transfer, basic
 	if notifications {
 		needs = append(needs, "notifications (an EventBridge rule where the task emits its events)")
 	}
+	if monitoring {
+		needs = append(needs, "monitoring (its EventBridge rules, where the task emits its events)")
+	}
 	if len(needs) == 0 {
 		return
 	}
 	region := awscdk.Stack_Of(scope).Region()
 	panic(fmt.Sprintf("transfer %q: %s need(s) the stack in the destination Region %s, but the stack of %s is in %s. "+
 		"Put the source side in a stack in %s (as NewSourceStack does), or use task mode ENHANCED (logs go to /aws/datasync) "+
-		"or task.logLevel OFF, and leave notifications out.",
+		"or task.logLevel OFF, leave notifications out and set monitoring.enabled: false.",
 		t.Name, strings.Join(needs, " and "), t.Destination.Region, *scope.Node().Path(), *region, t.Destination.Region))
 }
 
-func (s *sourceTransfer) location(id string, p provider.LocationProps) awscdk.CustomResource {
+func (s *sourceTransfer) location(id string, p resource.LocationProps) awscdk.CustomResource {
 	p.BucketAccessRoleArn = *s.accessRole.RoleArn()
 	loc := awscdk.NewCustomResource(s, jsii.String(id), &awscdk.CustomResourceProps{
 		ServiceToken: s.fn.FunctionArn(),
-		ResourceType: jsii.String(provider.TypeS3Location),
+		ResourceType: jsii.String(resource.TypeS3Location),
 		Properties:   toProps(p),
 	})
 	// The location access test assumes the role: its policy must exist first.
@@ -217,7 +246,7 @@ func newBucketAccessRole(scope constructs.Construct, t spec.Transfer) awsiam.Rol
 // execution role: it creates the locations and the task with its own credentials,
 // which the destination bucket policy names. Its policy is built from the
 // provider's own table of the calls each resource type makes
-// (provider.RequiredActions): what creates and updates of this config's resources
+// (resource.RequiredActions): what creates and updates of this config's resources
 // call, in the transfer's Regions, and what the delete of any resource the provider
 // serves calls, in every Region of the account, whatever the config. In an update
 // CloudFormation applies the new policy first and deletes removed or replaced
@@ -235,17 +264,17 @@ func newLocationAdminRole(scope constructs.Construct, t spec.Transfer, accessRol
 	byResources := map[string][]string{}
 	var order []string
 	var findings []string
-	present := []string{provider.TypeS3Location, provider.TypeTask}
+	present := []string{resource.TypeS3Location, resource.TypeTask}
 	if t.Task.StartOnDeploy {
-		present = append(present, provider.TypeTaskExecution)
+		present = append(present, resource.TypeTaskExecution)
 	}
 	if basicLogging {
-		present = append(present, provider.TypeLogsResourcePolicy)
+		present = append(present, resource.TypeLogsResourcePolicy)
 	}
 	// Creates and updates of the present resource types, deletes of every type the
 	// source provider serves.
-	deletes := providerActions(sourceProviderTypes, cfn.RequestDelete)
-	actions := append(providerActions(present, cfn.RequestCreate, cfn.RequestUpdate), deletes...)
+	deletes := providerActions(sourceProviderTypes, resource.Delete)
+	actions := append(providerActions(present, resource.Create, resource.Update), deletes...)
 	slices.Sort(actions)
 	for _, action := range slices.Compact(actions) {
 		var resources []string
@@ -278,13 +307,13 @@ func newLocationAdminRole(scope constructs.Construct, t spec.Transfer, accessRol
 		if slices.Contains(deletes, action) {
 			inRegions = []string{"*"}
 		}
-		for _, pattern := range provider.ActionResources(action) {
+		for _, pattern := range resource.ActionResources(action) {
 			if pattern == "*" {
 				resources = append(resources, "*")
 				continue
 			}
 			for _, r := range inRegions {
-				resources = append(resources, strings.NewReplacer(provider.ResPartition, p, provider.ResRegion, r, provider.ResAccount, acct).Replace(pattern))
+				resources = append(resources, strings.NewReplacer(resource.ResPartition, p, resource.ResRegion, r, resource.ResAccount, acct).Replace(pattern))
 			}
 		}
 		key := strings.Join(resources, " ")
@@ -313,7 +342,7 @@ func newLocationAdminRole(scope constructs.Construct, t spec.Transfer, accessRol
 }
 
 // sourceProviderTypes are the resource types the source side's provider serves.
-var sourceProviderTypes = []string{provider.TypeS3Location, provider.TypeTask, provider.TypeTaskExecution, provider.TypeLogsResourcePolicy}
+var sourceProviderTypes = []string{resource.TypeS3Location, resource.TypeTask, resource.TypeTaskExecution, resource.TypeLogsResourcePolicy}
 
 func prefixAll(prefix string, list []string) []string {
 	out := make([]string, len(list))
@@ -350,21 +379,37 @@ func (s *sourceTransfer) basicLogging(t spec.Transfer) []constructs.IDependable 
 	})
 	policy := awscdk.NewCustomResource(s, jsii.String("LogsResourcePolicy"), &awscdk.CustomResourceProps{
 		ServiceToken: s.fn.FunctionArn(),
-		ResourceType: jsii.String(provider.TypeLogsResourcePolicy),
-		Properties: toProps(provider.LogsResourcePolicyProps{
+		ResourceType: jsii.String(resource.TypeLogsResourcePolicy),
+		Properties: toProps(resource.LogsResourcePolicyProps{
 			Region: region, PolicyName: LogsResourcePolicyName, PolicyDocument: string(doc), LogGroupPrefix: "/aws/datasync/",
 		}),
 	})
 	return []constructs.IDependable{logGroup, policy}
 }
 
-// newFailureNotifications mails every execution of the task that ends in ERROR.
-func newFailureNotifications(scope constructs.Construct, t spec.Transfer, taskArn *string) awssns.ITopic {
+// newEmailTopic is the topic of notifications.email. Its construct ID stays
+// FailureTopic whether monitoring is on or off, so that switching keeps the topic and
+// its confirmed subscription.
+func newEmailTopic(scope constructs.Construct, t spec.Transfer) awssns.ITopic {
 	topic := awssns.NewTopic(scope, jsii.String("FailureTopic"), &awssns.TopicProps{
 		DisplayName: jsii.String("DataSync " + t.Name),
 		EnforceSSL:  jsii.Bool(true),
 	})
 	topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(t.Notifications.Email), nil))
+	return topic
+}
+
+// newFailureNotifications sends every execution of the task that ends in ERROR to the
+// topics, as one line (monitoring off; with monitoring on the notifier does this).
+func newFailureNotifications(scope constructs.Construct, t spec.Transfer, taskArn *string, topics []awssns.ITopic) {
+	var targets []awsevents.IRuleTarget
+	for _, topic := range topics {
+		targets = append(targets, awseventstargets.NewSnsTopic(topic, &awseventstargets.SnsTopicProps{
+			Message: awsevents.RuleTargetInput_FromText(jsii.String(fmt.Sprintf(
+				"DataSync transfer %s (s3://%s -> s3://%s): execution %s ended in ERROR. See the task's logs and the DataSync console.",
+				t.Name, t.Source.Bucket, t.Destination.Bucket, *awsevents.EventField_FromPath(jsii.String("$.resources[0]"))))),
+		}))
+	}
 	awsevents.NewRule(scope, jsii.String("FailedExecutions"), &awsevents.RuleProps{
 		Description: jsii.String(fmt.Sprintf("Failed executions of DataSync transfer %s", t.Name)),
 		EventPattern: &awsevents.EventPattern{
@@ -373,13 +418,8 @@ func newFailureNotifications(scope constructs.Construct, t spec.Transfer, taskAr
 			Resources:  awsevents.Match_Prefix(jsii.String(*taskArn + "/execution/")),
 			Detail:     &map[string]interface{}{"State": []string{"ERROR"}},
 		},
-		Targets: &[]awsevents.IRuleTarget{awseventstargets.NewSnsTopic(topic, &awseventstargets.SnsTopicProps{
-			Message: awsevents.RuleTargetInput_FromText(jsii.String(fmt.Sprintf(
-				"DataSync transfer %s (s3://%s -> s3://%s): execution %s ended in ERROR. See the task's logs and the DataSync console.",
-				t.Name, t.Source.Bucket, t.Destination.Bucket, *awsevents.EventField_FromPath(jsii.String("$.resources[0]"))))),
-		})},
+		Targets: &targets,
 	})
-	return topic
 }
 
 // retentionDays maps spec.LogRetentionDaysAllowed to the CDK's names for them.

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -95,6 +96,9 @@ type SourceStackProps struct {
 	awscdk.StackProps
 	// Transfer describes the transfer. Required.
 	Transfer *spec.Transfer
+	// NotificationTopics also receive the transfer's notifications (see
+	// SourceTransferProps.NotificationTopics). Default: none.
+	NotificationTopics []awssns.ITopic
 }
 
 // SourceStack is the source account's stack of one transfer. It lives in the
@@ -129,7 +133,7 @@ func NewSourceStack(scope constructs.Construct, id string, props *SourceStackPro
 	s := &sourceStack{}
 	awscdk.NewStack_Override(s, scope, &id, &sp)
 	stack := s.Stack
-	s.transfer = NewSourceTransfer(stack, "Transfer", &SourceTransferProps{Transfer: props.Transfer})
+	s.transfer = NewSourceTransfer(stack, "Transfer", &SourceTransferProps{Transfer: props.Transfer, NotificationTopics: props.NotificationTopics})
 
 	taskArn := s.transfer.TaskArn()
 	output := func(id, description string, value *string) {
@@ -163,18 +167,7 @@ func withDefaults(sp awscdk.StackProps, account, region, name, description strin
 
 // consoleURL is the DataSync console of the destination Region.
 func consoleURL(t spec.Transfer) string {
-	host := "console.aws.amazon.com"
-	switch t.Partition() {
-	case "aws-cn":
-		host = "console.amazonaws.cn"
-	case "aws-us-gov":
-		host = "console.amazonaws-us-gov.com"
-	}
-	region := t.Destination.Region
-	if !strings.HasPrefix(t.Partition(), "aws-iso") {
-		host = region + "." + host
-	}
-	return fmt.Sprintf("https://%s/datasync/home?region=%s", host, region)
+	return fmt.Sprintf("https://%s/datasync/home?region=%s", spec.ConsoleHost(t.Partition(), t.Destination.Region), t.Destination.Region)
 }
 
 // TransferStacks are the two stacks of one transfer.
@@ -206,13 +199,18 @@ type Stacks struct {
 	Destinations []DestinationStack
 	// Sources are the source stacks, in the order of the transfers.
 	Sources []SourceStack
+	// Monitoring are the stacks of the shared dashboards, one per source account and
+	// Region with a transfer on it (spec.MonitoringGroups).
+	Monitoring []awscdk.Stack
 }
 
 // NewStacks adds the stacks of every transfer to scope (an App or a Stage): per
 // destination bucket one stack <bucket>-destination in the bucket's account and
 // Region that owns this project's statements in its policy for every transfer into
 // it, and per transfer one stack <name>-source in the source account and the
-// destination Region, which depends on its bucket's stack. The transfers are
+// destination Region, which depends on its bucket's stack, and per source account
+// and Region one stack datasync-monitoring-<account>-<region> with the dashboard of
+// its transfers (unless their monitoring is off or has no shared dashboard). The transfers are
 // validated, each and as a set (spec.ValidateSet), and every problem is reported
 // in one panic.
 func NewStacks(scope constructs.Construct, transfers []spec.Transfer) Stacks {
@@ -229,6 +227,9 @@ func NewStacks(scope constructs.Construct, transfers []spec.Transfer) Stacks {
 		src := NewSourceStack(scope, SourceStackName(*t), &SourceStackProps{Transfer: t})
 		src.AddStackDependency(byBucket[t.Destination.Bucket], jsii.String(dependencyReason))
 		out.Sources = append(out.Sources, src)
+	}
+	for _, g := range spec.MonitoringGroups(transfers) {
+		out.Monitoring = append(out.Monitoring, NewMonitoringStack(scope, g.StackName(), &MonitoringStackProps{Transfers: g.Transfers}))
 	}
 	return out
 }

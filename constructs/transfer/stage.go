@@ -58,13 +58,16 @@ type PipelineWaves struct {
 	Destinations []pipelines.Wave
 	// Sources deploy every source stack after all destination stacks.
 	Sources []pipelines.Wave
+	// Monitoring deploy the shared dashboards' stacks, after the source stacks.
+	Monitoring []pipelines.Wave
 }
 
 // AddToPipeline adds the stacks of the transfers (as NewStacks makes them) to a CDK
 // pipeline: first every destination stack, then every source stack, each stack in
 // its own Stage under scope (an App), named like the stack. Stacks in a wave deploy in
 // parallel; a wave holds at most StacksPerWave stacks, so more stacks make
-// consecutive waves (Destinations, Destinations-2, ..., Sources, Sources-2, ...).
+// consecutive waves (Destinations, Destinations-2, ..., Sources, Sources-2, ...,
+// Monitoring, ...: the shared dashboards' stacks, one per source account and Region).
 // Every source stack deploys after every destination stack, so the bucket policies
 // name the source roles before the locations are created. The transfers are
 // validated each and as a set; every problem is reported in one panic.
@@ -82,7 +85,14 @@ func AddToPipeline(pipeline pipelines.PipelineBase, scope constructs.Construct, 
 		NewSourceStack(stage, SourceStackName(*t), &SourceStackProps{Transfer: t})
 		src = append(src, stage)
 	}
-	return PipelineWaves{Destinations: addWaves(pipeline, "Destinations", dst), Sources: addWaves(pipeline, "Sources", src)}
+	var mon []awscdk.Stage
+	for _, g := range spec.MonitoringGroups(transfers) {
+		stage := awscdk.NewStage(scope, jsii.String(g.StackName()), nil)
+		NewMonitoringStack(stage, g.StackName(), &MonitoringStackProps{Transfers: g.Transfers})
+		mon = append(mon, stage)
+	}
+	return PipelineWaves{Destinations: addWaves(pipeline, "Destinations", dst), Sources: addWaves(pipeline, "Sources", src),
+		Monitoring: addWaves(pipeline, "Monitoring", mon)}
 }
 
 // addWaves adds the stages in waves of at most StacksPerWave, named name, name-2, ...

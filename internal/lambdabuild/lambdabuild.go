@@ -1,4 +1,5 @@
-// Package lambdabuild builds the provider Lambda (constructs/provider/lambda) with the
+// Package lambdabuild builds the library's Lambda functions (the provider,
+// constructs/provider/lambda, and the notifier, constructs/monitor/lambda) with the
 // local Go toolchain, inside this library's own module directory, and names the build
 // by a hash of its inputs.
 //
@@ -37,6 +38,8 @@ const (
 	ModulePath = "github.com/s3transfer/cdk-datasync"
 	// MainPackage is the import path of the provider Lambda's main package.
 	MainPackage = ModulePath + "/constructs/provider/lambda"
+	// NotifierPackage is the import path of the monitoring notifier's main package.
+	NotifierPackage = ModulePath + "/constructs/monitor/lambda"
 	// scheme names the way inputs are hashed; change it when that way changes.
 	scheme = "cdk-datasync provider bundle, hash scheme 1"
 )
@@ -61,6 +64,8 @@ var buildArgs = []string{
 type Build struct {
 	// Dir is the library's module root; the build runs there.
 	Dir string
+	// Package is the main package built (MainPackage unless PlanPackage named another).
+	Package string
 	// Hash is the hex SHA-256 of the build's inputs.
 	Hash string
 	// GoVersion is the toolchain version the build uses and its GOEXPERIMENT, "" when
@@ -92,10 +97,14 @@ func setEnv(env []string, kv string) []string {
 	return append(out, kv)
 }
 
-// Args returns the `go build` arguments that write the bootstrap into outDir.
-func Args(outDir string) []string {
+// Args returns the `go build` arguments that write the provider's bootstrap into outDir.
+func Args(outDir string) []string { return argsFor(MainPackage, outDir) }
+
+// argsFor returns the `go build` arguments that write the bootstrap of main package
+// pkg into outDir.
+func argsFor(pkg, outDir string) []string {
 	args := append([]string(nil), buildArgs...)
-	return append(args, "-o", filepath.Join(outDir, "bootstrap"), MainPackage)
+	return append(args, "-o", filepath.Join(outDir, "bootstrap"), pkg)
 }
 
 var (
@@ -130,17 +139,21 @@ func goVersion(dir string) (string, bool) {
 	return v, true
 }
 
-// Plan hashes the inputs of a build of the Lambda in the library module at dir.
-func Plan(dir string) (*Build, error) {
+// Plan hashes the inputs of a build of the provider Lambda in the library module at dir.
+func Plan(dir string) (*Build, error) { return PlanPackage(dir, MainPackage) }
+
+// PlanPackage hashes the inputs of a build of the Lambda whose main package is pkg (an
+// import path in this module) in the library module at dir.
+func PlanPackage(dir, pkg string) (*Build, error) {
 	gomod, err := os.ReadFile(filepath.Join(dir, "go.mod"))
 	if err != nil {
 		return nil, fmt.Errorf("reading the library's go.mod: %w", err)
 	}
-	files, err := sourceFiles(dir)
+	files, err := sourceFiles(dir, pkg)
 	if err != nil {
 		return nil, err
 	}
-	b := &Build{Dir: dir, GoMin: goLine(gomod), Files: append([]string{"go.mod", "go.sum"}, files...)}
+	b := &Build{Dir: dir, Package: pkg, GoMin: goLine(gomod), Files: append([]string{"go.mod", "go.sum"}, files...)}
 	goV, found := goVersion(dir)
 	if found {
 		b.GoVersion = goV
@@ -148,7 +161,8 @@ func Plan(dir string) (*Build, error) {
 		goV = "not on PATH"
 	}
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\ngo %s\nenv %q\nargs %q\n", scheme, goV, buildEnv, Args("OUT"))
+	// The provider's hash stays what it was before other packages could be built.
+	fmt.Fprintf(h, "%s\ngo %s\nenv %q\nargs %q\n", scheme, goV, buildEnv, argsFor(pkg, "OUT"))
 	for _, f := range b.Files {
 		raw, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(f)))
 		if err != nil {
@@ -172,10 +186,10 @@ func goLine(gomod []byte) string {
 }
 
 // sourceFiles returns the files (relative to dir, slash-separated, sorted) of the
-// packages of this module that MainPackage imports, itself included, as the build
+// packages of this module that the main package pkg imports, itself included, as the build
 // sees them: Go, assembly and header files that pass the build constraints for
 // linux/arm64 without cgo, and embedded files. Test files are not part of the build.
-func sourceFiles(dir string) ([]string, error) {
+func sourceFiles(dir, pkg string) ([]string, error) {
 	ctx := build.Default
 	ctx.GOOS, ctx.GOARCH, ctx.CgoEnabled = "linux", "arm64", false
 	ctx.BuildTags = []string{"lambda.norpc"}
@@ -215,7 +229,7 @@ func sourceFiles(dir string) ([]string, error) {
 		}
 		return nil
 	}
-	if err := visit(MainPackage); err != nil {
+	if err := visit(pkg); err != nil {
 		return nil, err
 	}
 	sort.Strings(files)
@@ -329,7 +343,7 @@ func (b *Build) Run(outDir string) error {
 			"(PATH=%s). Install Go %s or newer (https://go.dev/dl/), put its bin directory on PATH "+
 			"(e.g. export PATH=$PATH:/usr/local/go/bin) and run `cdk synth` again", os.Getenv("PATH"), b.GoMin)}
 	}
-	cmd := exec.Command(goBin, Args(outDir)...)
+	cmd := exec.Command(goBin, argsFor(pkgOf(b), outDir)...)
 	cmd.Dir, cmd.Env = b.Dir, Env()
 	out, err := cmd.CombinedOutput()
 	if err == nil {
@@ -381,7 +395,7 @@ func containsAny(s string, marks []string) bool {
 }
 
 func classify(b *Build, err error, out string) error {
-	head := fmt.Sprintf("building the DataSync provider Lambda (%s) with `go build` in %s failed: %v\n%s\n", MainPackage, b.Dir, err, excerpt(out))
+	head := fmt.Sprintf("building the DataSync provider Lambda (%s) with `go build` in %s failed: %v\n%s\n", pkgOf(b), b.Dir, err, excerpt(out))
 	download := fmt.Sprintf("  GOWORK=off go -C %s mod download\n", shellQuote(b.Dir))
 	why := "The Lambda is built from the library's own go.mod and go.sum, not your module's: `go mod tidy` or " +
 		"`go mod download` in your module fetches these modules only where your module selects the same versions."
@@ -443,4 +457,12 @@ func shellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// pkgOf is the package a build builds.
+func pkgOf(b *Build) string {
+	if b.Package == "" {
+		return MainPackage
+	}
+	return b.Package
 }

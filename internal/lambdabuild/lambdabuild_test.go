@@ -85,7 +85,8 @@ func TestPlanHashesTheLambdaSourcesOnly(t *testing.T) {
 	if again := plan(t, dir); again.Hash != base.Hash {
 		t.Fatalf("same sources, different hashes: %s, %s", base.Hash, again.Hash)
 	}
-	for _, want := range []string{"go.mod", "go.sum", "constructs/provider/lambda/main.go", "constructs/provider/handler.go"} {
+	for _, want := range []string{"go.mod", "go.sum", "constructs/provider/lambda/main.go", "constructs/provider/handler.go",
+		"constructs/provider/resource/resource.go", "constructs/provider/resource/actions.go"} {
 		if !contains(base.Files, want) {
 			t.Errorf("hashed files lack %s: %v", want, base.Files)
 		}
@@ -102,6 +103,9 @@ func TestPlanHashesTheLambdaSourcesOnly(t *testing.T) {
 		same   bool
 	}{
 		{"a provider source", func(d string) { appendTo(t, filepath.Join(d, "constructs/provider/handler.go"), "\n// changed\n") }, false},
+		{"the package the provider shares with the constructs", func(d string) {
+			appendTo(t, filepath.Join(d, "constructs/provider/resource/replace.go"), "\n// changed\n")
+		}, false},
 		{"the Lambda's main", func(d string) { appendTo(t, filepath.Join(d, "constructs/provider/lambda/main.go"), "\n// changed\n") }, false},
 		{"a new provider file", func(d string) {
 			appendTo(t, filepath.Join(d, "constructs/provider/extra.go"), "package provider\n")
@@ -273,4 +277,41 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// The notifier is another main package of the library, planned the same way: its own
+// files (with what it imports of this module), its own hash; the provider's plan is
+// the same whichever way it is asked for.
+func TestPlanPackageHashesTheNotifierOnItsOwn(t *testing.T) {
+	dir := library(t)
+	provider, err := Plan(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	same, err := PlanPackage(dir, MainPackage)
+	if err != nil || same.Hash != provider.Hash || same.Package != MainPackage {
+		t.Fatalf("PlanPackage(MainPackage) = %+v, %v; Plan's hash is %s", same, err, provider.Hash)
+	}
+	notifier, err := PlanPackage(dir, NotifierPackage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if notifier.Hash == provider.Hash || notifier.Package != NotifierPackage {
+		t.Errorf("notifier plan %+v", notifier)
+	}
+	for _, want := range []string{"constructs/monitor/lambda/main.go", "constructs/monitor/notifier.go", "app/operate/schedule.go", "constructs/spec/spec.go"} {
+		if !contains(notifier.Files, want) {
+			t.Errorf("notifier's hashed files lack %s: %v", want, notifier.Files)
+		}
+	}
+	// What it imports of this module is hashed (app/operate brings constructs/provider),
+	// the provider's own main and test files are not.
+	for _, f := range notifier.Files {
+		if strings.HasPrefix(f, "constructs/provider/lambda/") || strings.HasSuffix(f, "_test.go") {
+			t.Errorf("notifier hashes %s, which it does not build", f)
+		}
+	}
+	if got := argsFor(NotifierPackage, "OUT"); got[len(got)-1] != NotifierPackage {
+		t.Errorf("build args %v", got)
+	}
 }

@@ -4,7 +4,7 @@
 // then a repeated synth into the same cdk.out. It prints the median of -runs runs per
 // case, and the least (what load from other work on a shared machine inflates least),
 // after one warm-up run (which builds the app and the provider Lambda into Go's
-// caches), and counts the `go build` runs of the provider Lambda in every synth (the
+// caches), and counts the `go build` runs of the Lambdas (provider, notifier) in every synth (the
 // processes seen in the synth's process tree, sampled every 50 ms; such a build takes
 // at least a few hundred milliseconds).
 //
@@ -187,7 +187,8 @@ func (b *bench) synth(configPath, outdir string, validation bool) result {
 	return r
 }
 
-// isLambdaBuild tells whether pid is a `go build` writing the provider's bootstrap.
+// isLambdaBuild tells whether pid is a `go build` writing a Lambda's bootstrap (the
+// provider's or the notifier's).
 func isLambdaBuild(pid int) bool {
 	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
 	if err != nil {
@@ -195,7 +196,8 @@ func isLambdaBuild(pid int) bool {
 	}
 	args := strings.Split(strings.TrimRight(string(raw), "\x00"), "\x00")
 	return len(args) > 2 && filepath.Base(args[0]) == "go" && args[1] == "build" &&
-		strings.HasSuffix(args[len(args)-1], "/constructs/provider/lambda") && strings.Contains(string(raw), "bootstrap")
+		(strings.HasSuffix(args[len(args)-1], "/constructs/provider/lambda") || strings.HasSuffix(args[len(args)-1], "/constructs/monitor/lambda")) &&
+		strings.Contains(string(raw), "bootstrap")
 }
 
 // processTree returns the resident memory (MiB) of pid and its descendants, and

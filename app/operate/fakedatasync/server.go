@@ -8,12 +8,13 @@
 // wrong Region or with another account's key sees other tasks.
 //
 // It implements the calls the transfers command makes: ListTasks (paginated),
-// ListTagsForResource, DescribeTask, UpdateTask (the schedule), ListTaskExecutions,
-// DescribeTaskExecution, StartTaskExecution (recording its Includes and
-// ManifestConfig overrides, checked against the API model's limits). The same server
-// also answers STS GetCallerIdentity (awsQuery protocol: a form POST signed for
-// "sts", an XML answer) with the account of the signing key: point the SDK at it with
-// AWS_ENDPOINT_URL_STS.
+// ListTagsForResource and TagResource (on tasks and executions: the notifier of
+// constructs/monitor keeps its state in tags), DescribeTask, UpdateTask (the
+// schedule), ListTaskExecutions, DescribeTaskExecution, StartTaskExecution (recording
+// its Includes and ManifestConfig overrides, checked against the API model's limits).
+// The same server also answers STS GetCallerIdentity (awsQuery protocol: a form POST
+// signed for "sts", an XML answer) with the account of the signing key: point the SDK
+// at it with AWS_ENDPOINT_URL_STS.
 // An execution follows a script of Steps: every DescribeTaskExecution returns the
 // current step and moves to the next, so state advances over polls.
 package fakedatasync
@@ -24,10 +25,11 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -105,7 +107,8 @@ type execution struct {
 	pos     int
 	started time.Time // wall time of StartTaskExecution
 	over    Overrides
-	added   bool // by AddExecution, not by StartTaskExecution
+	added   bool              // by AddExecution, not by StartTaskExecution
+	tags    map[string]string // TagResource
 }
 
 // Overrides are what a StartTaskExecution asked beyond the task's own settings.
@@ -149,6 +152,7 @@ type Server struct {
 	tasks []*Task
 	calls []Call
 	seq   int
+	tags  map[string]map[string]string // resource ARN -> key -> value
 	// PageSize is ListTasks' page size when the request gives no MaxResults.
 	PageSize int
 	// OnStart, when set, is called (without the server's lock) after each
@@ -369,6 +373,8 @@ func (s *Server) handle(r *http.Request) (map[string]any, *apiError) {
 			e.pos++
 		}
 		return out, nil
+	case "TagResource":
+		return s.tagging(op, account, region, in)
 	case "StartTaskExecution":
 		t, err := s.task(account, region, in["TaskArn"])
 		if err != nil {
@@ -385,7 +391,7 @@ func (s *Server) handle(r *http.Request) (map[string]any, *apiError) {
 		e.over = over
 		return map[string]any{"TaskExecutionArn": e.arn(), "started": e}, nil
 	case "ListTagsForResource":
-		return s.listTags(account, region, in)
+		return s.tagging(op, account, region, in)
 	case "UpdateTask":
 		t, err := s.task(account, region, in["TaskArn"])
 		if err != nil {
@@ -506,29 +512,6 @@ func overrides(in map[string]any) (Overrides, *apiError) {
 
 // subdirectoryRe is the API model's S3Subdirectory pattern.
 var subdirectoryRe = regexp.MustCompile(`^[a-zA-Z0-9_\-\+\./\(\)\p{Zs}]*$`)
-
-func (s *Server) listTags(account, region string, in map[string]any) (map[string]any, *apiError) {
-	str, _ := in["ResourceArn"].(string)
-	var t *Task
-	for _, c := range s.tasks {
-		if c.Arn() == str && c.Account == account && c.Region == region {
-			t = c
-		}
-	}
-	if t == nil {
-		return nil, invalid("Request references a resource which does not exist.")
-	}
-	keys := make([]string, 0, len(t.Tags))
-	for k := range t.Tags {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	list := []any{}
-	for _, k := range keys {
-		list = append(list, map[string]any{"Key": k, "Value": t.Tags[k]})
-	}
-	return map[string]any{"Tags": list}, nil
-}
 
 // serveSTS answers STS GetCallerIdentity with the signing key's account.
 func (s *Server) serveSTS(w http.ResponseWriter, r *http.Request) {
@@ -684,4 +667,68 @@ func describeExecution(e *execution) map[string]any {
 		out["Result"] = result
 	}
 	return out
+}
+
+// Tags returns the tags of a task or execution.
+func (s *Server) Tags(arn string) map[string]string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]string{}
+	for _, t := range s.tasks {
+		if t.Arn() == arn {
+			maps.Copy(out, t.Tags)
+		}
+		for _, e := range t.executions {
+			if e.arn() == arn {
+				maps.Copy(out, e.tags)
+			}
+		}
+	}
+	return out
+}
+
+// tagging serves TagResource and ListTagsForResource on a task (Task.Tags) or an
+// execution of the caller's account and Region.
+func (s *Server) tagging(op, account, region string, in map[string]any) (map[string]any, *apiError) {
+	arn, _ := in["ResourceArn"].(string)
+	m := arnRe.FindStringSubmatch(arn)
+	if m == nil {
+		return nil, invalid("Request references a resource which does not exist.")
+	}
+	var tags *map[string]string
+	if m[4] == "" {
+		t, apiErr := s.task(account, region, arn)
+		if apiErr != nil {
+			return nil, apiErr
+		}
+		tags = &t.Tags
+	} else {
+		e, apiErr := s.execution(account, region, arn)
+		if apiErr != nil {
+			return nil, apiErr
+		}
+		tags = &e.tags
+	}
+	if op == "ListTagsForResource" {
+		keys := slices.Sorted(maps.Keys(*tags))
+		list := []any{}
+		for _, k := range keys {
+			list = append(list, map[string]any{"Key": k, "Value": (*tags)[k]})
+		}
+		return map[string]any{"Tags": list}, nil
+	}
+	if *tags == nil {
+		*tags = map[string]string{}
+	}
+	list, _ := in["Tags"].([]any)
+	for _, item := range list {
+		kv, _ := item.(map[string]any)
+		k, _ := kv["Key"].(string)
+		v, _ := kv["Value"].(string)
+		if k == "" {
+			return nil, invalid("a tag has no Key")
+		}
+		(*tags)[k] = v
+	}
+	return map[string]any{}, nil
 }

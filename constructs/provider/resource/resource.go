@@ -1,14 +1,13 @@
-// Package provider is the CloudFormation custom-resource provider behind the
-// transfer constructs: DataSync S3 locations and tasks created with the
-// location-admin role's own credentials (CloudFormation's native resources would use
-// the deploy role, which the destination bucket policy does not name), ACLs disabled
-// and policy statements merged on buckets the stack does not own, the shared
-// CloudWatch Logs resource policy for DataSync, and the optional first task execution.
+// Package resource is what the transfer constructs and the custom-resource provider
+// (package provider, its Lambda) share: the custom resource types, their property
+// shapes, which updates replace an object, and the IAM actions each request of each
+// type calls. The constructs build resource properties from these structs and the
+// provider's role from the action table; the provider decodes the same structs.
 //
-// It is plain Go (aws-sdk-go-v2 and aws-lambda-go's cfn types); the Lambda entry
-// point is the lambda subpackage. The construct side builds resource properties from
-// the structs in this file, so both sides agree on every key.
-package provider
+// It imports no AWS SDK package and not aws-lambda-go, so that a CDK app that embeds
+// the constructs compiles none of the provider's runtime (test/deps_test.go keeps it
+// so).
+package resource
 
 import (
 	"encoding/json"
@@ -111,18 +110,18 @@ type LogsResourcePolicyProps struct {
 func ToProperties(props any) map[string]any {
 	raw, err := json.Marshal(props)
 	if err != nil {
-		panic(fmt.Sprintf("provider: cannot marshal %T: %v", props, err))
+		panic(fmt.Sprintf("resource: cannot marshal %T: %v", props, err))
 	}
 	out := map[string]any{}
 	if err := json.Unmarshal(raw, &out); err != nil {
-		panic(fmt.Sprintf("provider: cannot unmarshal %T: %v", props, err))
+		panic(fmt.Sprintf("resource: cannot unmarshal %T: %v", props, err))
 	}
 	return out
 }
 
-// decodeProps reads CloudFormation resource properties (every scalar a string) into
-// one of the props structs.
-func decodeProps(properties map[string]any, into any) error {
+// Decode reads CloudFormation resource properties (every scalar a string) into one
+// of the props structs.
+func Decode(properties map[string]any, into any) error {
 	raw, err := json.Marshal(properties)
 	if err != nil {
 		return err

@@ -1,14 +1,22 @@
-package provider
+package resource
 
-import (
-	"slices"
+import "slices"
 
-	"github.com/aws/aws-lambda-go/cfn"
+// Request is the type of a CloudFormation custom-resource request, with
+// CloudFormation's values (those of aws-lambda-go's cfn.RequestType, which this
+// package does not import: the provider converts, and its tests check the values).
+type Request string
+
+// The request types.
+const (
+	Create Request = "Create"
+	Update Request = "Update"
+	Delete Request = "Delete"
 )
 
 // The IAM actions each path of the provider calls, including the ones AWS checks
 // implicitly: one source of truth for the role the constructs give the provider's
-// Lambda function. A test drives every path against recording fakes and fails when
+// Lambda function. A test of package provider drives every path against recording fakes and fails when
 // a call is not covered here, or when an entry here is never needed.
 //
 // Implied actions, besides the operation's own:
@@ -26,38 +34,38 @@ import (
 // mode), so an update needs everything a create needs; it first describes the
 // object its physical ID names (and, rolling back, the original it looks for), since
 // replacement is decided against the object itself; rolling back its own failed
-// update, it deletes what that update may have created (removeLeftovers). A delete of a failed
+// update, it deletes what that update may have created (provider's removeLeftovers). A delete of a failed
 // create's placeholder looks for what that create left, so deletes list and read tags.
-var requiredActions = map[string]map[cfn.RequestType][]string{
+var requiredActions = map[string]map[Request][]string{
 	TypeS3Location: {
-		cfn.RequestCreate: locationCreate,
-		cfn.RequestUpdate: append(slices.Clone(locationCreate), "datasync:DescribeLocationS3", "datasync:UpdateLocationS3", "datasync:DeleteLocation"),
-		cfn.RequestDelete: {"datasync:DeleteLocation", "datasync:ListLocations", "datasync:ListTagsForResource"},
+		Create: locationCreate,
+		Update: append(slices.Clone(locationCreate), "datasync:DescribeLocationS3", "datasync:UpdateLocationS3", "datasync:DeleteLocation"),
+		Delete: {"datasync:DeleteLocation", "datasync:ListLocations", "datasync:ListTagsForResource"},
 	},
 	TypeTask: {
-		cfn.RequestCreate: taskCreate,
-		cfn.RequestUpdate: append(slices.Clone(taskCreate), "datasync:DescribeTask", "datasync:UpdateTask", "datasync:DeleteTask"),
-		cfn.RequestDelete: {"datasync:DeleteTask", "datasync:ListTasks", "datasync:ListTagsForResource"},
+		Create: taskCreate,
+		Update: append(slices.Clone(taskCreate), "datasync:DescribeTask", "datasync:UpdateTask", "datasync:DeleteTask"),
+		Delete: {"datasync:DeleteTask", "datasync:ListTasks", "datasync:ListTagsForResource"},
 	},
 	TypeTaskExecution: {
-		cfn.RequestCreate: executionStart,
-		cfn.RequestUpdate: executionStart,
-		cfn.RequestDelete: nil,
+		Create: executionStart,
+		Update: executionStart,
+		Delete: nil,
 	},
 	TypeOwnershipControls: {
-		cfn.RequestCreate: ownershipSet,
-		cfn.RequestUpdate: ownershipSet,
-		cfn.RequestDelete: nil,
+		Create: ownershipSet,
+		Update: ownershipSet,
+		Delete: nil,
 	},
 	TypeBucketPolicyStatements: {
-		cfn.RequestCreate: {"s3:GetBucketPolicy", "s3:PutBucketPolicy"},
-		cfn.RequestUpdate: policyEdit,
-		cfn.RequestDelete: policyEdit,
+		Create: {"s3:GetBucketPolicy", "s3:PutBucketPolicy"},
+		Update: policyEdit,
+		Delete: policyEdit,
 	},
 	TypeLogsResourcePolicy: {
-		cfn.RequestCreate: {"logs:PutResourcePolicy"},
-		cfn.RequestUpdate: {"logs:PutResourcePolicy"},
-		cfn.RequestDelete: {"datasync:ListTasks", "datasync:DescribeTask", "logs:DeleteResourcePolicy"},
+		Create: {"logs:PutResourcePolicy"},
+		Update: {"logs:PutResourcePolicy"},
+		Delete: {"datasync:ListTasks", "datasync:DescribeTask", "logs:DeleteResourcePolicy"},
 	},
 }
 
@@ -82,10 +90,20 @@ var (
 
 // RequiredActions returns the IAM actions the provider calls for a request of
 // requestType on a resource of resourceType, sorted; nil for a type it does not serve.
-func RequiredActions(resourceType string, requestType cfn.RequestType) []string {
+func RequiredActions(resourceType string, requestType Request) []string {
 	out := slices.Clone(requiredActions[resourceType][requestType])
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+// Types returns the custom resource types the provider serves, sorted.
+func Types() []string {
+	out := make([]string, 0, len(requiredActions))
+	for typ := range requiredActions {
+		out = append(out, typ)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // Resource placeholders in ActionResources.
