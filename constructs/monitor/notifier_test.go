@@ -529,3 +529,53 @@ func TestFailedPublishIsSentAgainByTheNextCheck(t *testing.T) {
 		})
 	}
 }
+
+// slowDescribe answers DescribeTask after a delay, counting the calls in flight.
+type slowDescribe struct {
+	DataSyncAPI
+	delay          time.Duration
+	mu             sync.Mutex
+	inFlight, peak int
+}
+
+func (s *slowDescribe) DescribeTask(ctx context.Context, in *datasync.DescribeTaskInput, opts ...func(*datasync.Options)) (*datasync.DescribeTaskOutput, error) {
+	s.mu.Lock()
+	s.inFlight++
+	s.peak = max(s.peak, s.inFlight)
+	s.mu.Unlock()
+	time.Sleep(s.delay)
+	s.mu.Lock()
+	s.inFlight--
+	s.mu.Unlock()
+	return s.DataSyncAPI.DescribeTask(ctx, in, opts...)
+}
+
+// The widget reads the rows of many transfers concurrently, in a bounded number,
+// keeping their order: one after another, the 400 reads of 200 transfers leave
+// 75 ms each within the function's 30 seconds.
+func TestWidgetReadsRowsConcurrentlyInOrder(t *testing.T) {
+	r := newRig(t, &fakedatasync.Task{Name: "t00", Mode: "ENHANCED"})
+	transfers := []monres.WidgetTransfer{{Name: "t00"}}
+	for i := 1; i < 40; i++ {
+		name := fmt.Sprintf("t%02d", i)
+		r.srv.AddTask(&fakedatasync.Task{Account: account, Region: region, Name: name, Mode: "BASIC"})
+		transfers = append(transfers, monres.WidgetTransfer{Name: name})
+	}
+	slow := &slowDescribe{DataSyncAPI: r.n.DataSync, delay: 20 * time.Millisecond}
+	w := &Widget{DataSync: slow, Region: region, Transfers: transfers}
+	out, err := w.Render(context.Background(), json.RawMessage(`{"widgetContext":{}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slow.peak < 2 || slow.peak > widgetConcurrency {
+		t.Errorf("%d DescribeTask calls at once, want 2 to %d", slow.peak, widgetConcurrency)
+	}
+	last := -1
+	for _, tr := range transfers {
+		i := strings.Index(out, "<b>"+tr.Name+"</b>")
+		if i <= last {
+			t.Fatalf("row %s missing or out of order", tr.Name)
+		}
+		last = i
+	}
+}
