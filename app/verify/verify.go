@@ -363,17 +363,20 @@ func (c *classifier) compare(s, d *listing.Object, h *heads) Class {
 	return NotCompared
 }
 
-// compareChecksums compares the checksums HeadObject returned: same algorithm and
-// type on both sides (a full-object checksum, or composite checksums of the same
-// number of parts); false when they are not comparable.
+// compareChecksums compares the checksums HeadObject returned, of the same
+// algorithm on both sides; false when they are not comparable. A full-object
+// checksum (FULL_OBJECT) is of the content: equal or not, it decides. A composite
+// checksum (COMPOSITE, "value-N") is a checksum of the parts' checksums, so it
+// depends on where the parts end (S3 user guide, "Checking object integrity":
+// composite checksums are calculated from each part's checksum): equal ones prove
+// the content equal, but different ones prove nothing, even of the same number of
+// parts (a 24 MiB object is 3 parts at 8 MiB and at 10 MiB), and DataSync chooses
+// its own part size at the destination.
 func compareChecksums(s, d *s3.HeadObjectOutput) (Class, bool) {
 	if s == nil || d == nil {
 		return "", false
 	}
 	sv, dv := checksums(s), checksums(d)
-	if s.ChecksumType != d.ChecksumType {
-		return "", false
-	}
 	for alg, v := range sv {
 		w, ok := dv[alg]
 		if !ok {
@@ -382,12 +385,19 @@ func compareChecksums(s, d *s3.HeadObjectOutput) (Class, bool) {
 		if v == w {
 			return Identical, true
 		}
-		if s.ChecksumType == s3types.ChecksumTypeComposite && partsOf(v) != partsOf(w) {
-			continue // different part layouts: not comparable
+		if composite(s, v) || composite(d, w) {
+			continue // part layouts unknown: not comparable
 		}
 		return ContentDiffers, true
 	}
 	return "", false
+}
+
+// composite says whether the checksum v of h is a composite one: the type says so,
+// or, where HeadObject gives no type (objects written before S3 had checksum types),
+// the value carries a "-N" part count.
+func composite(h *s3.HeadObjectOutput, v string) bool {
+	return h.ChecksumType == s3types.ChecksumTypeComposite || (h.ChecksumType == "" && partsOf(v) != "")
 }
 
 func checksums(h *s3.HeadObjectOutput) map[string]string {

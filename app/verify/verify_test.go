@@ -300,3 +300,30 @@ func TestRunChecksumsAccessDenied(t *testing.T) {
 		t.Fatalf("error %v; want %q", err, want)
 	}
 }
+
+// Composite checksums depend on the part size: different ones of the same number of
+// parts prove nothing (DataSync chooses its own part size), equal ones prove the
+// content equal; full-object checksums decide both ways.
+func TestCompareChecksumsComposite(t *testing.T) {
+	h := func(typ s3types.ChecksumType, crc32 string) *s3.HeadObjectOutput {
+		return &s3.HeadObjectOutput{ChecksumType: typ, ChecksumCRC32: aws.String(crc32)}
+	}
+	for _, tc := range []struct {
+		name     string
+		src, dst *s3.HeadObjectOutput
+		want     Class
+		ok       bool
+	}{
+		{"composite, same parts, different values", h(s3types.ChecksumTypeComposite, "AAAAAA==-3"), h(s3types.ChecksumTypeComposite, "BBBBBB==-3"), "", false},
+		{"composite, equal", h(s3types.ChecksumTypeComposite, "AAAAAA==-3"), h(s3types.ChecksumTypeComposite, "AAAAAA==-3"), Identical, true},
+		{"untyped composite values", h("", "AAAAAA==-3"), h("", "BBBBBB==-3"), "", false},
+		{"composite against full object", h(s3types.ChecksumTypeComposite, "AAAAAA==-3"), h(s3types.ChecksumTypeFullObject, "BBBBBB=="), "", false},
+		{"full object, different", h(s3types.ChecksumTypeFullObject, "AAAAAA=="), h(s3types.ChecksumTypeFullObject, "BBBBBB=="), ContentDiffers, true},
+		{"full object, equal", h(s3types.ChecksumTypeFullObject, "AAAAAA=="), h(s3types.ChecksumTypeFullObject, "AAAAAA=="), Identical, true},
+	} {
+		got, ok := compareChecksums(tc.src, tc.dst)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("%s: (%q, %v), want (%q, %v)", tc.name, got, ok, tc.want, tc.ok)
+		}
+	}
+}
