@@ -218,7 +218,7 @@ func TestBucketPolicyOverBudgetIsRejectedWithTheWayOut(t *testing.T) {
 		t.Errorf("30 prefix transfers into a created bucket rejected: %v", err)
 	}
 	if err := ValidateSet(ts[:31]); err == nil {
-		t.Errorf("31 prefix transfers from 31 accounts fit a created bucket's policy: the README says 30")
+		t.Errorf("31 prefix transfers from 31 accounts fit a created bucket's policy: docs/policy-budget.md says 30")
 	}
 }
 
@@ -349,7 +349,7 @@ func TestDerivedNamesStayWithinAWSLimits(t *testing.T) {
 	}
 }
 
-// TestPrefixTransfersAtTheBudget pins the bounds the README gives: every role ARN is
+// TestPrefixTransfersAtTheBudget pins the bounds docs/policy-budget.md gives: every role ARN is
 // named in the policy, so names cost three bytes a character per transfer. With
 // 17-character prefixes into an existing bucket, 24 transfers from 24 accounts fit
 // with names of 14 characters, not 15, and 25 from 25 accounts with names of 5, not 6.
