@@ -134,6 +134,10 @@ func runCutover(ctx context.Context, f *flags, c *cutoverFlags, names []string) 
 	// every task is found before anything changes
 	s, tasks, err := findTasks(ctx, f, names)
 	if err != nil {
+		if ctx.Err() != nil {
+			fmt.Fprintln(f.stdout, "Cutover interrupted before anything changed: no schedule was paused, no run started.")
+			return exitError{exitInterrupted}
+		}
 		return err
 	}
 	states := make([]*cutoverState, len(tasks))
@@ -150,6 +154,12 @@ func runCutover(ctx context.Context, f *flags, c *cutoverFlags, names []string) 
 	for _, st := range states {
 		ch, err := s.SetSchedule(ctx, st.task, types.ScheduleStatusDisabled)
 		st.record.Schedule = ch
+		if err != nil && ctx.Err() != nil {
+			// Ctrl-C: the answer may be lost, not the change.
+			fmt.Fprintf(f.stdout, "%s: Ctrl-C while its schedule was being paused: it may be paused; see `transfers status %s`\n",
+				st.task.Transfer.Name, st.task.Transfer.Name)
+			return interrupted(f, states, nil)
+		}
 		if err != nil {
 			fmt.Fprintf(f.stderr, "transfers: %v\n", err)
 			failed = true
@@ -168,9 +178,19 @@ func runCutover(ctx context.Context, f *flags, c *cutoverFlags, names []string) 
 	for _, st := range states {
 		arn, err := s.Start(ctx, st.task)
 		if err != nil {
-			fmt.Fprintf(f.stderr, "transfers: %v\n", err)
+			interrupt := ctx.Err() != nil
+			if interrupt {
+				// Ctrl-C: DataSync may have started the run and the answer be lost.
+				fmt.Fprintf(f.stdout, "%s: Ctrl-C while its final run was being started: it may have started and goes on in DataSync if so; "+
+					"see `transfers status %s`\n", st.task.Transfer.Name, st.task.Transfer.Name)
+			} else {
+				fmt.Fprintf(f.stderr, "transfers: %v\n", err)
+			}
 			for _, started := range targets {
 				fmt.Fprintf(f.stdout, "%s: its final run goes on in DataSync: transfers watch %s\n", started.name, started.exec.Arn)
+			}
+			if interrupt {
+				return interrupted(f, states, nil)
 			}
 			pausedNote(f, states)
 			return exitError{exitFailed}

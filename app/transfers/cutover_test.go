@@ -358,3 +358,40 @@ func TestCutoverRerunsByManifest(t *testing.T) {
 		t.Errorf("S3 refused: %v", d)
 	}
 }
+
+func TestCutoverCtrlCWhileStarting(t *testing.T) {
+	// GIVEN Ctrl-C comes while StartTaskExecution is answered: DataSync has started
+	// the run, the command never learns its ARN
+	c := newCutoverEnv(t)
+	c.srv.SetRun(c.task, stillGoing())
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	c.srv.OnStart = func(*fakedatasync.Task, fakedatasync.Overrides) {
+		cancel()
+		time.Sleep(100 * time.Millisecond) // the client gives up before the answer
+	}
+	out := t.TempDir()
+
+	r := c.runCtx(ctx, "cutover", "photos", "-c", c.config, "--profile-template", "acct-{account}", "--out", out, "--interval", "10ms")
+
+	// THEN exit 130 (not 1), the run goes on, the schedule stays paused, and the
+	// output says that a run may have started and that the schedule is paused
+	if r.code != 130 {
+		t.Errorf("exit %d, want 130", r.code)
+	}
+	if n := len(c.srv.Started(c.task)); n != 1 {
+		t.Errorf("%d executions, want 1", n)
+	}
+	for _, want := range []string{"photos: Ctrl-C while its final run was being started: it may have started", "Cutover of photos interrupted",
+		"rate(1 day) stays paused"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("stdout lacks %q", want)
+		}
+	}
+	if _, st := c.srv.Schedule(c.task); st != "DISABLED" {
+		t.Errorf("schedule %s, want DISABLED", st)
+	}
+	if files, _ := filepath.Glob(filepath.Join(out, "*.json")); len(files) != 0 {
+		t.Errorf("a sign-off record was written: %v", files)
+	}
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -81,5 +82,27 @@ func TestVerifyDeniedNamesBucketAccountProfileAndPermission(t *testing.T) {
 	}
 	if r.code != 1 {
 		t.Errorf("exit %d", r.code)
+	}
+}
+
+func TestVerifyRerunCtrlCWhileStarting(t *testing.T) {
+	// GIVEN a gap, and Ctrl-C while StartTaskExecution is answered
+	c := newCutoverEnv(t)
+	c.put("acme-photos-src", "gone.txt", "lost")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	c.srv.OnStart = func(*fakedatasync.Task, fakedatasync.Overrides) {
+		cancel()
+		time.Sleep(100 * time.Millisecond) // the client gives up before the answer
+	}
+
+	r := c.runCtx(ctx, "verify", "photos", "-c", c.config, "--profile-template", "acct-{account}", "--rerun")
+
+	// THEN exit 130, and the re-run is said to have maybe started
+	if r.code != 130 {
+		t.Errorf("exit %d, want 130", r.code)
+	}
+	if len(c.srv.Started(c.task)) != 1 || !strings.Contains(r.stderr, "verify photos: stopped by Ctrl-C while the re-run of the gaps was being started: it may have started") {
+		t.Errorf("%d executions; stderr does not say that the re-run may have started", len(c.srv.Started(c.task)))
 	}
 }

@@ -184,6 +184,12 @@ func runVerify(ctx context.Context, f *flags, v *verifyFlags, names []string) er
 			}
 			r, err := rerunGaps(ctx, f, w, s, t, res, gaps)
 			closeGaps(gaps)
+			if err != nil && ctx.Err() != nil {
+				// Ctrl-C: DataSync may have started the re-run and the answer be lost.
+				fmt.Fprintf(f.stderr, "verify %s: stopped by Ctrl-C while the re-run of the gaps was being started: it may have started, "+
+					"and goes on in DataSync if so; see `transfers status %s`\n", t.Name, t.Name)
+				return exitError{exitInterrupted}
+			}
 			if err != nil {
 				fmt.Fprintf(f.stderr, "transfers: %v\n", err)
 			}

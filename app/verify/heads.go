@@ -60,11 +60,24 @@ func (h *headPool) work() {
 			continue
 		}
 		s, err := head(h.ctx, h.src, h.srcLoc, p.Key)
-		if err != nil {
-			h.cancel(err)
+		var d *s3.HeadObjectOutput
+		if err == nil {
+			d, err = head(h.ctx, h.dst, h.dstLoc, p.Key)
+		}
+		if err != nil && !h.c.opts.Checksums && h.ctx.Err() == nil {
+			// Confirming a difference (no --checksums): the listing's verdict
+			// stands, and the result says why it is unconfirmed.
+			h.c.mu.Lock()
+			h.c.unconfirmed++
+			if h.c.confirmErr == nil {
+				h.c.confirmErr = err
+			}
+			h.c.mu.Unlock()
+			if err := h.c.classify(p, nil); err != nil {
+				h.cancel(err)
+			}
 			continue
 		}
-		d, err := head(h.ctx, h.dst, h.dstLoc, p.Key)
 		if err != nil {
 			h.cancel(err)
 			continue

@@ -229,8 +229,11 @@ func Run(ctx context.Context, deps Deps, t spec.Transfer, opts Options) (*Result
 	if opts.Listing.Counters == nil {
 		opts.Listing.Counters = &listing.Counters{}
 	}
+	// Without --checksums, HeadObject still confirms each difference the ETags
+	// alone would report: a bucket's default encryption can be SSE-KMS without the
+	// config saying so, and then differing ETags prove nothing (confirm).
 	var heads *headPool
-	if opts.Checksums {
+	if opts.Checksums || !kms {
 		heads = newHeadPool(ctx, opts.HeadConcurrency, srcClient, dstClient, res.Source, res.Destination, c)
 	}
 	err = listing.Join(ctx, src, dst, opts.Listing, func(p listing.Pair) error {
@@ -243,6 +246,10 @@ func Run(ctx context.Context, deps Deps, t spec.Transfer, opts Options) (*Result
 		if herr := heads.wait(); err == nil {
 			err = herr
 		}
+	}
+	if c.unconfirmed > 0 {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("%d objects count as content-differs by their ETags alone: HeadObject could not tell whether they are "+
+			"SSE-KMS objects (whose ETags are no MD5s): %v", c.unconfirmed, c.confirmErr))
 	}
 	res.Requests = opts.Listing.Counters.Requests.Load()
 	res.Seconds = time.Since(res.Started).Seconds()
@@ -260,14 +267,26 @@ type classifier struct {
 	res  *Result
 	opts Options
 	kms  bool
+	// unconfirmed counts the differences by ETag that HeadObject could not confirm
+	// (without --checksums, e.g. no s3:GetObject); confirmErr is the first error.
+	unconfirmed int64
+	confirmErr  error
 }
 
-// needsHead says whether reading checksums can decide what the listing cannot.
+// needsHead says whether HeadObject can decide what the listing cannot: with
+// --checksums, every pair of the same size the ETags do not prove equal; without,
+// the pairs whose single-part ETags differ, to confirm with the encryption (and the
+// checksums) that the difference is real: an SSE-KMS object's ETag is not an MD5
+// of its content (S3 API reference, Object: ETag), and a listing does not show the
+// encryption.
 func (c *classifier) needsHead(p listing.Pair) bool {
-	if p.Src == nil || p.Dst == nil || p.Excluded || p.Src.Folder() || p.Src.Size != p.Dst.Size {
+	if p.Src == nil || p.Dst == nil || p.Excluded || p.Src.Folder() || p.Dst.Folder() || p.Src.Size != p.Dst.Size {
 		return false
 	}
 	cl := c.compare(p.Src, p.Dst, nil)
+	if !c.opts.Checksums {
+		return cl == ContentDiffers
+	}
 	return cl == NotCompared || cl == ContentDiffers
 }
 
@@ -363,17 +382,20 @@ func (c *classifier) compare(s, d *listing.Object, h *heads) Class {
 	return NotCompared
 }
 
-// compareChecksums compares the checksums HeadObject returned: same algorithm and
-// type on both sides (a full-object checksum, or composite checksums of the same
-// number of parts); false when they are not comparable.
+// compareChecksums compares the checksums HeadObject returned, of the same
+// algorithm on both sides; false when they are not comparable. A full-object
+// checksum (FULL_OBJECT) is of the content: equal or not, it decides. A composite
+// checksum (COMPOSITE, "value-N") is a checksum of the parts' checksums, so it
+// depends on where the parts end (S3 user guide, "Checking object integrity":
+// composite checksums are calculated from each part's checksum): equal ones prove
+// the content equal, but different ones prove nothing, even of the same number of
+// parts (a 24 MiB object is 3 parts at 8 MiB and at 10 MiB), and DataSync chooses
+// its own part size at the destination.
 func compareChecksums(s, d *s3.HeadObjectOutput) (Class, bool) {
 	if s == nil || d == nil {
 		return "", false
 	}
 	sv, dv := checksums(s), checksums(d)
-	if s.ChecksumType != d.ChecksumType {
-		return "", false
-	}
 	for alg, v := range sv {
 		w, ok := dv[alg]
 		if !ok {
@@ -382,12 +404,19 @@ func compareChecksums(s, d *s3.HeadObjectOutput) (Class, bool) {
 		if v == w {
 			return Identical, true
 		}
-		if s.ChecksumType == s3types.ChecksumTypeComposite && partsOf(v) != partsOf(w) {
-			continue // different part layouts: not comparable
+		if composite(s, v) || composite(d, w) {
+			continue // part layouts unknown: not comparable
 		}
 		return ContentDiffers, true
 	}
 	return "", false
+}
+
+// composite says whether the checksum v of h is a composite one: the type says so,
+// or, where HeadObject gives no type (objects written before S3 had checksum types),
+// the value carries a "-N" part count.
+func composite(h *s3.HeadObjectOutput, v string) bool {
+	return h.ChecksumType == s3types.ChecksumTypeComposite || (h.ChecksumType == "" && partsOf(v) != "")
 }
 
 func checksums(h *s3.HeadObjectOutput) map[string]string {

@@ -300,3 +300,77 @@ func TestRunChecksumsAccessDenied(t *testing.T) {
 		t.Fatalf("error %v; want %q", err, want)
 	}
 }
+
+// Composite checksums depend on the part size: different ones of the same number of
+// parts prove nothing (DataSync chooses its own part size), equal ones prove the
+// content equal; full-object checksums decide both ways.
+func TestCompareChecksumsComposite(t *testing.T) {
+	h := func(typ s3types.ChecksumType, crc32 string) *s3.HeadObjectOutput {
+		return &s3.HeadObjectOutput{ChecksumType: typ, ChecksumCRC32: aws.String(crc32)}
+	}
+	for _, tc := range []struct {
+		name     string
+		src, dst *s3.HeadObjectOutput
+		want     Class
+		ok       bool
+	}{
+		{"composite, same parts, different values", h(s3types.ChecksumTypeComposite, "AAAAAA==-3"), h(s3types.ChecksumTypeComposite, "BBBBBB==-3"), "", false},
+		{"composite, equal", h(s3types.ChecksumTypeComposite, "AAAAAA==-3"), h(s3types.ChecksumTypeComposite, "AAAAAA==-3"), Identical, true},
+		{"untyped composite values", h("", "AAAAAA==-3"), h("", "BBBBBB==-3"), "", false},
+		{"composite against full object", h(s3types.ChecksumTypeComposite, "AAAAAA==-3"), h(s3types.ChecksumTypeFullObject, "BBBBBB=="), "", false},
+		{"full object, different", h(s3types.ChecksumTypeFullObject, "AAAAAA=="), h(s3types.ChecksumTypeFullObject, "BBBBBB=="), ContentDiffers, true},
+		{"full object, equal", h(s3types.ChecksumTypeFullObject, "AAAAAA=="), h(s3types.ChecksumTypeFullObject, "AAAAAA=="), Identical, true},
+	} {
+		got, ok := compareChecksums(tc.src, tc.dst)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("%s: (%q, %v), want (%q, %v)", tc.name, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+// A source bucket whose default encryption is SSE-KMS, which the config does not
+// declare: the objects' ETags are no MD5s, so differing single-part ETags prove no
+// difference. HeadObject shows the encryption, and verify counts them as not
+// compared, never as content-differs (which no re-run could fix); a real difference
+// between unencrypted objects stays one. Without s3:GetObject the listing's verdict
+// stands, with a warning.
+func TestRunUndeclaredKMS(t *testing.T) {
+	w := newWorld(t, false)
+	kms := func(key, body string) {
+		w.t.Helper()
+		_, err := w.c.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String("src"), Key: aws.String(key),
+			Body: bytes.NewReader([]byte(body)), ServerSideEncryption: s3types.ServerSideEncryptionAwsKms})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	kms("encrypted.bin", "0123456789")
+	w.put("dst", "encrypted.bin", "0123456789", "")
+	w.put("src", "differs.bin", "abcdef", "")
+	w.put("dst", "differs.bin", "abcxyz", "")
+	res, err := Run(context.Background(), w.deps(nil), transfer("", ""), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Counts[NotCompared] != (Count{1, 10}) || res.Counts[ContentDiffers] != (Count{1, 6}) {
+		t.Errorf("not compared %+v (want 1 object, 10 B), content differs %+v (want 1, 6 B)", res.Counts[NotCompared], res.Counts[ContentDiffers])
+	}
+	if !slices.Equal(res.Gaps, []string{"differs.bin"}) {
+		t.Errorf("gaps %q, want only differs.bin", res.Gaps)
+	}
+	if res.Headed != 2 || len(res.Warnings) != 0 {
+		t.Errorf("%d pairs read with HeadObject (want 2), warnings %q", res.Headed, res.Warnings)
+	}
+
+	w.srv.Refuse("HEAD", "src")
+	res, err = Run(context.Background(), w.deps(nil), transfer("", ""), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Counts[ContentDiffers].Objects != 2 {
+		t.Errorf("without s3:GetObject: content differs %+v, want the listing's 2", res.Counts[ContentDiffers])
+	}
+	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "2 objects count as content-differs by their ETags alone") {
+		t.Errorf("warnings %q", res.Warnings)
+	}
+}

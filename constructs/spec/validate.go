@@ -321,6 +321,13 @@ func validateTask(c *collector, raw, d Task) {
 		c.add("task.bytesPerSecond", raw.BytesPerSecond, "is a bandwidth limit, which ENHANCED tasks do not support: remove it or use mode BASIC")
 	}
 	validateFilter(c, "task.includes", raw.Includes)
+	for i, p := range raw.Includes {
+		if innerWildcard(p) {
+			c.add("task.includes["+strconv.Itoa(i)+"]", p, "has a '*' that is not its last character: DataSync include filters support the wildcard "+
+				"only as the rightmost character of a pattern (\"/documents*\" is supported, \"*.txt\" is not; DataSync user guide, \"Filtering data "+
+				"transferred by AWS DataSync\"): include a folder (\"/photos\", \"/photos*\") and exclude what to leave out (\"*.tmp\")")
+		}
+	}
 	validateFilter(c, "task.excludes", raw.Excludes)
 	validateSchedule(c, "task.schedule", raw.Schedule)
 	if raw.LogRetentionDays != 0 {
@@ -354,6 +361,22 @@ func validateFilter(c *collector, path string, patterns []string) {
 	if joined := strings.Join(patterns, "|"); len(joined) > maxFilterValue {
 		c.add(path, len(joined), "characters of patterns joined with '|' exceed DataSync's filter limit of %d", maxFilterValue)
 	}
+}
+
+// innerWildcard says whether a filter pattern has a wildcard ('*' not escaped with
+// '\\') before its last character.
+func innerWildcard(p string) bool {
+	for i := 0; i < len(p); i++ {
+		switch p[i] {
+		case '\\':
+			i++
+		case '*':
+			if i < len(p)-1 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // validateSchedule accepts rate(...) and cron(...) expressions whose runs are at

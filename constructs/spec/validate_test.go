@@ -211,6 +211,10 @@ func TestValidateRules(t *testing.T) {
 		{"filters ok", func(t *Transfer) {
 			t.Task.Includes, t.Task.Excludes = []string{"/photos*"}, []string{"*.tmp", "*/.cache"}
 		}, ""},
+		{"include with inner wildcard", func(t *Transfer) { t.Task.Includes = []string{"/photos*", "*.jpg", "/a/*/b"} },
+			`task.includes[1]: "*.jpg" has a '*' that is not its last character`},
+		{"include with escaped star", func(t *Transfer) { t.Task.Includes = []string{`/a\*b`, "/folder-to-transfer/*"} }, ""},
+		{"exclude with inner wildcard", func(t *Transfer) { t.Task.Excludes = []string{"*/temp", "*.tmp"} }, ""},
 		{"filter with pipe", func(t *Transfer) { t.Task.Excludes = []string{"*.tmp|*.bak"} }, `task.excludes[0]: "*.tmp|*.bak" contains '|'`},
 		{"filter empty pattern", func(t *Transfer) { t.Task.Includes = []string{"/a", " "} }, `task.includes[1]: " " is empty`},
 		{"filter at limit", func(t *Transfer) { t.Task.Excludes = []string{strings.Repeat("a", maxFilterValue)} }, ""},

@@ -8,6 +8,9 @@
 //   - checksums: gofakes3 neither stores nor returns x-amz-checksum-*, so the layer
 //     keeps the checksum header of each PUT and returns it from HeadObject when the
 //     checksum mode is on, and its algorithm and type in ListObjectsV2;
+//   - SSE-KMS: gofakes3 does not encrypt, so an object PUT with
+//     x-amz-server-side-encryption aws:kms gets an ETag that is not its MD5 (as S3
+//     gives it) in ListObjectsV2 and HeadObject, which also returns the header;
 //   - accounts: with Owners and Keys set, a request signed with an access key of
 //     another account than the bucket owner's is refused (403 AccessDenied), as S3
 //     refuses it without a bucket policy;
@@ -20,6 +23,7 @@ package s3fake
 import (
 	"bytes"
 	"context"
+	"crypto/md5"
 	"encoding/xml"
 	"fmt"
 	"html"
@@ -59,7 +63,8 @@ type Server struct {
 	mu      sync.Mutex
 	classes map[string]string    // bucket/key -> storage class
 	sums    map[string][2]string // bucket/key -> algorithm, value
-	etags   map[string]string    // bucket/key -> ETag of a multipart upload
+	etags   map[string]string    // bucket/key -> ETag of a multipart upload or an SSE-KMS object
+	sse     map[string]string    // bucket/key -> x-amz-server-side-encryption of an SSE-KMS object
 	owners  map[string]string    // bucket -> account
 	keys    map[string]string    // access key -> account
 	refuse  map[string]bool      // "METHOD bucket" refused to everyone
@@ -74,7 +79,7 @@ func New(t interface{ Cleanup(func()) }) *Server {
 		Backend: b,
 		Clock:   clock,
 		inner:   gofakes3.New(b, gofakes3.WithTimeSkewLimit(0), gofakes3.WithTimeSource(clock)).Server(),
-		classes: map[string]string{}, sums: map[string][2]string{}, etags: map[string]string{}, owners: map[string]string{}, keys: map[string]string{}, refuse: map[string]bool{},
+		classes: map[string]string{}, sums: map[string][2]string{}, etags: map[string]string{}, sse: map[string]string{}, owners: map[string]string{}, keys: map[string]string{}, refuse: map[string]bool{},
 	}
 	s.srv = httptest.NewServer(s)
 	s.URL = s.srv.URL
@@ -161,6 +166,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			delete(s.classes, id)
 		}
 		delete(s.sums, id)
+		delete(s.sse, id)
+		// S3: an object encrypted with SSE-KMS has an ETag that is not an MD5 of its
+		// content (S3 API reference, Object: ETag); gofakes3 does not encrypt, so
+		// such an object gets an ETag of its name instead, as listed and headed.
+		if enc := r.Header.Get("X-Amz-Server-Side-Encryption"); strings.HasPrefix(enc, "aws:kms") {
+			s.sse[id] = enc
+			s.etags[id] = fmt.Sprintf("%q", fmt.Sprintf("%x", md5.Sum([]byte("sse-kms "+id))))
+		}
 		for _, alg := range []string{"CRC64NVME", "CRC32", "CRC32C", "SHA1", "SHA256"} {
 			if v := r.Header.Get("X-Amz-Checksum-" + alg); v != "" {
 				s.sums[id] = [2]string{alg, v}
@@ -195,7 +208,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rec := httptest.NewRecorder()
 		s.inner.ServeHTTP(rec, r)
 		s.mu.Lock()
-		class, sum, etag := s.classes[id], s.sums[id], s.etags[id]
+		class, sum, etag, enc := s.classes[id], s.sums[id], s.etags[id], s.sse[id]
 		s.mu.Unlock()
 		for k, v := range rec.Header() {
 			w.Header()[k] = v
@@ -205,6 +218,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		if class != "" {
 			w.Header().Set("X-Amz-Storage-Class", class)
+		}
+		if enc != "" {
+			w.Header().Set("X-Amz-Server-Side-Encryption", enc)
 		}
 		if sum[0] != "" && r.Header.Get("X-Amz-Checksum-Mode") == "ENABLED" {
 			w.Header().Set("X-Amz-Checksum-"+sum[0], sum[1])
