@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/jsii-runtime-go"
 
@@ -161,6 +162,26 @@ func TestNotifierPublishesToTopicsOfTheLibraryUser(t *testing.T) {
 	}
 	if got := tm.grants("sns:Publish"); !slices.Equal(got, []string{"arn:aws:sns:us-west-2:111111111111:ops"}) {
 		t.Errorf("sns:Publish on %v", got)
+	}
+
+	// A topic with server-side encryption: the notifier may use its key to publish
+	// (kms:GenerateDataKey, kms:Decrypt), and no other key.
+	if got := tm.grants("kms:GenerateDataKey"); len(got) != 0 {
+		t.Errorf("kms:GenerateDataKey granted without an encrypted topic: %v", got)
+	}
+	sealed := crossRegion()
+	sealed.Name = "sealed"
+	kstack := awscdk.NewStack(newApp(t, false), jsii.String("Sealed"), &awscdk.StackProps{
+		Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("us-west-2")},
+	})
+	key := awskms.Key_FromKeyArn(kstack, jsii.String("Key"), jsii.String("arn:aws:kms:us-west-2:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"))
+	enc := awssns.NewTopic(kstack, jsii.String("Encrypted"), &awssns.TopicProps{MasterKey: key})
+	transfer.NewSourceTransfer(kstack, "Sealed", &transfer.SourceTransferProps{Transfer: &sealed, NotificationTopics: []awssns.ITopic{enc}})
+	kt := toJSON(kstack)
+	for _, action := range []string{"kms:GenerateDataKey", "kms:Decrypt"} {
+		if got := kt.grants(action); !slices.Equal(got, []string{*key.KeyArn()}) {
+			t.Errorf("%s on %v, want the topic's key %s", action, got, *key.KeyArn())
+		}
 	}
 
 	// Without any topic the notifier only logs, and may publish nowhere.

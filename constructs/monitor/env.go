@@ -56,12 +56,19 @@ type SNSAPI interface {
 }
 
 // SNSPublisher publishes a notification to every topic, as plain text with its
-// subject (e-mail subscribers see it as the mail's subject).
+// subject (e-mail subscribers see it as the mail's subject). Each topic is published
+// to in its own Region (the fourth field of its ARN): SNS refuses a topic ARN of
+// another Region than the endpoint's, and a library user may pass a central topic
+// of another Region.
 func SNSPublisher(client SNSAPI, topics []string) func(context.Context, Notification) error {
 	return func(ctx context.Context, n Notification) error {
 		var errs []error
 		for _, topic := range topics {
-			_, err := client.Publish(ctx, &sns.PublishInput{TopicArn: &topic, Subject: &n.Subject, Message: &n.Body})
+			var opts []func(*sns.Options)
+			if parts := strings.Split(topic, ":"); len(parts) > 3 && parts[3] != "" {
+				opts = append(opts, func(o *sns.Options) { o.Region = parts[3] })
+			}
+			_, err := client.Publish(ctx, &sns.PublishInput{TopicArn: &topic, Subject: &n.Subject, Message: &n.Body}, opts...)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("sns Publish to %s: %w", topic, err))
 			}

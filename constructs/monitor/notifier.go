@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/datasync"
@@ -64,8 +65,11 @@ type Config struct {
 // Notification is one message.
 type Notification struct {
 	Kind    Kind
-	Subject string // at most 100 characters (SNS's limit for e-mail subjects)
+	Subject string // at most 99 characters (SNS: "less than 100"), the e-mail subject
 	Body    string
+	// sent records, after the notification was published, that it need not be sent
+	// again (a tag); nil when nothing is recorded.
+	sent func(context.Context) error
 }
 
 // Notifier handles the events of one transfer.
@@ -116,10 +120,18 @@ func (n *Notifier) Handle(ctx context.Context, raw json.RawMessage) ([]Notificat
 	default:
 		return nil, fmt.Errorf("unexpected event: source %q, detail-type %q", e.Source, e.DetailType)
 	}
+	// What was said is recorded only after it was published: a failed publish fails
+	// the invocation, and the retry (or the next check) finds it still unsaid.
 	for _, m := range out {
 		log.Printf("notification %s: %s\n%s", m.Kind, m.Subject, m.Body)
 		if perr := n.Publish(ctx, m); perr != nil {
 			err = errors.Join(err, fmt.Errorf("publishing %s notification: %w", m.Kind, perr))
+			continue
+		}
+		if m.sent != nil {
+			if serr := m.sent(ctx); serr != nil {
+				err = errors.Join(err, fmt.Errorf("recording the %s notification as sent: %w", m.Kind, serr))
+			}
 		}
 	}
 	return out, err
@@ -148,8 +160,7 @@ func (n *Notifier) execution(ctx context.Context, arn string) ([]Notification, e
 		log.Printf("execution %s is %s: %s; nothing to notify", arn, d.Status, what)
 		return nil, tagErr
 	}
-	subject := fmt.Sprintf("DataSync %s: %s", n.Transfer, what)
-	return []Notification{{Kind: kind, Subject: subject, Body: n.render(kind, what, arn, d, "")}}, tagErr
+	return []Notification{{Kind: kind, Subject: subject(n.Transfer, what), Body: n.render(kind, what, arn, d, "")}}, tagErr
 }
 
 // outcome classifies a finished execution; "" while it runs.
@@ -316,9 +327,6 @@ func (n *Notifier) checkSchedule(ctx context.Context, task *datasync.DescribeTas
 	if tags[TagDisabledNotice] == when {
 		return nil, nil
 	}
-	if err := n.tag(ctx, n.TaskArn, TagDisabledNotice, when); err != nil {
-		return nil, err
-	}
 	what := "DataSync disabled the schedule after repeated failures"
 	var b strings.Builder
 	n.header(&b, what)
@@ -331,7 +339,8 @@ func (n *Notifier) checkSchedule(ctx context.Context, task *datasync.DescribeTas
 		"the last failed execution), then re-enable it: aws datasync update-task --task-arn " + n.TaskArn +
 		" --schedule ScheduleExpression='" + aws.ToString(task.Schedule.ScheduleExpression) + "',Status=ENABLED\n")
 	n.links(&b, "")
-	return &Notification{Kind: ScheduleDisabled, Subject: subject(n.Transfer, what), Body: b.String()}, nil
+	return &Notification{Kind: ScheduleDisabled, Subject: subject(n.Transfer, what), Body: b.String(),
+		sent: func(ctx context.Context) error { return n.tag(ctx, n.TaskArn, TagDisabledNotice, when) }}, nil
 }
 
 // checkProgress notices a running execution whose counters and phase have not
@@ -359,14 +368,12 @@ func (n *Notifier) checkProgress(ctx context.Context, arn string) (*Notification
 	if idle < n.StallAfter || tags[TagStallNotified] == fp {
 		return nil, nil
 	}
-	if err := n.tag(ctx, arn, TagStallNotified, fp); err != nil {
-		return nil, err
-	}
 	what := fmt.Sprintf("execution made no progress for %s (%s)", idle.Round(time.Minute), d.Status)
 	body := n.render(Stalled, what, arn, d, fmt.Sprintf("No counter and no phase changed since %s (threshold: monitoring.stallMinutes = %d).\n"+
 		"The run may be waiting on throttled S3 requests or a very large listing, or be stuck: check its logs.\n"+
 		"To cancel it: aws datasync cancel-task-execution --task-execution-arn %s\n", stamp(since), int(n.StallAfter/time.Minute), arn))
-	return &Notification{Kind: Stalled, Subject: subject(n.Transfer, what), Body: body}, nil
+	return &Notification{Kind: Stalled, Subject: subject(n.Transfer, what), Body: body,
+		sent: func(ctx context.Context) error { return n.tag(ctx, arn, TagStallNotified, fp) }}, nil
 }
 
 // fingerprint is the execution's phase and every progress counter, as a tag value.
@@ -415,9 +422,6 @@ func (n *Notifier) checkOverdue(ctx context.Context, task *datasync.DescribeTask
 	if since.IsZero() || now.Sub(since) < 2*interval || tags[TagOverdueNotice] == baseline {
 		return nil, nil
 	}
-	if err := n.tag(ctx, n.TaskArn, TagOverdueNotice, baseline); err != nil {
-		return nil, err
-	}
 	what := "no successful run for " + days(now.Sub(since))
 	var b strings.Builder
 	n.header(&b, what)
@@ -437,7 +441,8 @@ func (n *Notifier) checkOverdue(ctx context.Context, task *datasync.DescribeTask
 	}
 	b.WriteString("\nScheduled runs fail, or are skipped (a run still going when the next is due).\n")
 	n.links(&b, "")
-	return &Notification{Kind: Overdue, Subject: subject(n.Transfer, what), Body: b.String()}, nil
+	return &Notification{Kind: Overdue, Subject: subject(n.Transfer, what), Body: b.String(),
+		sent: func(ctx context.Context) error { return n.tag(ctx, n.TaskArn, TagOverdueNotice, baseline) }}, nil
 }
 
 // successScan is how many successful executions from each end of ListTaskExecutions'
@@ -503,12 +508,24 @@ func days(d time.Duration) string {
 
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
 
+// maxSubject is the longest subject SNS accepts: "Subjects must be UTF-8 text with
+// no line breaks or control characters, and less than 100 characters long" (SNS API
+// reference, Publish); a longer one fails the whole Publish with InvalidParameter.
+const maxSubject = 99
+
+// subject is the notification's subject, cut to maxSubject characters; line breaks
+// and control characters (say, in an error code) become spaces.
 func subject(transfer, what string) string {
-	s := "DataSync " + transfer + ": " + what
-	if len(s) > 100 {
-		s = s[:97] + "..."
+	r := []rune(strings.Map(func(c rune) rune {
+		if unicode.IsControl(c) {
+			return ' '
+		}
+		return c
+	}, "DataSync "+transfer+": "+what))
+	if len(r) > maxSubject {
+		r = append(r[:maxSubject-3], []rune("...")...)
 	}
-	return s
+	return string(r)
 }
 
 func (n *Notifier) header(b *strings.Builder, what string) {

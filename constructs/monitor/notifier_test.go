@@ -3,6 +3,7 @@ package monitor
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -14,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -42,21 +45,37 @@ func newFakeSNS(t *testing.T) *fakeSNS {
 	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		msg := map[string]string{}
-		if strings.Contains(r.Header.Get("Content-Type"), "json") {
+		json1 := strings.Contains(r.Header.Get("Content-Type"), "json")
+		if json1 {
 			var in map[string]any
 			_ = json.Unmarshal(body, &in)
 			for k, v := range in {
 				msg[k], _ = v.(string)
 			}
 			msg["Action"] = strings.TrimPrefix(r.Header.Get("X-Amz-Target"), "AmazonSNS.")
+		} else {
+			vals, _ := url.ParseQuery(string(body))
+			for k := range vals {
+				msg[k] = vals.Get(k)
+			}
+		}
+		if problem := snsReject(r, msg); problem != "" {
+			if json1 {
+				w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+				w.WriteHeader(http.StatusBadRequest)
+				fmt.Fprintf(w, `{"__type":"InvalidParameter","message":%q}`, problem)
+			} else {
+				w.Header().Set("Content-Type", "text/xml")
+				w.WriteHeader(http.StatusBadRequest)
+				fmt.Fprintf(w, `<ErrorResponse><Error><Type>Sender</Type><Code>InvalidParameter</Code><Message>%s</Message></Error></ErrorResponse>`, problem)
+			}
+			return
+		}
+		if json1 {
 			f.record(msg)
 			w.Header().Set("Content-Type", "application/x-amz-json-1.0")
 			fmt.Fprint(w, `{"MessageId":"m-1"}`)
 			return
-		}
-		vals, _ := url.ParseQuery(string(body))
-		for k := range vals {
-			msg[k] = vals.Get(k)
 		}
 		f.record(msg)
 		w.Header().Set("Content-Type", "text/xml")
@@ -64,6 +83,30 @@ func newFakeSNS(t *testing.T) *fakeSNS {
 	}))
 	t.Cleanup(f.Close)
 	return f
+}
+
+// snsReject is what SNS refuses in a Publish, as SNS does: a subject of 100
+// characters or more, or with line breaks or control characters ("Subjects must be
+// UTF-8 text with no line breaks or control characters, and less than 100
+// characters long": SNS API reference, Publish), and a topic of another Region than
+// the endpoint's (the request's SigV4 credential scope names the Region).
+func snsReject(r *http.Request, msg map[string]string) string {
+	if s, ok := msg["Subject"]; ok {
+		if utf8.RuneCountInString(s) >= 100 {
+			return fmt.Sprintf("Subject must be less than 100 characters long: %d", utf8.RuneCountInString(s))
+		}
+		if strings.ContainsFunc(s, unicode.IsControl) {
+			return "Subject must not contain line breaks or control characters"
+		}
+	}
+	auth := r.Header.Get("Authorization")
+	if i := strings.Index(auth, "Credential="); i >= 0 {
+		scope := strings.Split(strings.SplitN(auth[i+len("Credential="):], ",", 2)[0], "/")
+		if parts := strings.Split(msg["TopicArn"], ":"); len(scope) > 2 && len(parts) > 3 && parts[3] != scope[2] {
+			return fmt.Sprintf("Invalid parameter: TopicArn %s is not in the endpoint's Region %s", msg["TopicArn"], scope[2])
+		}
+	}
+	return ""
 }
 
 func (f *fakeSNS) record(m map[string]string) {
@@ -407,5 +450,132 @@ func TestOverdueCountsFromTheLastSuccessEvent(t *testing.T) {
 	r2 := newRig(t, &fakedatasync.Task{Name: "media", Mode: "ENHANCED", Schedule: "rate(1 hour)", ScheduleStatus: "DISABLED", ScheduleDisabledBy: "USER"})
 	if got := r2.handle(t, scheduled); len(got) != 0 {
 		t.Errorf("a disabled schedule is overdue: %+v", got)
+	}
+}
+
+// A long transfer name and many problems make a subject of over 100 characters,
+// which SNS refuses (the whole Publish fails): every subject is cut below 100.
+func TestLongSubjectsAreCutBelowSNSLimit(t *testing.T) {
+	r := newRig(t, &fakedatasync.Task{Name: "media", Mode: "ENHANCED"})
+	r.n.Transfer = strings.Repeat("x", 32) // spec's longest name
+	arn := r.srv.AddExecution(r.task, r.now.Add(-2*time.Hour), fakedatasync.Step{
+		Status: "SUCCESS", Elapsed: time.Hour, FilesTransferred: 885, FilesSkipped: 1234567, FailedTransfer: 7654321,
+	})
+	n := expectOne(t, r, r.handle(t, executionEvent(arn, "SUCCESS")), Incomplete, "7,654,321 objects failed, 1,234,567 objects skipped")
+	if len(n.Subject) >= 100 || !strings.HasSuffix(n.Subject, "...") {
+		t.Errorf("subject %q (%d characters): want it cut below 100 with ...", n.Subject, len(n.Subject))
+	}
+}
+
+// A topic of another Region (a library user's central topic) is published to in
+// its own Region: SNS refuses a topic ARN of another Region than the endpoint's.
+func TestTopicsOfOtherRegionsArePublishedInTheirRegion(t *testing.T) {
+	r := newRig(t, &fakedatasync.Task{Name: "media", Mode: "ENHANCED"})
+	other := "arn:aws:sns:eu-west-1:111111111111:central"
+	creds := credentials.NewStaticCredentialsProvider("AKIDNOTIFIER", "secret", "")
+	sn := sns.New(sns.Options{Region: region, Credentials: creds, BaseEndpoint: aws.String(r.sns.URL)})
+	r.n.Publish = SNSPublisher(sn, []string{other, topic})
+	arn := r.srv.AddExecution(r.task, r.now.Add(-time.Hour), fakedatasync.Step{Status: "ERROR", Elapsed: time.Minute, ErrorCode: "S3AccessDenied"})
+	r.handle(t, executionEvent(arn, "ERROR"))
+	var got []string
+	for _, m := range r.sns.messages() {
+		got = append(got, m["TopicArn"])
+	}
+	if !slices.Equal(got, []string{other, topic}) {
+		t.Errorf("published to %v, want %v", got, []string{other, topic})
+	}
+}
+
+// A notification whose publish fails is not recorded as sent: the retry of the
+// invocation (or the next check) sends it. Before, the check tagged it as notified
+// before publishing, so a throttled or refused Publish lost it for good.
+func TestFailedPublishIsSentAgainByTheNextCheck(t *testing.T) {
+	for _, tc := range []struct {
+		kind  Kind
+		task  fakedatasync.Task
+		setup func(r *rig)
+	}{
+		{ScheduleDisabled, fakedatasync.Task{Schedule: "rate(1 day)", ScheduleStatus: "DISABLED", ScheduleDisabledBy: "SERVICE",
+			ScheduleUpdated: time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)},
+			func(r *rig) {
+				r.srv.AddExecution(r.task, r.now.Add(-10*time.Hour), fakedatasync.Step{Status: "SUCCESS"})
+			}},
+		{Stalled, fakedatasync.Task{}, func(r *rig) {
+			r.srv.AddExecution(r.task, r.now.Add(-time.Hour), fakedatasync.Step{Status: "TRANSFERRING", FilesTransferred: 20})
+			r.handle(t, scheduled) // starts the clock
+			r.now = r.now.Add(40 * time.Minute)
+		}},
+		{Overdue, fakedatasync.Task{Schedule: "rate(1 day)", ScheduleStatus: "ENABLED"},
+			func(r *rig) {
+				r.srv.AddExecution(r.task, r.now.Add(-72*time.Hour), fakedatasync.Step{Status: "SUCCESS"})
+			}},
+	} {
+		t.Run(string(tc.kind), func(t *testing.T) {
+			task := tc.task
+			task.Name, task.Mode = "media", "ENHANCED"
+			r := newRig(t, &task)
+			tc.setup(r)
+			publish := r.n.Publish
+			r.n.Publish = func(context.Context, Notification) error { return errors.New("Throttling: Rate exceeded") }
+			if got, err := r.n.Handle(context.Background(), scheduled); err == nil || len(got) != 1 || got[0].Kind != tc.kind {
+				t.Fatalf("failing publish: %v, %+v; want an error and one %s", err, got, tc.kind)
+			}
+			r.n.Publish = publish
+			r.now = r.now.Add(5 * time.Minute)
+			expectOne(t, r, r.handle(t, scheduled), tc.kind)
+			if got := r.handle(t, scheduled); len(got) != 0 {
+				t.Errorf("sent again after a successful publish: %+v", got)
+			}
+		})
+	}
+}
+
+// slowDescribe answers DescribeTask after a delay, counting the calls in flight.
+type slowDescribe struct {
+	DataSyncAPI
+	delay          time.Duration
+	mu             sync.Mutex
+	inFlight, peak int
+}
+
+func (s *slowDescribe) DescribeTask(ctx context.Context, in *datasync.DescribeTaskInput, opts ...func(*datasync.Options)) (*datasync.DescribeTaskOutput, error) {
+	s.mu.Lock()
+	s.inFlight++
+	s.peak = max(s.peak, s.inFlight)
+	s.mu.Unlock()
+	time.Sleep(s.delay)
+	s.mu.Lock()
+	s.inFlight--
+	s.mu.Unlock()
+	return s.DataSyncAPI.DescribeTask(ctx, in, opts...)
+}
+
+// The widget reads the rows of many transfers concurrently, in a bounded number,
+// keeping their order: one after another, the 400 reads of 200 transfers leave
+// 75 ms each within the function's 30 seconds.
+func TestWidgetReadsRowsConcurrentlyInOrder(t *testing.T) {
+	r := newRig(t, &fakedatasync.Task{Name: "t00", Mode: "ENHANCED"})
+	transfers := []monres.WidgetTransfer{{Name: "t00"}}
+	for i := 1; i < 40; i++ {
+		name := fmt.Sprintf("t%02d", i)
+		r.srv.AddTask(&fakedatasync.Task{Account: account, Region: region, Name: name, Mode: "BASIC"})
+		transfers = append(transfers, monres.WidgetTransfer{Name: name})
+	}
+	slow := &slowDescribe{DataSyncAPI: r.n.DataSync, delay: 20 * time.Millisecond}
+	w := &Widget{DataSync: slow, Region: region, Transfers: transfers}
+	out, err := w.Render(context.Background(), json.RawMessage(`{"widgetContext":{}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slow.peak < 2 || slow.peak > widgetConcurrency {
+		t.Errorf("%d DescribeTask calls at once, want 2 to %d", slow.peak, widgetConcurrency)
+	}
+	last := -1
+	for _, tr := range transfers {
+		i := strings.Index(out, "<b>"+tr.Name+"</b>")
+		if i <= last {
+			t.Fatalf("row %s missing or out of order", tr.Name)
+		}
+		last = i
 	}
 }

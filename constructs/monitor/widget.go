@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/datasync"
@@ -27,6 +28,9 @@ type Widget struct {
 	// Transfers are the transfers whose source stack is in this account and Region.
 	Transfers []monres.WidgetTransfer
 }
+
+// widgetConcurrency is how many transfers' rows the widget reads at once.
+const widgetConcurrency = 8
 
 // IsWidgetEvent reports whether an invocation comes from a dashboard's custom widget.
 func IsWidgetEvent(raw json.RawMessage) bool {
@@ -66,8 +70,22 @@ func (w *Widget) Render(ctx context.Context, raw json.RawMessage) (string, error
 	b.WriteString(`<table class="cwdb-no-default-styles" style="width:100%;border-collapse:collapse"><tr>` +
 		`<th align="left">Transfer</th><th align="left">Task</th><th align="left">Schedule</th><th align="left">Last run</th>` +
 		`<th align="left">Counters of the last run</th><th align="left">View</th></tr>`)
-	for _, t := range w.Transfers {
-		cells := w.row(ctx, t, byName, host)
+	// Rows are read concurrently (two DataSync reads each), at most
+	// widgetConcurrency at a time: one after another, the 400 reads of 200
+	// transfers leave 75 ms each within the function's 30 seconds.
+	rows := make([][]string, len(w.Transfers))
+	sem := make(chan struct{}, widgetConcurrency)
+	var wg sync.WaitGroup
+	for i, t := range w.Transfers {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			rows[i] = w.row(ctx, t, byName, host)
+		}()
+	}
+	wg.Wait()
+	for _, cells := range rows {
 		b.WriteString("<tr>")
 		for _, c := range cells {
 			b.WriteString(`<td style="vertical-align:top;padding:2px 8px 2px 0">` + c + "</td>")

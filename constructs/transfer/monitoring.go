@@ -32,9 +32,16 @@ func newNotifier(scope constructs.Construct, t spec.Transfer, taskArn *string, t
 	logs := newProviderLogs(scope, "Notifier", t.NotifierFunctionName())
 	policy := &inlinePolicy{}
 	policy.allowLogs(logs)
-	var topicArns []string
+	var topicArns, keyArns []string
 	for _, topic := range topics {
 		topicArns = append(topicArns, *topic.TopicArn())
+		// A publisher to a topic with server-side encryption needs kms:GenerateDataKey
+		// and kms:Decrypt on its key (SNS developer guide, "Encryption at rest": key
+		// management); without them every Publish fails with KMS.AccessDeniedException.
+		// The key's policy must allow IAM policies of the account (the default).
+		if key := topic.MasterKey(); key != nil {
+			keyArns = append(keyArns, *key.KeyArn())
+		}
 	}
 	byResource := map[string][]string{}
 	for _, action := range monres.RequiredActions(monres.ExecutionEvent, monres.Check) {
@@ -50,6 +57,9 @@ func newNotifier(scope constructs.Construct, t spec.Transfer, taskArn *string, t
 		}
 		resources := map[string][]string{"task": {*taskArn, *taskArn + "/execution/*"}, "*": {"*"}, "topic": topicArns}[r]
 		policy.allow(byResource[r], resources, nil)
+	}
+	if len(keyArns) > 0 {
+		policy.allow([]string{"kms:Decrypt", "kms:GenerateDataKey"}, keyArns, nil)
 	}
 	role := newRole(scope, "NotifierRole", awsiam.RoleProps{
 		RoleName:    jsii.String(t.NotifierRoleName()),
