@@ -338,8 +338,8 @@ func printVerify(w io.Writer, r *verify.Result) {
 		fmt.Fprintf(w, "  warning: %s\n", warn)
 	}
 	if k := r.Counts[verify.Unsupported]; k.Objects > 0 {
-		fmt.Fprintf(w, "  %s objects (%s) have keys DataSync cannot transfer (starting with \"/\" or holding \"//\", \"/./\" or \"/../\"): "+
-			"no run or re-run ever copies them, so copy them another way (e.g. aws s3 cp or S3 Batch Operations); their keys: --out DIR writes %s.%s.csv\n",
+		fmt.Fprintf(w, "  %s objects (%s) have keys DataSync cannot transfer (a leading \"/\", or \"//\", \"/./\", \"/../\"): no run or re-run copies them;\n"+
+			"  copy them another way (e.g. aws s3 cp, S3 Batch Operations); --out DIR lists them in %s.%s.csv\n",
 			count(k.Objects), size(k.Bytes), r.Transfer, verify.Unsupported)
 	}
 	if r.Clean {
