@@ -388,6 +388,12 @@ func printSignOff(f *flags, r *signOff) {
 		}
 		fmt.Fprintf(w, "  %-12s %s\n", label, strings.Join(parts, " · "))
 	}
+	if n := len(r.Verifications); n > 0 {
+		if k := r.Verifications[n-1].Counts[verify.Unsupported]; k.Objects > 0 {
+			fmt.Fprintf(w, "  %-12s %s objects (%s) under keys DataSync cannot transfer are not at the destination: copy them another way (verify --out DIR lists them)\n",
+				"not copied", count(k.Objects), size(k.Bytes))
+		}
+	}
 	fmt.Fprintf(w, "  %-12s %s to %s\n", "time", r.Started.Format("2006-01-02 15:04:05Z"), r.Ended.Format("2006-01-02 15:04:05Z"))
 	for _, id := range r.Identities {
 		who := id.CallerArn

@@ -395,3 +395,27 @@ func TestCutoverCtrlCWhileStarting(t *testing.T) {
 		t.Errorf("a sign-off record was written: %v", files)
 	}
 }
+
+func TestCutoverCleanWithKeysDataSyncCannotTransfer(t *testing.T) {
+	// GIVEN everything DataSync can transfer arrived, and the source holds a key it cannot
+	c := newCutoverEnv(t)
+	c.put("acme-photos-src", "keep.txt", "same")
+	c.put("acme-photos-dst", "keep.txt", "same")
+	c.put("acme-photos-src", "a//b.jpg", "12345")
+	c.srv.SetRun(c.task, []fakedatasync.Step{{Status: "SUCCESS", Elapsed: time.Minute}})
+	out := t.TempDir()
+
+	r := c.run("cutover", "photos", "-c", c.config, "--profile-template", "acct-{account}", "--out", out, "--interval", "10ms", "--rerun-gaps")
+
+	// THEN exit 0, VERIFIED_CLEAN, the final run only (no re-run of that key), and the summary says what is left to copy
+	if r.code != 0 {
+		t.Errorf("exit %d, want 0", r.code)
+	}
+	rec, _ := record(t, out)
+	if rec["result"] != "VERIFIED_CLEAN" || len(c.srv.Started(c.task)) != 1 {
+		t.Errorf("result %v, %d executions, want VERIFIED_CLEAN and 1", rec["result"], len(c.srv.Started(c.task)))
+	}
+	if !strings.Contains(r.stdout, "not copied   1 objects (5 B) under keys DataSync cannot transfer") {
+		t.Errorf("the summary does not name the objects left to copy:\n%s", r.stdout)
+	}
+}

@@ -15,7 +15,8 @@ import (
 // rerunnable says whether a re-run transfers the objects of class c: what is missing
 // or differs at the destination, including what changed at the source after the
 // last run started. Archived objects are left out: DataSync cannot read them until
-// they are restored.
+// they are restored; so are those under keys DataSync cannot transfer at all
+// (verify.Unsupported).
 func rerunnable(c verify.Class) bool {
 	switch c {
 	case verify.Missing, verify.SizeDiffers, verify.ContentDiffers, verify.InFlight:
@@ -52,6 +53,9 @@ type rerunOutput struct {
 func rerunGaps(ctx context.Context, f *flags, w io.Writer, s *operate.Session, t spec.Transfer, res *verify.Result, g *operate.Gaps) (*operate.Rerun, error) {
 	if n := res.Counts[verify.Archived].Objects; n > 0 {
 		fmt.Fprintf(f.stderr, "transfers: %s: %s archived objects are not re-run: restore them at the source first (S3 RestoreObject), then re-run\n", t.Name, count(n))
+	}
+	if n := res.Counts[verify.Unsupported].Objects; n > 0 {
+		fmt.Fprintf(f.stderr, "transfers: %s: %s objects under keys DataSync cannot transfer are not re-run: copy them another way\n", t.Name, count(n))
 	}
 	if g.Objects == 0 {
 		fmt.Fprintf(w, "%s: nothing to re-run\n", t.Name)

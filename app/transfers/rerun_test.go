@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -104,5 +106,63 @@ func TestVerifyRerunCtrlCWhileStarting(t *testing.T) {
 	}
 	if len(c.srv.Started(c.task)) != 1 || !strings.Contains(r.stderr, "verify photos: stopped by Ctrl-C while the re-run of the gaps was being started: it may have started") {
 		t.Errorf("%d executions; stderr does not say that the re-run may have started", len(c.srv.Started(c.task)))
+	}
+}
+
+func TestVerifyUnsupportedKeysAreNotFailuresNorRerun(t *testing.T) {
+	// GIVEN photos ran; the source holds keys DataSync cannot transfer, and one object is missing
+	c := newCutoverEnv(t)
+	c.put("acme-photos-src", "keep.txt", "same")
+	c.put("acme-photos-dst", "keep.txt", "same")
+	c.put("acme-photos-src", "/lead.jpg", "12345")
+	c.put("acme-photos-src", "a//b.jpg", "12345")
+	c.put("acme-photos-src", "a/../c.jpg", "12345")
+	c.srv.AddExecution(c.task, time.Now(), fakedatasync.Step{Status: "SUCCESS", Elapsed: time.Minute})
+	out := t.TempDir()
+
+	// WHEN verified: exit 0, the class counted, a CSV of its keys, and what to do
+	r := c.run("verify", "photos", "-c", c.config, "--profile-template", "acct-{account}", "--out", out)
+	if r.code != 0 {
+		t.Errorf("exit %d, want 0: keys DataSync cannot transfer are no failure\n%s", r.code, r.stdout)
+	}
+	for _, want := range []string{"key DataSync cannot transfer (not a failure)", "3 objects (15 B) have keys DataSync cannot transfer",
+		"copy them another way", "CLEAN: every object of the source DataSync can transfer is at the destination"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	rows := readCSV(t, filepath.Join(out, "photos.unsupported-by-datasync.csv"))
+	var keys []string
+	for _, row := range rows[1:] {
+		keys = append(keys, row[0])
+	}
+	sort.Strings(keys)
+	if strings.Join(keys, " ") != "/lead.jpg a/../c.jpg a//b.jpg" {
+		t.Errorf("unsupported-by-datasync.csv keys %q", keys)
+	}
+
+	// WHEN another object goes missing and verify re-runs: exit 1, and the re-run holds that key only
+	c.put("acme-photos-src", "gone.txt", "lost")
+	r = c.run("verify", "photos", "-c", c.config, "--profile-template", "acct-{account}", "--rerun", "--json")
+	if r.code != 1 {
+		t.Errorf("exit %d, want 1", r.code)
+	}
+	started := c.srv.Started(c.task)
+	if len(started) != 1 || started[0].Includes != "/gone.txt" {
+		t.Fatalf("started %+v, want one execution of /gone.txt only", started)
+	}
+	if !strings.Contains(r.stderr, "3 objects under keys DataSync cannot transfer are not re-run") {
+		t.Errorf("stderr: %q", r.stderr)
+	}
+	var doc struct {
+		Transfers []struct {
+			Classes map[string]struct{ Objects, Bytes int64 } `json:"classes"`
+		} `json:"transfers"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Transfers) != 1 || doc.Transfers[0].Classes["unsupported-by-datasync"].Objects != 3 || doc.Transfers[0].Classes["unsupported-by-datasync"].Bytes != 15 {
+		t.Errorf("JSON classes %+v", doc.Transfers)
 	}
 }

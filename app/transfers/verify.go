@@ -313,6 +313,7 @@ var label = map[verify.Class]string{
 	verify.ContentDiffers: "content differs",
 	verify.InFlight:       "in flight (changed after the last run started)",
 	verify.Archived:       "archived at the source (needs a restore)",
+	verify.Unsupported:    "key DataSync cannot transfer (not a failure)",
 	verify.Extra:          "extra at the destination (not a failure)",
 }
 
@@ -336,7 +337,16 @@ func printVerify(w io.Writer, r *verify.Result) {
 	for _, warn := range r.Warnings {
 		fmt.Fprintf(w, "  warning: %s\n", warn)
 	}
+	if k := r.Counts[verify.Unsupported]; k.Objects > 0 {
+		fmt.Fprintf(w, "  %s objects (%s) have keys DataSync cannot transfer (a leading \"/\", or \"//\", \"/./\", \"/../\"): no run or re-run copies them;\n"+
+			"  copy them another way (e.g. aws s3 cp, S3 Batch Operations); --out DIR lists them in %s.%s.csv\n",
+			count(k.Objects), size(k.Bytes), r.Transfer, verify.Unsupported)
+	}
 	if r.Clean {
+		if r.Counts[verify.Unsupported].Objects > 0 {
+			fmt.Fprintf(w, "%s: CLEAN: every object of the source DataSync can transfer is at the destination\n", r.Transfer)
+			return
+		}
 		fmt.Fprintf(w, "%s: CLEAN: every object of the source is at the destination\n", r.Transfer)
 		return
 	}

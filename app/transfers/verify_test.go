@@ -274,6 +274,7 @@ func TestVerifySummaryOfEveryClass(t *testing.T) {
 		t.Fatal(err)
 	}
 	put("acme-photos-dst", "2023/removed-at-source.jpg", "extra")
+	put("acme-photos-src", "2024//double-slash.jpg", "no DataSync")
 	put("acme-photos-src", "2024/", "")
 	put("acme-photos-dst", "2024/", "")
 	srv.Clock.Advance(time.Minute)
@@ -293,6 +294,9 @@ func TestVerifySummaryOfEveryClass(t *testing.T) {
 		regexp.MustCompile(`content differs +1 +9 B`),
 		regexp.MustCompile(`in flight \(changed after the last run started\) +1 +29 B`),
 		regexp.MustCompile(`archived at the source \(needs a restore\) +1 +6 B`),
+		regexp.MustCompile(`key DataSync cannot transfer \(not a failure\) +1 +11 B`),
+		regexp.MustCompile(`1 objects \(11 B\) have keys DataSync cannot transfer `),
+		regexp.MustCompile(`copy them another way .*photos\.unsupported-by-datasync\.csv`),
 		regexp.MustCompile(`extra at the destination \(not a failure\) +1 +5 B`),
 		regexp.MustCompile(`folder objects: source 1, destination 1`),
 		regexp.MustCompile(`NOT CLEAN: 5 objects \(74 B\) missing or different`),

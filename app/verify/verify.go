@@ -2,7 +2,8 @@
 // key relative to each location, and explains every difference in classes, each with
 // object and byte counts: what is identical, missing, different in size or content,
 // extra at the destination, changed at the source after the last run started (in
-// flight), or archived at the source (DataSync cannot read it without a restore).
+// flight), archived at the source (DataSync cannot read it without a restore), or
+// under a key DataSync cannot transfer at all.
 // The transfers command's verify and cutover verbs call Run.
 package verify
 
@@ -48,17 +49,21 @@ const (
 	// Archived: missing or different, and in an archive storage class at the source
 	// (GLACIER, DEEP_ARCHIVE): DataSync cannot read it until it is restored.
 	Archived Class = "archived"
+	// Unsupported: missing or different, under a key DataSync cannot transfer
+	// (UnsupportedKey). Not a failure: no run of the task ever transfers it, so it
+	// must be copied another way; re-runs leave it out.
+	Unsupported Class = "unsupported-by-datasync"
 	// Extra: at the destination only. Reported, not a failure (DataSync keeps
 	// deleted files by default).
 	Extra Class = "extra"
 )
 
 // Classes is every class in report order.
-var Classes = []Class{Identical, NotCompared, Missing, SizeDiffers, ContentDiffers, InFlight, Archived, Extra}
+var Classes = []Class{Identical, NotCompared, Missing, SizeDiffers, ContentDiffers, InFlight, Archived, Unsupported, Extra}
 
 // Failure says whether objects of the class make a verify fail: everything the
-// destination does not hold as the source has it. Extra objects and those whose
-// content could not be compared do not.
+// destination does not hold as the source has it. Extra objects, those whose
+// content could not be compared and those DataSync cannot transfer do not.
 func (c Class) Failure() bool {
 	switch c {
 	case Missing, SizeDiffers, ContentDiffers, InFlight, Archived:
@@ -324,6 +329,8 @@ func (c *classifier) classify(p listing.Pair, h *heads) error {
 	}
 	if class.Failure() && p.Src != nil {
 		switch {
+		case UnsupportedKey(p.Key):
+			class = Unsupported
 		case r.LastRun != nil && !p.Src.LastModified.Before(r.LastRun.Start):
 			class = InFlight
 		case p.Src.Archived():
@@ -353,6 +360,15 @@ func (c *classifier) classify(p listing.Pair, h *heads) error {
 		return c.opts.OnDifference(Difference{Class: class, Key: p.Key, Src: p.Src, Dst: p.Dst})
 	}
 	return nil
+}
+
+// UnsupportedKey says whether DataSync cannot transfer an object under key
+// (relative to the source location). CreateLocationS3, Subdirectory (API model
+// datasync-2018-11-09): "DataSync can't transfer objects with a prefix that begins
+// with a slash (/) or includes //, /./, or /../ patterns. For example: /photos,
+// photos//2006/January, photos/./2006/February, photos/../2006/March".
+func UnsupportedKey(key string) bool {
+	return strings.HasPrefix(key, "/") || strings.Contains(key, "//") || strings.Contains(key, "/./") || strings.Contains(key, "/../")
 }
 
 // compare decides the content of two objects of the same size: by checksums read

@@ -374,3 +374,70 @@ func TestRunUndeclaredKMS(t *testing.T) {
 		t.Errorf("warnings %q", res.Warnings)
 	}
 }
+
+// Keys DataSync cannot transfer (a leading "/" relative to the source location,
+// "//", "/./", "/../") are a class of their own, not a failure and no gap; one
+// copied another way is identical. Listed in partitions, one key a page.
+func TestRunUnsupportedKeys(t *testing.T) {
+	w := newWorld(t, false)
+	w.put("src", "data/ok.txt", "fine", "")
+	w.put("dst", "copy/ok.txt", "fine", "")
+	unsupported := []string{"/lead.jpg", "a//b.jpg", "a/./c.jpg", "a/../d.jpg"}
+	for _, k := range unsupported {
+		w.put("src", "data/"+k, "12345", "")
+	}
+	w.put("src", "data/e//copied.jpg", "by hand", "")
+	w.put("dst", "copy/e//copied.jpg", "by hand", "")
+	w.put("src", "data/gone.txt", "lost", "")
+	// Listed back exactly as written: neither the SDK nor the fake normalizes them.
+	out, err := w.c.ListObjectsV2(context.Background(), &s3.ListObjectsV2Input{Bucket: aws.String("src"), Prefix: aws.String("data/")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var listed []string
+	for _, o := range out.Contents {
+		listed = append(listed, strings.TrimPrefix(aws.ToString(o.Key), "data/"))
+	}
+	for _, k := range unsupported {
+		if !slices.Contains(listed, k) {
+			t.Fatalf("the fake lists %q, not %q", listed, k)
+		}
+	}
+
+	var seen []string
+	res, err := Run(context.Background(), w.deps(nil), transfer("data/", "copy/"), Options{Listing: listing.Options{Partitions: 4, PageSize: 1}, OnDifference: func(d Difference) error {
+		if d.Class == Unsupported {
+			seen = append(seen, d.Key)
+		}
+		return nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.Counts[Unsupported]; got != (Count{4, 20}) {
+		t.Errorf("unsupported: %+v, want 4 objects, 20 bytes", got)
+	}
+	if got := res.Counts[Identical]; got.Objects != 2 {
+		t.Errorf("identical: %+v, want 2 (ok.txt, and e//copied.jpg copied by hand)", got)
+	}
+	if got := res.Counts[Missing]; got.Objects != 1 {
+		t.Errorf("missing: %+v, want 1", got)
+	}
+	if !slices.Equal(slices.Sorted(slices.Values(seen)), slices.Sorted(slices.Values(unsupported))) {
+		t.Errorf("OnDifference saw %q, want %q", seen, unsupported)
+	}
+	if !slices.Equal(res.Gaps, []string{"gone.txt"}) || res.Failures() != 1 {
+		t.Errorf("gaps %q, failures %d; want only gone.txt", res.Gaps, res.Failures())
+	}
+}
+
+func TestUnsupportedKey(t *testing.T) {
+	for key, want := range map[string]bool{
+		"/photos": true, "photos//2006/January": true, "photos/./2006/February": true, "photos/../2006/March": true,
+		"photos/2006/January": false, "photos/.hidden": false, "photos/..x/y": false, "a.b/c": false, "photos/": false,
+	} {
+		if got := UnsupportedKey(key); got != want {
+			t.Errorf("UnsupportedKey(%q) = %v, want %v", key, got, want)
+		}
+	}
+}
