@@ -218,19 +218,28 @@ func (s *Session) Config(ctx context.Context, account string) (aws.Config, strin
 
 // client is the DataSync client of account in region.
 func (s *Session) client(ctx context.Context, account, region string) (*datasync.Client, error) {
+	return cachedClient(ctx, s, s.clients, account, region, func(cfg aws.Config) *datasync.Client {
+		return datasync.NewFromConfig(cfg, func(o *datasync.Options) { o.Region = region })
+	})
+}
+
+// cachedClient is the client of account's credentials in region from cache, made
+// by newClient the first time.
+func cachedClient[C any](ctx context.Context, s *Session, cache map[string]C, account, region string, newClient func(aws.Config) C) (C, error) {
 	c, err := s.credsFor(ctx, account)
 	if err != nil {
-		return nil, err
+		var none C
+		return none, err
 	}
 	key := s.credKey(account) + " " + region
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	dc, ok := s.clients[key]
+	client, ok := cache[key]
 	if !ok {
-		dc = datasync.NewFromConfig(c.cfg, func(o *datasync.Options) { o.Region = region })
-		s.clients[key] = dc
+		client = newClient(c.cfg)
+		cache[key] = client
 	}
-	return dc, nil
+	return client, nil
 }
 
 // S3 is an S3 client with account's credentials (its profile under
@@ -239,22 +248,12 @@ func (s *Session) client(ctx context.Context, account, region string) (*datasync
 // of a re-run). Use the source account for the source bucket, the destination
 // account for the destination bucket.
 func (s *Session) S3(ctx context.Context, account, region string) (*s3.Client, error) {
-	c, err := s.credsFor(ctx, account)
-	if err != nil {
-		return nil, err
-	}
-	key := s.credKey(account) + " " + region
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	sc, ok := s.s3s[key]
-	if !ok {
-		sc = s3.NewFromConfig(c.cfg, func(o *s3.Options) {
+	return cachedClient(ctx, s, s.s3s, account, region, func(cfg aws.Config) *s3.Client {
+		return s3.NewFromConfig(cfg, func(o *s3.Options) {
 			o.Region = region
 			o.APIOptions = append(o.APIOptions, s.explainDenied(account, region))
 		})
-		s.s3s[key] = sc
-	}
-	return sc, nil
+	})
 }
 
 // explainDenied makes every S3 call's access denial (and rejected credentials) an

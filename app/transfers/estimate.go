@@ -54,15 +54,9 @@ Exit status 0 when every transfer was estimated, 1 when one could not be (an unr
 bucket, missing credentials), 2 for a bad command line, config or prices file.`,
 		Args: args(cobra.ArbitraryArgs),
 		RunE: func(cmd *cobra.Command, names []string) error {
-			cfg, err := f.load()
+			transfers, err := f.selected(names)
 			if err != nil {
 				return err
-			}
-			transfers := cfg.Transfers
-			if len(names) > 0 {
-				if transfers, err = pick(cfg, names, f.config); err != nil {
-					return err
-				}
 			}
 			if partitions < 1 || partitions > 1024 {
 				return usageError{fmt.Errorf("--partitions %d: give 1 to 1024 partitions of the key space to list at once", partitions)}

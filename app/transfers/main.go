@@ -174,6 +174,19 @@ func (f *flags) warn(warnings []string) {
 }
 
 // pick returns the transfers named, in the order named.
+// selected loads the config and returns the named transfers, or all of them when no
+// name is given.
+func (f *flags) selected(names []string) ([]spec.Transfer, error) {
+	cfg, err := f.load()
+	if err != nil {
+		return nil, err
+	}
+	if len(names) == 0 {
+		return cfg.Transfers, nil
+	}
+	return pick(cfg, names, f.config)
+}
+
 func pick(cfg *config.Config, names []string, file string) ([]spec.Transfer, error) {
 	var out []spec.Transfer
 	for _, name := range names {

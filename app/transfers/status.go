@@ -33,15 +33,9 @@ Then the console links of the transfers' dashboards; with --json they are in
 Exit status 0 when every transfer could be read (deployed or not), 1 otherwise.`,
 		Args: args(cobra.ArbitraryArgs),
 		RunE: func(cmd *cobra.Command, names []string) error {
-			cfg, err := f.load()
+			transfers, err := f.selected(names)
 			if err != nil {
 				return err
-			}
-			transfers := cfg.Transfers
-			if len(names) > 0 {
-				if transfers, err = pick(cfg, names, f.config); err != nil {
-					return err
-				}
 			}
 			s, err := f.session(cmd.Context())
 			if err != nil {
