@@ -98,8 +98,8 @@ func TestFromListingAgainstLocalS3(t *testing.T) {
 	if got := d.Classes["DEEP_ARCHIVE"]; got == nil || got.Objects != wantDeep {
 		t.Errorf("DEEP_ARCHIVE objects %+v, want %d", got, wantDeep)
 	}
-	if d.Small != wantObjects {
-		t.Errorf("objects below 128 KiB %d, want all %d", d.Small, wantObjects)
+	if got := d.below(128 << 10); got.Objects != wantObjects {
+		t.Errorf("objects below 128 KiB %d, want all %d", got.Objects, wantObjects)
 	}
 
 	// transferMode ALL copies the identical ones too

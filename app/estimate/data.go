@@ -5,51 +5,88 @@ import (
 	"time"
 )
 
-// Data is what a transfer's first run would copy, summed up object by object (Add)
+// Data is what a transfer's runs would scan and copy, summed up object by object
 // from a listing, or approximated from S3's storage metrics. The quantities the
-// cost model needs are kept exactly (parts, small objects), so memory does not grow
-// with the number of objects.
+// cost model needs are kept exactly (parts, objects below the size thresholds,
+// directories), so memory does not grow with the number of objects.
 type Data struct {
 	// Objects and Bytes are what the first run copies: under the source prefix,
 	// after the task's filters, without the objects already identical at the
-	// destination (transferMode CHANGED).
+	// destination (transferMode CHANGED) or kept there (overwriteMode NEVER).
 	Objects int64 `json:"objects"`
 	Bytes   int64 `json:"bytes"`
 	// Listed is every object under the source prefix (what DataSync lists each run,
-	// before filters). Default: Objects.
+	// before filters).
 	Listed int64 `json:"listedAtSource"`
+	// Scanned is every object the filters keep: what DataSync prepares (and HEADs)
+	// at the source on every run, copied or not.
+	Scanned int64 `json:"scannedAtSource"`
 	// DestinationListed is every object under the destination prefix before the
 	// first run (what DataSync lists there).
 	DestinationListed int64 `json:"listedAtDestination"`
 	// Identical and IdenticalBytes are objects already identical at the
-	// destination, not copied.
+	// destination, not copied (transferMode CHANGED).
 	Identical      int64 `json:"identicalAtDestination"`
 	IdenticalBytes int64 `json:"identicalBytesAtDestination"`
+	// NotOverwritten are objects that differ from the destination's copy but are
+	// not copied, because overwriteMode is NEVER.
+	NotOverwritten      int64 `json:"notOverwritten,omitempty"`
+	NotOverwrittenBytes int64 `json:"notOverwrittenBytes,omitempty"`
+	// Overwrites are objects copied over an existing destination object.
+	Overwrites int64 `json:"overwrites,omitempty"`
 
 	// Sizes is the size histogram of the objects to copy.
 	Sizes []Bucket `json:"sizes"`
 	// Classes is the source storage-class mix of the objects to copy.
 	Classes map[string]*Count `json:"storageClasses"`
+	// ScannedClasses is the source storage-class mix of the scanned objects.
+	ScannedClasses map[string]*Count `json:"scannedStorageClasses"`
+	// DestinationClasses is the storage-class mix of every object under the
+	// destination prefix before the first run.
+	DestinationClasses map[string]*Count `json:"destinationStorageClasses,omitempty"`
+	// MatchedClasses is the destination storage-class mix of the scanned objects
+	// that already exist at the destination (DataSync reads their metadata there);
+	// OverwrittenClasses those of them that are copied over.
+	MatchedClasses     map[string]*Count `json:"matchedStorageClasses,omitempty"`
+	OverwrittenClasses map[string]*Count `json:"overwrittenStorageClasses,omitempty"`
 
 	// Exact quantities of the objects to copy, with the assumptions' part size.
-	// Requests is the number of requests that write (or read) them: one per object
-	// up to the multipart threshold, else the parts (and, for writes, one create
-	// and one complete per object, counted in Multipart).
+	// Parts is the number of requests that read (or write the data of) them: one
+	// per object up to the multipart threshold, else one per part; Multipart the
+	// objects written in parts (each also a create and a complete).
 	Parts     int64 `json:"parts"`
 	Multipart int64 `json:"multipartObjects"`
-	// Small and SmallBytes are the objects below the minimum billable size of
-	// the classes with one (128 KiB).
-	Small      int64 `json:"smallObjects"`
-	SmallBytes int64 `json:"smallBytes"`
+	// Below are the objects to copy smaller than each size threshold of the
+	// assumptions (DataSync's STANDARD rule, Intelligent-Tiering's monitoring),
+	// keyed by the threshold in bytes.
+	Below map[int64]*Count `json:"below"`
 
-	// From says where the figures come from: "listing" or "cloudwatch".
+	// ListPages are the LIST requests of one run at each side, from the directories
+	// of the listing; zero when unknown (CloudWatch figures): the model then assumes
+	// a flat layout.
+	ListPages ListPages `json:"listPages"`
+
+	// From says where the figures come from: "listing", "inventory" or "cloudwatch".
 	From string `json:"from"`
 	// Approximate is set when the figures are not a listing's (CloudWatch metrics
 	// cover the whole bucket and are a day old or more); AsOf is their time.
 	Approximate bool      `json:"approximate,omitempty"`
 	AsOf        time.Time `json:"asOf,omitzero"`
 
-	smallLimit, threshold, part int64
+	threshold, part int64
+}
+
+// ListPages are the LIST requests DataSync makes in one run: per directory
+// (prefix), one per 1,000 entries (see dirPages).
+type ListPages struct {
+	// Source is the source location as listed before the first run; Destination
+	// the destination location before the first run; After the destination once the
+	// first run has copied everything (its objects and the source's).
+	Source      int64 `json:"source"`
+	Destination int64 `json:"destination"`
+	After       int64 `json:"destinationAfterFirstRun"`
+	// Directories at the source (the root, the prefix itself, included).
+	SourceDirectories int64 `json:"sourceDirectories"`
 }
 
 // Count is a number of objects and their bytes.
@@ -69,38 +106,90 @@ type Bucket struct {
 	Count
 }
 
-// histogram bounds: S3's 128 KiB minimum, then powers of 8 MiB.
+// histogram bounds: DataSync's 40 KiB and 128 KiB STANDARD rules, then powers of 8 MiB.
 var bounds = []struct {
 	max   int64
 	label string
 }{
-	{1 << 10, "≤ 1 KiB"}, {128 << 10, "≤ 128 KiB"}, {1 << 20, "≤ 1 MiB"}, {8 << 20, "≤ 8 MiB"},
+	{1 << 10, "≤ 1 KiB"}, {40 << 10, "≤ 40 KiB"}, {128 << 10, "≤ 128 KiB"}, {1 << 20, "≤ 1 MiB"}, {8 << 20, "≤ 8 MiB"},
 	{64 << 20, "≤ 64 MiB"}, {1 << 30, "≤ 1 GiB"}, {0, "> 1 GiB"},
 }
 
+// maxParts is S3's limit on the parts of a multipart upload ("Part numbers can be
+// any number from 1 to 10,000", UploadPart, Amazon S3 API Reference): an object
+// larger than 10,000 parts of the assumed size is written in larger parts.
+const maxParts = 10000
+
 // NewData is an empty summary for the model's assumptions.
 func NewData(a Assumptions, from string) *Data {
-	d := &Data{From: from, Classes: map[string]*Count{}, threshold: a.MultipartThresholdBytes, part: a.MultipartPartBytes, smallLimit: 128 << 10}
+	d := &Data{From: from, Classes: map[string]*Count{}, ScannedClasses: map[string]*Count{}, DestinationClasses: map[string]*Count{},
+		MatchedClasses: map[string]*Count{}, OverwrittenClasses: map[string]*Count{},
+		Below: map[int64]*Count{}, threshold: a.MultipartThresholdBytes, part: a.MultipartPartBytes}
 	for _, b := range bounds {
 		d.Sizes = append(d.Sizes, Bucket{Max: b.max, Label: b.label})
 	}
+	for _, limit := range a.thresholds() {
+		d.Below[limit] = &Count{}
+	}
 	return d
+}
+
+// partsOf is the number of parts an object of size bytes is read and written in.
+func (d *Data) partsOf(size int64) int64 {
+	if size <= d.threshold {
+		return 1
+	}
+	part := max(d.part, (size+maxParts-1)/maxParts)
+	return (size + part - 1) / part
 }
 
 // Add counts one object to copy of size bytes in storage class class ("" is STANDARD).
 func (d *Data) Add(size int64, class string) { d.AddN(1, size, class) }
 
-// AddN counts n objects of the same size and class.
-func (d *Data) AddN(n, size int64, class string) {
+// AddN counts n objects of the same size and class to copy, new at the destination.
+func (d *Data) AddN(n, size int64, class string) { d.addN(n, size, class, "", 0) }
+
+// AddOverwriteN counts n objects to copy over an existing destination object of
+// storage class dstClass and dstSize bytes.
+func (d *Data) AddOverwriteN(n, size int64, class, dstClass string, dstSize int64) {
+	if n > 0 {
+		d.Overwrites += n
+		addCount(d.OverwrittenClasses, orStandard(dstClass), n, n*dstSize)
+		d.addN(n, size, class, orStandard(dstClass), dstSize)
+	}
+}
+
+// Destination counts an object under the destination prefix before the first run.
+func (d *Data) Destination(size int64, class string) {
+	d.DestinationListed++
+	addCount(d.DestinationClasses, orStandard(class), 1, size)
+}
+
+func addCount(m map[string]*Count, class string, n, bytes int64) {
+	c := m[class]
+	if c == nil {
+		c = &Count{}
+		m[class] = c
+	}
+	c.Objects += n
+	c.Bytes += bytes
+}
+
+func orStandard(class string) string {
+	if class == "" {
+		return "STANDARD"
+	}
+	return class
+}
+
+func (d *Data) addN(n, size int64, class, dstClass string, dstSize int64) {
 	if n <= 0 {
 		return
 	}
-	if class == "" {
-		class = "STANDARD"
-	}
+	class = orStandard(class)
+	d.scan(n, size, class, dstClass, dstSize)
 	d.Objects += n
 	d.Bytes += n * size
-	d.Listed += n
 	c := d.Classes[class]
 	if c == nil {
 		c = &Count{}
@@ -108,10 +197,7 @@ func (d *Data) AddN(n, size int64, class string) {
 	}
 	c.Objects += n
 	c.Bytes += n * size
-	parts := int64(1)
-	if size > d.threshold {
-		parts = (size + d.part - 1) / d.part
-	}
+	parts := d.partsOf(size)
 	c.Parts += n * parts
 	for i := range d.Sizes {
 		if b := &d.Sizes[i]; b.Max == 0 || size <= b.Max {
@@ -121,37 +207,61 @@ func (d *Data) AddN(n, size int64, class string) {
 		}
 	}
 	d.Parts += n * parts
-	if parts > 1 || size > d.threshold {
+	if size > d.threshold {
 		d.Multipart += n
 	}
-	if size < d.smallLimit {
-		d.Small += n
-		d.SmallBytes += n * size
+	for limit, b := range d.Below {
+		if size < limit {
+			b.Objects += n
+			b.Bytes += n * size
+			b.Parts += n
+		}
 	}
 }
 
-// Skip counts an object under the source prefix that is not copied: filtered out
-// (identical false) or identical at the destination (identical true).
-func (d *Data) Skip(size int64, identical bool) {
-	d.Listed++
+// scan counts n objects of size bytes the filters keep, in source class class,
+// that exist at the destination in dstClass with dstSize bytes ("" when they do not).
+func (d *Data) scan(n, size int64, class, dstClass string, dstSize int64) {
+	d.Listed += n
+	d.Scanned += n
+	addCount(d.ScannedClasses, orStandard(class), n, n*size)
+	if dstClass != "" {
+		addCount(d.MatchedClasses, dstClass, n, n*dstSize)
+	}
+}
+
+// Exclude counts an object under the source prefix that the task's filters exclude.
+func (d *Data) Exclude() { d.Listed++ }
+
+// Keep counts an object the filters keep that is not copied because its
+// destination copy (in dstClass) stays: identical (transferMode CHANGED) or not
+// identical but overwriteMode NEVER.
+func (d *Data) Keep(size int64, class, dstClass string, dstSize int64, identical bool) {
+	d.scan(1, size, class, orStandard(dstClass), dstSize)
 	if identical {
 		d.Identical++
 		d.IdenticalBytes += size
+	} else {
+		d.NotOverwritten++
+		d.NotOverwrittenBytes += size
 	}
 }
 
-// Merge adds o's counts to d (listings of partitions of the key space).
+// Merge adds o's counts to d (listings of partitions of the key space). ListPages
+// are not merged: they are counted across partitions (dirPages).
 func (d *Data) Merge(o *Data) {
 	d.Objects += o.Objects
 	d.Bytes += o.Bytes
 	d.Listed += o.Listed
+	d.Scanned += o.Scanned
 	d.DestinationListed += o.DestinationListed
 	d.Identical += o.Identical
 	d.IdenticalBytes += o.IdenticalBytes
+	d.NotOverwritten += o.NotOverwritten
+	d.NotOverwrittenBytes += o.NotOverwrittenBytes
+	d.Overwrites += o.Overwrites
 	d.Parts += o.Parts
 	d.Multipart += o.Multipart
-	d.Small += o.Small
-	d.SmallBytes += o.SmallBytes
 	for i := range d.Sizes {
 		d.Sizes[i].Objects += o.Sizes[i].Objects
 		d.Sizes[i].Bytes += o.Sizes[i].Bytes
@@ -164,29 +274,50 @@ func (d *Data) Merge(o *Data) {
 		d.Classes[k].Bytes += c.Bytes
 		d.Classes[k].Parts += c.Parts
 	}
+	for _, m := range []struct{ to, from map[string]*Count }{{d.ScannedClasses, o.ScannedClasses}, {d.DestinationClasses, o.DestinationClasses},
+		{d.MatchedClasses, o.MatchedClasses}, {d.OverwrittenClasses, o.OverwrittenClasses}} {
+		for k, c := range m.from {
+			addCount(m.to, k, c.Objects, c.Bytes)
+		}
+	}
+	for k, c := range o.Below {
+		if d.Below[k] == nil {
+			d.Below[k] = &Count{}
+		}
+		d.Below[k].Objects += c.Objects
+		d.Below[k].Bytes += c.Bytes
+		d.Below[k].Parts += c.Parts
+	}
 }
 
-// approximateShape fills the per-object quantities of n objects of total bytes
-// whose sizes are unknown (CloudWatch gives only totals) as if every object had the
-// average size.
+// below is the count of objects to copy smaller than limit bytes (zero for 0).
+func (d *Data) below(limit int64) Count {
+	if c := d.Below[limit]; c != nil && limit > 0 {
+		return *c
+	}
+	return Count{}
+}
+
+// approximateShape fills the per-object quantities of objects whose sizes are
+// unknown (CloudWatch gives only totals) as if every object had the average size.
 func (d *Data) approximateShape() {
 	if d.Objects == 0 {
 		return
 	}
 	avg := d.Bytes / d.Objects
-	parts := int64(1)
+	parts := d.partsOf(avg)
+	d.Parts, d.Multipart = d.Objects*parts, 0
 	if avg > d.threshold {
-		parts = (avg + d.part - 1) / d.part
-	}
-	d.Parts, d.Multipart, d.Small, d.SmallBytes = d.Objects*parts, 0, 0, 0
-	if parts > 1 {
 		d.Multipart = d.Objects
 	}
 	for _, c := range d.Classes {
 		c.Parts = c.Objects * parts
 	}
-	if avg < d.smallLimit {
-		d.Small, d.SmallBytes = d.Objects, d.Bytes
+	for limit, b := range d.Below {
+		*b = Count{}
+		if avg < limit {
+			*b = Count{Objects: d.Objects, Bytes: d.Bytes, Parts: d.Objects}
+		}
 	}
 	for i := range d.Sizes {
 		d.Sizes[i].Count = Count{}
@@ -198,6 +329,9 @@ func (d *Data) String() string {
 	s := fmt.Sprintf("%s objects, %s", comma(d.Objects), humanBytes(d.Bytes))
 	if d.Identical > 0 {
 		s += fmt.Sprintf(" (%s objects, %s already identical at the destination, not counted)", comma(d.Identical), humanBytes(d.IdenticalBytes))
+	}
+	if d.NotOverwritten > 0 {
+		s += fmt.Sprintf(" (%s objects, %s that differ at the destination kept there: overwriteMode NEVER)", comma(d.NotOverwritten), humanBytes(d.NotOverwrittenBytes))
 	}
 	return s
 }

@@ -2,7 +2,6 @@ package estimate
 
 import (
 	"context"
-	"sync/atomic"
 
 	"github.com/s3transfer/cdk-datasync/app/listing"
 	"github.com/s3transfer/cdk-datasync/constructs/spec"
@@ -21,7 +20,8 @@ type Reports struct{ Source, Destination *listing.Inventory }
 // would copy: the source objects under the prefix that the task's filters keep,
 // except, with transferMode CHANGED, those already identical at the destination
 // (same size, and the same single-part ETag or a destination copy no older than the
-// source object).
+// source object), and with overwriteMode NEVER those the destination already has.
+// It also counts the directories of both sides, for DataSync's LIST requests.
 func FromListing(ctx context.Context, t spec.Transfer, src, dst listing.ListAPI, reports *Reports, a Assumptions, opts listing.Options) (*Data, error) {
 	t = t.WithDefaults()
 	filter, err := listing.NewFilter(t.Task.Includes, t.Task.Excludes)
@@ -38,28 +38,44 @@ func FromListing(ctx context.Context, t spec.Transfer, src, dst listing.ListAPI,
 		from = "inventory"
 	}
 	d := NewData(a, from)
-	var dstCount atomic.Int64
+	srcDirs, dstDirs, afterDirs := newDirPages(a.ListPageKeys), newDirPages(a.ListPageKeys), newDirPages(a.ListPageKeys)
 	changed := t.Task.TransferMode == "CHANGED"
+	never := t.Task.OverwriteMode == "NEVER"
 	err = listing.Join(ctx, srcSide, dstSide, opts, func(p listing.Pair) error {
-		// calls never overlap (listing.Join)
+		// calls never overlap (listing.Join); keys arrive in order per partition
+		if p.Src != nil {
+			srcDirs.add(p.Partition, p.Key)
+		}
 		if p.Dst != nil {
-			dstCount.Add(1)
+			d.Destination(p.Dst.Size, p.Dst.StorageClass)
+			dstDirs.add(p.Partition, p.Key)
+		}
+		if p.Dst != nil || (p.Src != nil && !p.Excluded) {
+			afterDirs.add(p.Partition, p.Key)
 		}
 		switch {
 		case p.Src == nil:
 		case p.Excluded:
-			d.Skip(p.Src.Size, false)
-		case changed && p.Dst != nil && Identical(p.Src, p.Dst):
-			d.Skip(p.Src.Size, true)
-		default:
+			d.Exclude()
+		case p.Dst == nil:
 			d.Add(p.Src.Size, p.Src.StorageClass)
+		case changed && Identical(p.Src, p.Dst):
+			d.Keep(p.Src.Size, p.Src.StorageClass, p.Dst.StorageClass, p.Dst.Size, true)
+		case never:
+			// "DataSync doesn't overwrite data in the destination location even if
+			// the source data has changed" (Options.OverwriteMode, API reference)
+			d.Keep(p.Src.Size, p.Src.StorageClass, p.Dst.StorageClass, p.Dst.Size, false)
+		default:
+			d.AddOverwriteN(1, p.Src.Size, p.Src.StorageClass, p.Dst.StorageClass, p.Dst.Size)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	d.DestinationListed = dstCount.Load()
+	d.ListPages.Source, d.ListPages.SourceDirectories = srcDirs.total()
+	d.ListPages.Destination, _ = dstDirs.total()
+	d.ListPages.After, _ = afterDirs.total()
 	return d, nil
 }
 

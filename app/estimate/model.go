@@ -154,14 +154,21 @@ type model struct {
 	src, dst *RegionPrices
 }
 
-// add appends a line: quantity of unit at price per `per` units.
+// add appends a line: quantity of unit at price per `per` units, in the Region of
+// the paying side (DataSync's lines: the task's Region).
 func (m *model) add(phase, pays, service, item string, quantity float64, unit string, price, per float64, formula string) {
-	account, region := m.t.Source.Account, m.t.Source.Region
-	if pays == DestinationAccount {
-		account, region = m.t.Destination.Account, m.t.Destination.Region
+	region := m.t.Source.Region
+	if pays == DestinationAccount || service == "DataSync" {
+		region = m.t.Destination.Region // the destination's, or the task's Region
 	}
-	if service == "DataSync" {
-		region = m.t.Destination.Region // the task's Region
+	m.addIn(region, phase, pays, service, item, quantity, unit, price, per, formula)
+}
+
+// addIn is add with the Region of the line given.
+func (m *model) addIn(region, phase, pays, service, item string, quantity float64, unit string, price, per float64, formula string) {
+	account := m.t.Source.Account
+	if pays == DestinationAccount {
+		account = m.t.Destination.Account
 	}
 	cost := quantity / per * price
 	perText := ""
@@ -185,37 +192,187 @@ func pages(objects, perPage int64) int64 {
 	return max(1, (objects+perPage-1)/perPage)
 }
 
-func (m *model) firstRun() {
-	d, a := m.d, m.p.Assumptions
-	m.copyLines(FirstRun, d, 1, "")
-	srcPages := pages(d.Listed, a.ListPageKeys)
-	m.add(FirstRun, SourceAccount, "S3", "LIST source (ListObjectsV2 pages)", float64(srcPages), "requests", m.src.S3ListPer1000, 1000,
-		fmt.Sprintf("%s (%s objects under the prefix / %s keys a page)", plural(srcPages, "page"), comma(d.Listed), comma(a.ListPageKeys)))
-	dstPages := pages(d.DestinationListed, a.ListPageKeys)
-	m.add(FirstRun, DestinationAccount, "S3", "LIST destination (ListObjectsV2 pages)", float64(dstPages), "requests", m.dst.S3ListPer1000, 1000,
-		fmt.Sprintf("%s (%s objects under the prefix / %s keys a page)", plural(dstPages, "page"), comma(d.DestinationListed), comma(a.ListPageKeys)))
-	if m.t.Task.VerifyMode == "POINT_IN_TIME_CONSISTENT" {
-		after := d.DestinationListed + d.Objects
-		m.add(FirstRun, SourceAccount, "S3", "LIST source again (verifyMode POINT_IN_TIME_CONSISTENT)", float64(srcPages), "requests", m.src.S3ListPer1000, 1000,
-			plural(srcPages, "page"))
-		m.add(FirstRun, DestinationAccount, "S3", "LIST destination again (verifyMode POINT_IN_TIME_CONSISTENT)", float64(pages(after, a.ListPageKeys)), "requests", m.dst.S3ListPer1000, 1000,
-			fmt.Sprintf("%s (%s objects after the run / %s)", plural(pages(after, a.ListPageKeys), "page"), comma(after), comma(a.ListPageKeys)))
+// runs formats a multiplier of runs for a formula.
+func runsText(mult float64) string {
+	if mult == 1 {
+		return ""
 	}
-	if m.t.Task.Mode == "ENHANCED" {
+	return fmt.Sprintf(" × %s runs", num(mult))
+}
+
+// tier2 is the price of 1,000 GET, HEAD or GetObjectTagging requests on objects of
+// class in a Region (S3 bills them at the object's class: Requests-<class>-Tier2).
+// A class the table does not price (REDUCED_REDUNDANCY, say) is priced at
+// STANDARD, with a note.
+func (m *model) tier2(rp *RegionPrices, class string) float64 {
+	if c, ok := rp.S3[class]; ok {
+		return c.GetPer1000
+	}
+	note := fmt.Sprintf("Objects in %s are priced at STANDARD's request rates (the price table has no %s).", class, class)
+	if !slices.Contains(m.e.Notes, note) {
+		m.e.Notes = append(m.e.Notes, note)
+	}
+	return rp.S3["STANDARD"].GetPer1000
+}
+
+// perClass adds one line per storage class of counts: its objects (times mult runs)
+// at the class's Tier2 rate at one side.
+func (m *model) perClass(phase, pays, item string, counts map[string]*Count, mult float64, why string) {
+	rp := m.src
+	if pays == DestinationAccount {
+		rp = m.dst
+	}
+	for _, class := range slices.Sorted(maps.Keys(counts)) {
+		n := counts[class].Objects
+		if n == 0 {
+			continue
+		}
+		m.add(phase, pays, "S3", fmt.Sprintf("%s in %s", item, class), float64(n)*mult, "requests", m.tier2(rp, class), 1000,
+			fmt.Sprintf("%s objects × 1%s%s", comma(n), why, runsText(mult)))
+	}
+}
+
+// listPages are the LIST requests of a run at the source, at the destination
+// before and after the first run, and how they were counted.
+func (m *model) listPages() (src, dst, after int64, how string) {
+	d, a := m.d, m.p.Assumptions
+	if lp := d.ListPages; lp.Source > 0 {
+		return lp.Source, max(1, lp.Destination), max(1, lp.After), fmt.Sprintf("one per directory and per %s entries in it", comma(a.ListPageKeys))
+	}
+	objectsAfter := d.DestinationListed + d.Objects - d.Overwrites
+	return pages(d.Listed, a.ListPageKeys), pages(d.DestinationListed, a.ListPageKeys), pages(objectsAfter, a.ListPageKeys),
+		fmt.Sprintf("a flat layout assumed: %s keys a page", comma(a.ListPageKeys))
+}
+
+// written is how the copied objects land at the destination: those smaller than the
+// class's threshold in STANDARD (DataSync's rule), the rest in the class.
+type written struct {
+	class        string
+	limit        int64 // 0: every object lands in the class
+	small        Count // objects in STANDARD because of the rule (single-part)
+	inClass      Count
+	single       int64 // single-part objects in the class
+	multipart    int64
+	multiparts   int64 // parts of the multipart objects
+	standardRule string
+}
+
+func (m *model) written(d *Data) written {
+	class := m.t.Destination.StorageClass
+	w := written{class: class, limit: m.p.Assumptions.DataSyncStandardBelowBytes[class]}
+	w.small = d.below(w.limit)
+	w.inClass = Count{Objects: d.Objects - w.small.Objects, Bytes: d.Bytes - w.small.Bytes, Parts: d.Parts - w.small.Parts}
+	w.multipart = d.Multipart
+	w.single = w.inClass.Objects - d.Multipart
+	w.multiparts = w.inClass.Parts - w.single
+	if w.limit > 0 {
+		w.standardRule = fmt.Sprintf("objects below %s, which DataSync writes to STANDARD instead of %s", humanBytes(w.limit), class)
+	}
+	return w
+}
+
+// classes is the written objects by the class they land in.
+func (w written) classes() map[string]*Count {
+	out := map[string]*Count{}
+	if w.small.Objects > 0 {
+		out["STANDARD"] = &Count{Objects: w.small.Objects, Bytes: w.small.Bytes}
+	}
+	if w.inClass.Objects > 0 {
+		c := out[w.class]
+		if c == nil {
+			c = &Count{}
+			out[w.class] = c
+		}
+		c.Objects += w.inClass.Objects
+		c.Bytes += w.inClass.Bytes
+	}
+	return out
+}
+
+// destinationAfter is every object at the destination after the first run, by class:
+// what was there, less what was overwritten, plus what was written.
+func (m *model) destinationAfter(w written) map[string]*Count {
+	out := map[string]*Count{}
+	for k, c := range m.d.DestinationClasses {
+		addCount(out, k, c.Objects, c.Bytes)
+	}
+	for k, c := range m.d.OverwrittenClasses {
+		addCount(out, k, -c.Objects, -c.Bytes)
+	}
+	for k, c := range w.classes() {
+		addCount(out, k, c.Objects, c.Bytes)
+	}
+	return out
+}
+
+// scannedAtDestination are the destination objects DataSync reads the metadata of
+// in a scheduled run: every scanned object is there after the first run, in the
+// class it was found in or written to.
+func (m *model) scannedAtDestination(w written) map[string]*Count {
+	out := map[string]*Count{}
+	for k, c := range m.d.MatchedClasses {
+		addCount(out, k, c.Objects, c.Bytes)
+	}
+	for k, c := range m.d.OverwrittenClasses {
+		addCount(out, k, -c.Objects, -c.Bytes)
+	}
+	for k, c := range w.classes() {
+		addCount(out, k, c.Objects, c.Bytes)
+	}
+	return out
+}
+
+func (m *model) firstRun() {
+	d, t := m.d, m.t
+	srcPages, dstPages, afterPages, how := m.listPages()
+	m.add(FirstRun, SourceAccount, "S3", "LIST source (ListObjectsV2)", float64(srcPages), "requests", m.src.S3ListPer1000, 1000,
+		fmt.Sprintf("%s (%s objects under the prefix; %s)", plural(srcPages, "request"), comma(d.Listed), how))
+	m.add(FirstRun, DestinationAccount, "S3", "LIST destination (ListObjectsV2)", float64(dstPages), "requests", m.dst.S3ListPer1000, 1000,
+		fmt.Sprintf("%s (%s objects under the prefix; %s)", plural(dstPages, "request"), comma(d.DestinationListed), how))
+	m.prepare(FirstRun, 1, d.MatchedClasses)
+	m.copyLines(FirstRun, d, 1, "")
+	if t.Task.VerifyMode == "POINT_IN_TIME_CONSISTENT" {
+		m.add(FirstRun, SourceAccount, "S3", "LIST source again to verify (verifyMode POINT_IN_TIME_CONSISTENT)", float64(srcPages), "requests", m.src.S3ListPer1000, 1000,
+			plural(srcPages, "request"))
+		m.add(FirstRun, DestinationAccount, "S3", "LIST destination again to verify (verifyMode POINT_IN_TIME_CONSISTENT)", float64(afterPages), "requests", m.dst.S3ListPer1000, 1000,
+			plural(afterPages, "request")+" (the destination after the run)")
+		m.fullVerify()
+	}
+	if t.Task.Mode == "ENHANCED" {
 		m.add(FirstRun, SourceAccount, "DataSync", "task execution (ENHANCED)", 1, "executions", m.dst.DataSync.EnhancedPerExecution, 1, "1 execution")
 	}
+	if d.ListPages.SourceDirectories > 1 {
+		m.e.Notes = append(m.e.Notes, fmt.Sprintf("Not priced: the folder objects DataSync may create for the %s directories under the source prefix "+
+			"(\"PUT requests to create objects and prefixes\"): at most %s PUTs × $%s per 1,000 = $%s at the destination.",
+			comma(d.ListPages.SourceDirectories-1), comma(d.ListPages.SourceDirectories-1), price4(m.dst.S3["STANDARD"].PutPer1000),
+			money(float64(d.ListPages.SourceDirectories-1)/1000*m.dst.S3["STANDARD"].PutPer1000)))
+	}
 	m.storage(FirstRun, "destination storage, first month")
+}
+
+// prepare are the requests of a run's preparing phase, times mult runs: DataSync
+// "makes HEAD requests to retrieve object metadata during a task's preparing and
+// verifying phases ... These requests result in charges even if you aren't moving
+// any objects" (DataSync user guide, create-s3-location.html#create-s3-location-s3-requests):
+// a HEAD per scanned object at the source, and (transferMode CHANGED) a HEAD per
+// destination object it compares with, at each object's class rate; with objectTags
+// PRESERVE, a GetObjectTagging per scanned object ("during the task's preparing and
+// transferring phases").
+func (m *model) prepare(phase string, mult float64, atDestination map[string]*Count) {
+	t := m.t
+	m.perClass(phase, SourceAccount, "HEAD source objects (preparing)", m.d.ScannedClasses, mult, "")
+	if t.Task.TransferMode == "CHANGED" {
+		m.perClass(phase, DestinationAccount, "HEAD destination objects to compare (preparing)", atDestination, mult, "")
+	}
+	if t.Task.ObjectTags == "PRESERVE" {
+		m.perClass(phase, SourceAccount, "GetObjectTagging source objects (preparing, objectTags PRESERVE)", m.d.ScannedClasses, mult, "")
+	}
 }
 
 // copyLines are the lines of copying d's objects, times mult runs.
 func (m *model) copyLines(phase string, d *Data, mult float64, suffix string) {
 	t, a := m.t, m.p.Assumptions
-	times := func(q float64) (float64, string) {
-		if mult == 1 {
-			return q, ""
-		}
-		return q * mult, fmt.Sprintf(" × %s runs", num(mult))
-	}
+	times := func(q float64) (float64, string) { return q * mult, runsText(mult) }
 	gb := float64(d.Bytes) / GiB
 	perGB, modeName := m.dst.DataSync.EnhancedPerGB, "ENHANCED"
 	if t.Task.Mode == "BASIC" {
@@ -230,21 +387,17 @@ func (m *model) copyLines(phase string, d *Data, mult float64, suffix string) {
 			fmt.Sprintf("%s GB%s (billed to the source Region)", num(gb), x))
 	}
 	// source reads
-	q, x = times(float64(d.Objects))
-	m.add(phase, SourceAccount, "S3", "HEAD source objects"+suffix, q, "requests", m.src.S3HeadPer1000, 1000,
-		fmt.Sprintf("%s objects × 1%s", comma(d.Objects), x))
 	var getsAll int64
 	for _, class := range slices.Sorted(maps.Keys(d.Classes)) {
 		c := d.Classes[class]
-		cp, ok := m.src.S3[class]
-		if !ok || c.Objects == 0 || slices.Contains(archivedClasses, class) {
+		if c.Objects == 0 || slices.Contains(archivedClasses, class) {
 			continue // archived: DataSync cannot read them (a data trap); the restore is not priced
 		}
 		getsAll += c.Parts
 		q, x = times(float64(c.Parts))
-		m.add(phase, SourceAccount, "S3", "GET source objects in "+class+suffix, q, "requests", cp.GetPer1000, 1000,
-			fmt.Sprintf("%s GETs (%s objects, one ranged GET per %s part)%s", comma(c.Parts), comma(c.Objects), humanBytes(a.MultipartPartBytes), x))
-		if cp.RetrievalPerGB > 0 {
+		m.add(phase, SourceAccount, "S3", "GET source objects in "+class+suffix, q, "requests", m.tier2(m.src, class), 1000,
+			fmt.Sprintf("%s GETs (%s objects, one ranged GET per %s part or more)%s", comma(c.Parts), comma(c.Objects), humanBytes(a.MultipartPartBytes), x))
+		if cp, ok := m.src.S3[class]; ok && cp.RetrievalPerGB > 0 {
 			cgb := float64(c.Bytes) / GiB
 			q, x = times(cgb)
 			m.add(phase, SourceAccount, "S3", "retrieval from "+class+" at the source"+suffix, q, "GB", cp.RetrievalPerGB, 1,
@@ -252,12 +405,10 @@ func (m *model) copyLines(phase string, d *Data, mult float64, suffix string) {
 		}
 	}
 	if t.Task.ObjectTags == "PRESERVE" {
-		q, x = times(float64(d.Objects))
-		m.add(phase, SourceAccount, "S3", "GetObjectTagging source objects (objectTags PRESERVE)"+suffix, q, "requests", m.src.S3["STANDARD"].GetPer1000, 1000,
-			fmt.Sprintf("%s objects × 1%s", comma(d.Objects), x))
+		m.perClass(phase, SourceAccount, "GetObjectTagging source objects (transferring, objectTags PRESERVE)"+suffix, d.Classes, mult, "")
 	}
 	if mult == 1 && (t.Source.KmsKeyArn != "" || (t.Destination.KmsKeyArn != "" && !t.Destination.CreateBucket)) {
-		m.e.Notes = append(m.e.Notes, "KMS lines count one request per S3 request, as for an SSE-KMS bucket without S3 Bucket Keys; "+
+		m.e.Notes = append(m.e.Notes, "KMS lines count one request per S3 request that reads or writes data, as for an SSE-KMS bucket without S3 Bucket Keys; "+
 			"with Bucket Keys enabled on an existing bucket they are far lower.")
 	}
 	if t.Source.KmsKeyArn != "" {
@@ -266,31 +417,43 @@ func (m *model) copyLines(phase string, d *Data, mult float64, suffix string) {
 			fmt.Sprintf("%s GETs × 1 Decrypt%s", comma(getsAll), x))
 	}
 	// destination writes
-	class := t.Destination.StorageClass
-	dc := m.dst.S3[class]
-	single := d.Objects - d.Multipart
-	mpParts := d.Parts - single
-	writes := single + 2*d.Multipart + mpParts
-	q, x = times(float64(writes))
-	m.add(phase, DestinationAccount, "S3", "PUT into "+class+" (PutObject; multipart create, parts, complete)"+suffix, q, "requests", dc.PutPer1000, 1000,
-		fmt.Sprintf("%s requests (%s objects ≤ %s × 1 + %s multipart objects × 2 + %s parts)%s", comma(writes), comma(single), humanBytes(a.MultipartThresholdBytes), comma(d.Multipart), comma(mpParts), x))
-	var verifyReads int64
-	if t.Task.VerifyMode != "NONE" {
-		if class == "GLACIER" || class == "DEEP_ARCHIVE" {
-			q, x = times(float64(d.Objects))
-			m.add(phase, DestinationAccount, "S3", "HEAD destination objects to verify ("+class+" cannot be read back)"+suffix, q, "requests", m.dst.S3HeadPer1000, 1000,
-				fmt.Sprintf("%s objects × 1%s", comma(d.Objects), x))
-		} else {
-			verifyReads = d.Parts
-			q, x = times(float64(d.Parts))
-			m.add(phase, DestinationAccount, "S3", "GET destination objects to verify (verifyMode "+t.Task.VerifyMode+")"+suffix, q, "requests", dc.GetPer1000, 1000,
-				fmt.Sprintf("%s GETs (as at the source)%s", comma(d.Parts), x))
-			if dc.RetrievalPerGB > 0 {
-				q, x = times(gb)
-				m.add(phase, DestinationAccount, "S3", "retrieval from "+class+" to verify"+suffix, q, "GB", dc.RetrievalPerGB, 1,
-					fmt.Sprintf("%s GB%s", num(gb), x))
+	w := m.written(d)
+	std := m.dst.S3["STANDARD"]
+	if w.small.Objects > 0 {
+		q, x = times(float64(w.small.Objects))
+		m.add(phase, DestinationAccount, "S3", "PUT into STANDARD ("+w.standardRule+")"+suffix, q, "requests", std.PutPer1000, 1000,
+			fmt.Sprintf("%s objects × 1 PutObject%s", comma(w.small.Objects), x))
+	}
+	dc := m.dst.S3[w.class]
+	if w.inClass.Objects > 0 {
+		if w.class == "GLACIER" || w.class == "DEEP_ARCHIVE" {
+			// "When you initiate a CreateMultipartUpload, UploadPart, or UploadPartCopy
+			// request to either the S3 Glacier Flexible Retrieval or S3 Glacier Deep
+			// Archive storage classes, requests are billed at S3 Standard request rates
+			// until you complete the multipart upload" (S3 user guide,
+			// aws-usage-report-understand.html, note 7)
+			puts := w.single + w.multipart
+			q, x = times(float64(puts))
+			m.add(phase, DestinationAccount, "S3", "PUT into "+w.class+" (PutObject; CompleteMultipartUpload)"+suffix, q, "requests", dc.PutPer1000, 1000,
+				fmt.Sprintf("%s requests (%s objects ≤ %s × 1 + %s multipart objects × 1 complete)%s", comma(puts), comma(w.single), humanBytes(a.MultipartThresholdBytes), comma(w.multipart), x))
+			if w.multipart > 0 {
+				mp := w.multipart + w.multiparts
+				q, x = times(float64(mp))
+				m.add(phase, DestinationAccount, "S3", "multipart creates and parts into "+w.class+", billed at STANDARD until complete"+suffix, q, "requests", std.PutPer1000, 1000,
+					fmt.Sprintf("%s requests (%s creates + %s parts)%s", comma(mp), comma(w.multipart), comma(w.multiparts), x))
 			}
+		} else {
+			writes := w.single + 2*w.multipart + w.multiparts
+			q, x = times(float64(writes))
+			m.add(phase, DestinationAccount, "S3", "PUT into "+w.class+" (PutObject; multipart create, parts, complete)"+suffix, q, "requests", dc.PutPer1000, 1000,
+				fmt.Sprintf("%s requests (%s objects ≤ %s × 1 + %s multipart objects × 2 + %s parts)%s", comma(writes), comma(w.single), humanBytes(a.MultipartThresholdBytes), comma(w.multipart), comma(w.multiparts), x))
 		}
+	}
+	// verification of what was copied: a HEAD per object at the destination (the
+	// DataSync guide lists only HEAD for the verifying phase; GETs only for full
+	// verification, priced in fullVerify)
+	if t.Task.VerifyMode == "ONLY_FILES_TRANSFERRED" {
+		m.perClass(phase, DestinationAccount, "HEAD destination objects to verify (verifyMode ONLY_FILES_TRANSFERRED)"+suffix, w.classes(), mult, "")
 	}
 	sseKMS := t.Destination.KmsKeyArn != "" || t.Destination.CreateKmsKey
 	if sseKMS && t.Destination.CreateBucket {
@@ -300,41 +463,87 @@ func (m *model) copyLines(phase string, d *Data, mult float64, suffix string) {
 			m.e.Notes = append(m.e.Notes, "The destination bucket the stack creates uses S3 Bucket Keys: its KMS requests are a few per bucket key, not one per request, and are not priced.")
 		}
 	} else if sseKMS {
-		kms := single + d.Multipart + mpParts + verifyReads
+		single := w.single + w.small.Objects
+		kms := single + w.multipart + w.multiparts
 		q, x = times(float64(kms))
-		m.add(phase, SourceAccount, "KMS", "GenerateDataKey/Decrypt for destination writes and verify reads (SSE-KMS, customer-managed key)"+suffix, q, "requests", m.dst.KmsPer10000Requests, 10000,
-			fmt.Sprintf("%s requests (%s PUTs + %s multipart creates + %s parts + %s verify GETs, one each)%s", comma(kms), comma(single), comma(d.Multipart), comma(mpParts), comma(verifyReads), x))
+		m.addIn(t.Destination.Region, phase, SourceAccount, "KMS", "GenerateDataKey for destination writes (SSE-KMS, customer-managed key; called by the source account's role)"+suffix, q, "requests", m.dst.KmsPer10000Requests, 10000,
+			fmt.Sprintf("%s requests (%s PUTs + %s multipart creates + %s parts, one each)%s", comma(kms), comma(single), comma(w.multipart), comma(w.multiparts), x))
 	}
 }
 
-// storage is a month of the copied data at the destination, by its class's rules.
+// fullVerify are the reads of verifyMode POINT_IN_TIME_CONSISTENT: "there will be
+// GET requests for each object in all storage classes (except S3 Glacier Flexible
+// Retrieval and S3 Glacier Deep Archive). In addition to GET requests, you incur
+// data retrieval costs for objects in the S3 Standard-IA, S3 One Zone-IA, or S3
+// Glacier Instant Retrieval storage class" (DataSync user guide,
+// create-s3-location.html#create-s3-location-s3-requests-storage-classes). One GET
+// per object is counted (large objects may take several).
+func (m *model) fullVerify() {
+	t := m.t
+	read := func(pays string, rp *RegionPrices, side string, counts map[string]*Count) int64 {
+		var gets int64
+		for _, class := range slices.Sorted(maps.Keys(counts)) {
+			c := counts[class]
+			if c.Objects <= 0 || slices.Contains(archivedClasses, class) {
+				continue
+			}
+			gets += c.Objects
+			m.add(FirstRun, pays, "S3", fmt.Sprintf("GET %s objects in %s to verify (verifyMode POINT_IN_TIME_CONSISTENT)", side, class), float64(c.Objects), "requests", m.tier2(rp, class), 1000,
+				fmt.Sprintf("%s objects × 1 GET", comma(c.Objects)))
+			if cp, ok := rp.S3[class]; ok && cp.RetrievalPerGB > 0 {
+				gb := float64(c.Bytes) / GiB
+				m.add(FirstRun, pays, "S3", fmt.Sprintf("retrieval from %s at the %s to verify", class, side), gb, "GB", cp.RetrievalPerGB, 1, fmt.Sprintf("%s GB", num(gb)))
+			}
+		}
+		return gets
+	}
+	srcGets := read(SourceAccount, m.src, "source", m.d.ScannedClasses)
+	dstGets := read(DestinationAccount, m.dst, "destination", m.destinationAfter(m.written(m.d)))
+	if t.Source.KmsKeyArn != "" {
+		m.add(FirstRun, SourceAccount, "KMS", "Decrypt for source GETs to verify", float64(srcGets), "requests", m.src.KmsPer10000Requests, 10000, fmt.Sprintf("%s GETs × 1 Decrypt", comma(srcGets)))
+	}
+	if (t.Destination.KmsKeyArn != "" || t.Destination.CreateKmsKey) && !t.Destination.CreateBucket {
+		m.addIn(t.Destination.Region, FirstRun, SourceAccount, "KMS", "Decrypt for destination GETs to verify", float64(dstGets), "requests", m.dst.KmsPer10000Requests, 10000, fmt.Sprintf("%s GETs × 1 Decrypt", comma(dstGets)))
+	}
+}
+
+// storage is a month of the copied data at the destination, by the rules of the
+// class each object lands in.
 func (m *model) storage(phase, item string) {
 	d, a := m.d, m.p.Assumptions
-	class := m.t.Destination.StorageClass
+	w := m.written(d)
+	class := w.class
 	dc := m.dst.S3[class]
-	switch {
-	case a.MinimumBillableBytes[class] > 0:
-		min := a.MinimumBillableBytes[class]
-		billable := d.Bytes - d.SmallBytes + d.Small*min
-		gb := float64(billable) / GiB
-		m.add(phase, DestinationAccount, "S3", item+" ("+class+", minimum "+humanBytes(min)+" an object)", gb, "GB-months", dc.StoragePerGBMonth, 1,
-			fmt.Sprintf("%s GB ((%s bytes − %s bytes of %s objects below %s + %s × %s) / 2^30)", num(gb), comma(d.Bytes), comma(d.SmallBytes), comma(d.Small), humanBytes(min), comma(d.Small), humanBytes(min)))
-	case a.ArchiveOverheadBytes[class] != (Overhead{}):
-		o := a.ArchiveOverheadBytes[class]
-		gb := float64(d.Bytes+d.Objects*o.ClassBytes) / GiB
+	std := m.dst.S3["STANDARD"]
+	if w.small.Objects > 0 {
+		gb := float64(w.small.Bytes) / GiB
+		m.add(phase, DestinationAccount, "S3", item+" (STANDARD: "+w.standardRule+")", gb, "GB-months", std.StoragePerGBMonth, 1,
+			fmt.Sprintf("%s GB (%s bytes of %s objects / 2^30)", num(gb), comma(w.small.Bytes), comma(w.small.Objects)))
+	}
+	if w.inClass.Objects == 0 && d.Objects > 0 {
+		return
+	}
+	switch o := a.ArchiveOverheadBytes[class]; {
+	case o != (Overhead{}):
+		n := w.inClass.Objects
+		gb := float64(w.inClass.Bytes+n*o.ClassBytes) / GiB
 		m.add(phase, DestinationAccount, "S3", item+" ("+class+", data + "+humanBytes(o.ClassBytes)+" an object)", gb, "GB-months", dc.StoragePerGBMonth, 1,
-			fmt.Sprintf("%s GB ((%s bytes + %s objects × %s) / 2^30)", num(gb), comma(d.Bytes), comma(d.Objects), comma(o.ClassBytes)))
-		sgb := float64(d.Objects*o.StandardBytes) / GiB
-		m.add(phase, DestinationAccount, "S3", item+" ("+class+" index, "+humanBytes(o.StandardBytes)+" an object at STANDARD)", sgb, "GB-months", m.dst.S3["STANDARD"].StoragePerGBMonth, 1,
-			fmt.Sprintf("%s GB (%s objects × %s / 2^30)", num(sgb), comma(d.Objects), comma(o.StandardBytes)))
+			fmt.Sprintf("%s GB ((%s bytes + %s objects × %s) / 2^30)", num(gb), comma(w.inClass.Bytes), comma(n), comma(o.ClassBytes)))
+		sgb := float64(n*o.StandardBytes) / GiB
+		m.add(phase, DestinationAccount, "S3", item+" ("+class+" index, "+humanBytes(o.StandardBytes)+" an object at STANDARD)", sgb, "GB-months", std.StoragePerGBMonth, 1,
+			fmt.Sprintf("%s GB (%s objects × %s / 2^30)", num(sgb), comma(n), comma(o.StandardBytes)))
 	default:
-		gb := float64(d.Bytes) / GiB
-		m.add(phase, DestinationAccount, "S3", item+" ("+class+")", gb, "GB-months", dc.StoragePerGBMonth, 1,
-			fmt.Sprintf("%s GB", num(gb)))
+		gb := float64(w.inClass.Bytes) / GiB
+		formula := fmt.Sprintf("%s GB", num(gb))
 		if class == "INTELLIGENT_TIERING" {
-			monitored := d.Objects - d.Small
+			formula += " (at the Frequent Access tier: objects not read for 30 days move to cheaper tiers, so later months may cost less)"
+		}
+		m.add(phase, DestinationAccount, "S3", item+" ("+class+")", gb, "GB-months", dc.StoragePerGBMonth, 1, formula)
+		if class == "INTELLIGENT_TIERING" {
+			small := d.below(a.IntelligentTieringMonitoredMinBytes)
+			monitored := d.Objects - small.Objects
 			m.add(phase, DestinationAccount, "S3", "INTELLIGENT_TIERING monitoring, a month", float64(monitored), "objects", m.dst.IntelligentTieringMonitoringPer1000Objects, 1000,
-				fmt.Sprintf("%s objects ≥ %s", comma(monitored), humanBytes(a.IntelligentTieringMonitoredMinBytes)))
+				fmt.Sprintf("%s objects ≥ %s (%s smaller ones are not monitored)", comma(monitored), humanBytes(a.IntelligentTieringMonitoredMinBytes), comma(small.Objects)))
 		}
 	}
 }
@@ -347,22 +556,21 @@ func (m *model) monthly() {
 			m.add(Monthly, SourceAccount, "DataSync", "task executions (ENHANCED), scheduled", r, "executions", m.dst.DataSync.EnhancedPerExecution, 1,
 				fmt.Sprintf("%s runs (%s over %d days)", num(r), t.Task.Schedule, a.DaysPerMonth))
 		}
-		srcPages := float64(pages(d.Listed, a.ListPageKeys))
-		after := d.DestinationListed + d.Objects // at most: overwritten objects count once
-		dstPages := float64(pages(after, a.ListPageKeys))
-		m.add(Monthly, SourceAccount, "S3", "LIST source, scheduled runs", srcPages*r, "requests", m.src.S3ListPer1000, 1000,
-			fmt.Sprintf("%s a run × %s runs", plural(int64(srcPages), "page"), num(r)))
-		m.add(Monthly, DestinationAccount, "S3", "LIST destination, scheduled runs", dstPages*r, "requests", m.dst.S3ListPer1000, 1000,
-			fmt.Sprintf("%s a run (%s objects after the first run) × %s runs", plural(int64(dstPages), "page"), comma(after), num(r)))
+		srcPages, _, afterPages, how := m.listPages()
+		m.add(Monthly, SourceAccount, "S3", "LIST source, scheduled runs", float64(srcPages)*r, "requests", m.src.S3ListPer1000, 1000,
+			fmt.Sprintf("%s a run (%s) × %s runs", plural(srcPages, "request"), how, num(r)))
+		m.add(Monthly, DestinationAccount, "S3", "LIST destination, scheduled runs", float64(afterPages)*r, "requests", m.dst.S3ListPer1000, 1000,
+			fmt.Sprintf("%s a run (the destination after the first run; %s) × %s runs", plural(afterPages, "request"), how, num(r)))
+		m.prepare(Monthly, r, m.scannedAtDestination(m.written(d)))
 		if t.Task.TransferMode == "ALL" {
 			// with ALL, d counts every object under the filters as copied
 			m.copyLines(Monthly, d, r, ", scheduled runs (transferMode ALL copies everything again)")
 		} else {
 			e.Notes = append(e.Notes, "Scheduled runs copy only what changed (transferMode CHANGED); the change rate is not modelled: "+
-				"each GB and object changed costs what the first run's per-GB and per-object lines cost.")
+				"each GB and object changed costs what the first run's per-GB and per-object lines cost. Every run still lists and HEADs every object (priced).")
 		}
 	} else {
-		e.Notes = append(e.Notes, "No schedule: each run started by hand costs the run's per-execution and LIST lines again, plus whatever changed.")
+		e.Notes = append(e.Notes, "No schedule: each run started by hand costs the run's per-execution, LIST and HEAD lines again, plus whatever changed.")
 	}
 	m.storage(Monthly, "destination storage, each month")
 }
@@ -378,9 +586,9 @@ func RunsPerMonth(expr string, days int) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if estimated { // rate(): runs every period from its anchor
+	if estimated { // rate(): runs every period from its anchor, on average
 		period := next.Sub(start)
-		return float64(end.Sub(start) / period), nil
+		return float64(end.Sub(start)) / float64(period), nil
 	}
 	n := 0
 	// cron(): count the runs; a day's worth of hourly runs is 24, so the bound is generous

@@ -44,11 +44,14 @@ func compute(t *testing.T, tr spec.Transfer, fill func(*Data)) *Estimate {
 	return e
 }
 
-// line finds the one line of phase whose item starts with prefix.
+// line finds the one line of phase whose item is prefix or starts with it.
 func line(t *testing.T, e *Estimate, phase, prefix string) Line {
 	t.Helper()
 	var found []Line
 	for _, l := range e.Lines {
+		if l.Phase == phase && l.Item == prefix {
+			return l
+		}
 		if l.Phase == phase && strings.HasPrefix(l.Item, prefix) {
 			found = append(found, l)
 		}
@@ -88,22 +91,24 @@ func noLine(t *testing.T, e *Estimate, prefix string) {
 func TestWorkedOneTerabyteOfTenKilobyteObjects(t *testing.T) {
 	e := compute(t, transfer("small-objects", "us-east-1", "us-east-1"), func(d *Data) { d.AddN(100_000_000, 10_000, "STANDARD") })
 
-	gb := 1e12 / gib                                                                                    // 931.32 GB
-	near(t, "DataSync", line(t, e, FirstRun, "data copied (ENHANCED)").Cost, gb*enhancedGB)             // $13.97
-	near(t, "execution", line(t, e, FirstRun, "task execution").Cost, execution)                        // $0.55
-	near(t, "LIST source", line(t, e, FirstRun, "LIST source").Cost, 100_000*put1000/1000)              // 10^8/1000 pages: $0.50
-	near(t, "LIST destination", line(t, e, FirstRun, "LIST destination").Cost, 1*put1000/1000)          // one page of an empty prefix
-	near(t, "HEAD", line(t, e, FirstRun, "HEAD source").Cost, 1e8*head1000/1000)                        // $40
-	near(t, "GET", line(t, e, FirstRun, "GET source objects in STANDARD").Cost, 1e8*get1000/1000)       // $40
-	near(t, "tagging", line(t, e, FirstRun, "GetObjectTagging").Cost, 1e8*get1000/1000)                 // $40
-	near(t, "PUT", line(t, e, FirstRun, "PUT into STANDARD").Cost, 1e8*put1000/1000)                    // $500
-	near(t, "verify", line(t, e, FirstRun, "GET destination objects to verify").Cost, 1e8*get1000/1000) // $40
-	near(t, "storage", line(t, e, FirstRun, "destination storage, first month").Cost, gb*standardGBmo)  // $21.42
+	gb := 1e12 / gib                                                                                                               // 931.32 GB
+	near(t, "DataSync", line(t, e, FirstRun, "data copied (ENHANCED)").Cost, gb*enhancedGB)                                        // $13.97
+	near(t, "execution", line(t, e, FirstRun, "task execution").Cost, execution)                                                   // $0.55
+	near(t, "LIST source", line(t, e, FirstRun, "LIST source").Cost, 100_000*put1000/1000)                                         // 10^8/1000 pages: $0.50
+	near(t, "LIST destination", line(t, e, FirstRun, "LIST destination").Cost, 1*put1000/1000)                                     // one page of an empty prefix
+	near(t, "HEAD", line(t, e, FirstRun, "HEAD source objects (preparing) in STANDARD").Cost, 1e8*head1000/1000)                   // $40
+	near(t, "tagging, preparing", line(t, e, FirstRun, "GetObjectTagging source objects (preparing").Cost, 1e8*get1000/1000)       // $40
+	near(t, "GET", line(t, e, FirstRun, "GET source objects in STANDARD").Cost, 1e8*get1000/1000)                                  // $40
+	near(t, "tagging, transferring", line(t, e, FirstRun, "GetObjectTagging source objects (transferring").Cost, 1e8*get1000/1000) // $40
+	near(t, "PUT", line(t, e, FirstRun, "PUT into STANDARD").Cost, 1e8*put1000/1000)                                               // $500
+	near(t, "verify", line(t, e, FirstRun, "HEAD destination objects to verify").Cost, 1e8*head1000/1000)                          // $40
+	near(t, "storage", line(t, e, FirstRun, "destination storage, first month").Cost, gb*standardGBmo)                             // $21.42
 	noLine(t, e, "inter-Region")
 	noLine(t, e, "Decrypt")
+	noLine(t, e, "HEAD destination objects to compare") // the destination is empty
 
-	near(t, "source account, first run", e.FirstRunTotal["111111111111"], gb*enhancedGB+execution+0.5+40+40+40) // $135.02
-	near(t, "destination account, first run", e.FirstRunTotal["222222222222"], 0.000005+500+40+gb*standardGBmo) // $561.42
+	near(t, "source account, first run", e.FirstRunTotal["111111111111"], gb*enhancedGB+execution+0.5+40+40+40+40) // $175.02
+	near(t, "destination account, first run", e.FirstRunTotal["222222222222"], 0.000005+500+40+gb*standardGBmo)    // $561.42
 	near(t, "destination account, a month", e.MonthlyTotal["222222222222"], gb*standardGBmo)
 	if e.MonthlyTotal["111111111111"] != 0 {
 		t.Errorf("no schedule, yet the source account pays %v a month", e.MonthlyTotal["111111111111"])
@@ -123,7 +128,8 @@ func TestWorkedFiftyTerabytesOf250MegabyteObjects(t *testing.T) {
 	near(t, "GET", line(t, e, FirstRun, "GET source").Cost, 200_000*30*get1000/1000)                   // 6,000,000 ranged GETs: $2.40
 	near(t, "PUT", line(t, e, FirstRun, "PUT into STANDARD").Cost, (200_000*2+6_000_000)*put1000/1000) // creates, completes, parts: $32
 	near(t, "LIST source", line(t, e, FirstRun, "LIST source").Cost, 200*put1000/1000)
-	near(t, "storage", line(t, e, FirstRun, "destination storage, first month").Cost, gb*standardGBmo) // $1,071.02
+	near(t, "storage", line(t, e, FirstRun, "destination storage, first month").Cost, gb*standardGBmo)        // $1,071.02
+	near(t, "verify", line(t, e, FirstRun, "HEAD destination objects to verify").Cost, 200_000*head1000/1000) // one HEAD an object: $0.08
 	if e.Data.Parts != 6_000_000 || e.Data.Multipart != 200_000 {
 		t.Errorf("parts %d, multipart objects %d; want 6,000,000 and 200,000", e.Data.Parts, e.Data.Multipart)
 	}
@@ -138,7 +144,7 @@ func TestWorkedDeepArchiveDestination(t *testing.T) {
 	e := compute(t, tr, func(d *Data) { d.AddN(1_000_000, 100_000, "STANDARD") })
 
 	near(t, "PUT", line(t, e, FirstRun, "PUT into DEEP_ARCHIVE").Cost, 1e6*0.05/1000) // $50
-	near(t, "verify HEAD", line(t, e, FirstRun, "HEAD destination objects to verify").Cost, 1e6*head1000/1000)
+	near(t, "verify HEAD", line(t, e, FirstRun, "HEAD destination objects to verify (verifyMode ONLY_FILES_TRANSFERRED) in DEEP_ARCHIVE").Cost, 1e6*0.0004/1000)
 	noLine(t, e, "GET destination")
 	data := line(t, e, FirstRun, "destination storage, first month (DEEP_ARCHIVE, data")
 	near(t, "archive storage", data.Cost, (1e11+1e6*32768)/gib*0.00099) // 123.65 GB: $0.12
@@ -152,8 +158,11 @@ func TestWorkedDeepArchiveDestination(t *testing.T) {
 	}
 }
 
-// An hourly ENHANCED schedule: 720 executions in a 30-day month at $0.55 = $396, and
-// both sides listed 720 times (10^6 objects: 1,000 pages a run).
+// An hourly ENHANCED schedule: 720 executions in a 30-day month at $0.55 = $396, both
+// sides listed 720 times (10^6 objects: 1,000 pages a run), and, as the DataSync guide
+// says, a HEAD of every object at both sides on every run even when nothing changed
+// (10^6 × 720 × $0.0004 / 1,000 = $288 a side), plus a GetObjectTagging per object
+// at the source (objectTags PRESERVE, another $288).
 func TestWorkedHourlyEnhancedSchedule(t *testing.T) {
 	tr := transfer("hourly", "us-east-1", "us-east-1")
 	tr.Task.Schedule = "rate(1 hour)"
@@ -165,7 +174,11 @@ func TestWorkedHourlyEnhancedSchedule(t *testing.T) {
 	near(t, "executions", line(t, e, Monthly, "task executions (ENHANCED), scheduled").Cost, 720*execution) // $396
 	near(t, "LIST source", line(t, e, Monthly, "LIST source, scheduled").Cost, 1000*720*put1000/1000)       // $3.60
 	near(t, "LIST destination", line(t, e, Monthly, "LIST destination, scheduled").Cost, 1000*720*put1000/1000)
-	near(t, "source account, a month", e.MonthlyTotal["111111111111"], 396+3.6)
+	near(t, "HEAD source", line(t, e, Monthly, "HEAD source objects (preparing) in STANDARD").Cost, 1e6*720*head1000/1000)                      // $288
+	near(t, "HEAD destination", line(t, e, Monthly, "HEAD destination objects to compare (preparing) in STANDARD").Cost, 1e6*720*head1000/1000) // $288
+	near(t, "tagging", line(t, e, Monthly, "GetObjectTagging source objects (preparing").Cost, 1e6*720*get1000/1000)                            // $288
+	near(t, "source account, a month", e.MonthlyTotal["111111111111"], 396+3.6+288+288)                                                         // $975.60
+	near(t, "destination account, a month", e.MonthlyTotal["222222222222"], 3.6+288+1e12/gib*standardGBmo)                                      // $313.02
 	if !strings.Contains(strings.Join(e.Traps, "\n"), `schedule "rate(1 hour)": 720 executions a month × $0.55 = $396.00 a month`) {
 		t.Errorf("traps lack the execution fee:\n%s", strings.Join(e.Traps, "\n"))
 	}
@@ -188,8 +201,11 @@ func TestWorkedCrossRegionWithKMSBothSides(t *testing.T) {
 		t.Errorf("inter-Region billed to %s in %s, want the source account in the source Region", tx.Account, tx.Region)
 	}
 	near(t, "source KMS", line(t, e, FirstRun, "Decrypt for source GETs").Cost, 20_000*kms10000/10000) // $0.06
-	dk := line(t, e, FirstRun, "GenerateDataKey/Decrypt for destination")
-	near(t, "destination KMS", dk.Cost, (10_000+20_000+20_000)*kms10000/10000) // creates + parts + verify GETs: $0.15
+	dk := line(t, e, FirstRun, "GenerateDataKey for destination writes")
+	near(t, "destination KMS", dk.Cost, (10_000+20_000)*kms10000/10000) // creates + parts: $0.09 (verification HEADs need no key)
+	if dk.Region != "us-west-2" {
+		t.Errorf("destination KMS line in %s, want the destination key's Region us-west-2", dk.Region)
+	}
 	near(t, "PUT", line(t, e, FirstRun, "PUT into STANDARD").Cost, (10_000*2+20_000)*put1000/1000)
 	if !strings.Contains(strings.Join(e.Traps, "\n"), "cross-Region transfer us-east-1 → us-west-2") {
 		t.Errorf("no cross-Region trap: %v", e.Traps)
@@ -201,23 +217,60 @@ func TestInterRegionPairPrice(t *testing.T) {
 	near(t, "us-east-1 → us-east-2", line(t, e, FirstRun, "inter-Region").Cost, 0.01)
 }
 
+// DataSync writes objects below 128 KB into STANDARD, not STANDARD_IA ("These objects
+// are stored in the S3 Standard storage class", DataSync user guide): their PUTs and
+// storage are STANDARD's, and only the larger ones are STANDARD_IA's.
 func TestSmallObjectsIntoStandardIA(t *testing.T) {
 	tr := transfer("ia", "us-east-1", "us-east-1")
 	tr.Destination.StorageClass = "STANDARD_IA"
 	e := compute(t, tr, func(d *Data) {
-		d.AddN(1000, 1000, "STANDARD")   // billed as 128 KiB each
-		d.AddN(10, 1<<20, "STANDARD")    // billed as is
-		d.AddN(5, 2<<20, "DEEP_ARCHIVE") // archived at the source
+		d.AddN(1000, 1000, "STANDARD")   // land in STANDARD
+		d.AddN(10, 1<<20, "STANDARD")    // land in STANDARD_IA
+		d.AddN(5, 2<<20, "DEEP_ARCHIVE") // archived at the source; land in STANDARD_IA
 	})
-	billable := float64(1000*131072+10*(1<<20)+5*(2<<20)) / gib
-	near(t, "storage", line(t, e, FirstRun, "destination storage, first month (STANDARD_IA").Cost, billable*0.0125)
+	near(t, "small storage", line(t, e, FirstRun, "destination storage, first month (STANDARD: objects below 128 KiB").Cost, 1e6/gib*standardGBmo)
+	near(t, "IA storage", line(t, e, FirstRun, "destination storage, first month (STANDARD_IA)").Cost, float64(20<<20)/gib*0.0125)
+	near(t, "small PUT", line(t, e, FirstRun, "PUT into STANDARD (objects below 128 KiB").Cost, 1000*put1000/1000)
+	near(t, "IA PUT", line(t, e, FirstRun, "PUT into STANDARD_IA").Cost, 15*0.01/1000)
+	near(t, "verify small", line(t, e, FirstRun, "HEAD destination objects to verify (verifyMode ONLY_FILES_TRANSFERRED) in STANDARD").Cost, 1000*head1000/1000)
+	near(t, "verify IA", line(t, e, FirstRun, "HEAD destination objects to verify (verifyMode ONLY_FILES_TRANSFERRED) in STANDARD_IA").Cost, 15*0.001/1000)
+	near(t, "HEAD archived source", line(t, e, FirstRun, "HEAD source objects (preparing) in DEEP_ARCHIVE").Cost, 5*0.0004/1000)
+	noLine(t, e, "retrieval from STANDARD_IA to verify") // verification is a HEAD
 	traps := strings.Join(e.Traps, "\n")
-	for _, want := range []string{"1,000 objects (976.6 KiB) are smaller than 128 KiB", "5 objects (10 MiB) in DEEP_ARCHIVE", "STANDARD_IA (minimum 30 days) with overwriteMode ALWAYS"} {
+	for _, want := range []string{"1,000 objects (976.6 KiB) are smaller than 128 KiB: DataSync writes them to STANDARD, not STANDARD_IA", "5 objects (10 MiB) in DEEP_ARCHIVE", "STANDARD_IA (minimum 30 days) with overwriteMode ALWAYS"} {
 		if !strings.Contains(traps, want) {
 			t.Errorf("traps lack %q:\n%s", want, traps)
 		}
 	}
 	noLine(t, e, "GET source objects in DEEP_ARCHIVE")
+}
+
+// Into DEEP_ARCHIVE: objects below 40 KB land in STANDARD; multipart creates and
+// parts are billed at STANDARD rates until the CompleteMultipartUpload, which is
+// billed at DEEP_ARCHIVE's PUT rate (S3 user guide, usage report note 7). 1,000
+// objects of 10 KB and 100 of 100 MiB (13 parts of 8 MiB each).
+func TestDeepArchiveSmallObjectsAndMultipart(t *testing.T) {
+	tr := transfer("deep", "us-east-1", "us-east-1")
+	tr.Destination.StorageClass = "DEEP_ARCHIVE"
+	e := compute(t, tr, func(d *Data) {
+		d.AddN(1000, 10_000, "STANDARD")
+		d.AddN(100, 100<<20, "STANDARD")
+	})
+	near(t, "small PUT", line(t, e, FirstRun, "PUT into STANDARD (objects below 40 KiB").Cost, 1000*put1000/1000)               // $0.005
+	near(t, "completes", line(t, e, FirstRun, "PUT into DEEP_ARCHIVE").Cost, 100*0.05/1000)                                     // $0.005
+	near(t, "creates and parts", line(t, e, FirstRun, "multipart creates and parts into DEEP_ARCHIVE").Cost, 1400*put1000/1000) // 100 + 1,300: $0.007
+	near(t, "small storage", line(t, e, FirstRun, "destination storage, first month (STANDARD: objects below 40 KiB").Cost, 1e7/gib*standardGBmo)
+	near(t, "archive storage", line(t, e, FirstRun, "destination storage, first month (DEEP_ARCHIVE, data").Cost, float64(100*(100<<20)+100*32768)/gib*0.00099)
+	near(t, "index storage", line(t, e, FirstRun, "destination storage, first month (DEEP_ARCHIVE index").Cost, float64(100*8192)/gib*standardGBmo)
+}
+
+// S3 takes at most 10,000 parts: a 1 TiB object is read and written in 10,000 parts
+// of 104.9 MiB, not 131,072 of 8 MiB.
+func TestPartsAreCappedAtS3sLimit(t *testing.T) {
+	e := compute(t, transfer("huge", "us-east-1", "us-east-1"), func(d *Data) { d.AddN(1, 1<<40, "") })
+	if e.Data.Parts != 10_000 {
+		t.Errorf("parts %d, want 10,000", e.Data.Parts)
+	}
 }
 
 func TestTransferModeAllOnSchedule(t *testing.T) {
@@ -248,7 +301,7 @@ func TestVersionedCreatedBucketTrap(t *testing.T) {
 }
 
 func TestRunsPerMonth(t *testing.T) {
-	for expr, want := range map[string]float64{"": 0, "rate(1 hour)": 720, "rate(2 hours)": 360, "rate(1 day)": 30, "rate(7 days)": 4,
+	for expr, want := range map[string]float64{"": 0, "rate(1 hour)": 720, "rate(2 hours)": 360, "rate(1 day)": 30, "rate(7 days)": 30.0 / 7,
 		"cron(0 * * * ? *)": 720, "cron(0 2 ? * MON-FRI *)": 22, "cron(30 1 1 * ? *)": 1} {
 		got, err := RunsPerMonth(expr, 30)
 		if err != nil || got != want {
@@ -291,4 +344,8 @@ func TestBasicPointInTimeConsistent(t *testing.T) {
 	noLine(t, e, "task execution")
 	near(t, "second source LIST", line(t, e, FirstRun, "LIST source again").Cost, 5*put1000/1000)
 	near(t, "second destination LIST", line(t, e, FirstRun, "LIST destination again").Cost, 5*put1000/1000) // 5,000 objects after the run
+	// full verification reads every object at both sides ("GET requests for each object")
+	near(t, "verify source GETs", line(t, e, FirstRun, "GET source objects in STANDARD to verify").Cost, 5000*get1000/1000)
+	near(t, "verify destination GETs", line(t, e, FirstRun, "GET destination objects in STANDARD to verify").Cost, 5000*get1000/1000)
+	noLine(t, e, "HEAD destination objects to verify")
 }

@@ -57,8 +57,12 @@ type Assumptions struct {
 	MultipartThresholdBytes int64 `json:"multipartThresholdBytes"`
 	// MultipartPartBytes is the size of each part (and of each ranged GET).
 	MultipartPartBytes int64 `json:"multipartPartBytes"`
-	// MinimumBillableBytes is the minimum object size a storage class bills.
-	MinimumBillableBytes map[string]int64 `json:"minimumBillableBytes"`
+	// DataSyncStandardBelowBytes: DataSync writes objects smaller than this into
+	// STANDARD instead of the destination's storage class (128 KB for STANDARD_IA,
+	// ONEZONE_IA and GLACIER_IR, below their minimum billable size; 40 KB for GLACIER
+	// and DEEP_ARCHIVE, their per-object metadata) (DataSync user guide, "Storage
+	// class considerations with Amazon S3 transfers", create-s3-location.html).
+	DataSyncStandardBelowBytes map[string]int64 `json:"dataSyncStandardBelowBytes"`
 	// ArchiveOverheadBytes is the per-object overhead of archive classes: bytes
 	// billed at STANDARD and bytes billed at the class's own price.
 	ArchiveOverheadBytes map[string]Overhead `json:"archiveOverheadBytes"`
@@ -77,6 +81,20 @@ type Overhead struct {
 	ClassBytes    int64 `json:"classBytes"`
 }
 
+// thresholds are the object sizes the model counts objects below, sorted.
+func (a Assumptions) thresholds() []int64 {
+	set := map[int64]bool{}
+	for _, v := range a.DataSyncStandardBelowBytes {
+		if v > 0 {
+			set[v] = true
+		}
+	}
+	if a.IntelligentTieringMonitoredMinBytes > 0 {
+		set[a.IntelligentTieringMonitoredMinBytes] = true
+	}
+	return slices.Sorted(maps.Keys(set))
+}
+
 // RegionPrices are one Region's prices.
 type RegionPrices struct {
 	Name     string           `json:"name"`
@@ -85,8 +103,6 @@ type RegionPrices struct {
 	// S3ListPer1000 is the price of 1,000 LIST requests (billed like PUT, COPY,
 	// POST at the STANDARD rate, whatever the objects' class).
 	S3ListPer1000 float64 `json:"s3ListPer1000"`
-	// S3HeadPer1000 is the price of 1,000 HEAD requests.
-	S3HeadPer1000 float64 `json:"s3HeadPer1000"`
 	// IntelligentTieringMonitoringPer1000Objects is the monthly monitoring and
 	// automation fee of INTELLIGENT_TIERING.
 	IntelligentTieringMonitoringPer1000Objects float64 `json:"intelligentTieringMonitoringPer1000Objects"`
@@ -110,7 +126,9 @@ type Class struct {
 	StoragePerGBMonth float64 `json:"storagePerGBMonth"`
 	// PutPer1000 is PUT, COPY, POST (and multipart requests) per 1,000.
 	PutPer1000 float64 `json:"putPer1000"`
-	// GetPer1000 is GET and SELECT per 1,000.
+	// GetPer1000 is GET, HEAD and the other non-PUT requests per 1,000 on objects of
+	// the class (usage type Requests-<class>-Tier2: "GET and all other ...
+	// requests", S3 user guide, aws-usage-report-understand.html).
 	GetPer1000 float64 `json:"getPer1000"`
 	// RetrievalPerGB is the retrieval fee of reading the class's data.
 	RetrievalPerGB float64 `json:"retrievalPerGB,omitempty"`
@@ -218,7 +236,6 @@ func (p *Prices) check() error {
 		neg("datasync.enhancedPerGB", rp.DataSync.EnhancedPerGB)
 		neg("datasync.enhancedPerExecution", rp.DataSync.EnhancedPerExecution)
 		neg("s3ListPer1000", rp.S3ListPer1000)
-		neg("s3HeadPer1000", rp.S3HeadPer1000)
 		neg("kmsPer10000Requests", rp.KmsPer10000Requests)
 		neg("interRegionPerGB", rp.InterRegionPerGB)
 		for c, v := range rp.S3 {

@@ -108,7 +108,7 @@ func TestPricesOverride(t *testing.T) {
 		    "GLACIER_IR": {"storagePerGBMonth": 0.004, "putPer1000": 0.02, "getPer1000": 0.01},
 		    "GLACIER": {"storagePerGBMonth": 0.0036, "putPer1000": 0.03, "getPer1000": 0.0004},
 		    "DEEP_ARCHIVE": {"storagePerGBMonth": 0.00099, "putPer1000": 0.05, "getPer1000": 0.0004}},
-		  "s3ListPer1000": 0.005, "s3HeadPer1000": 0.0004, "kmsPer10000Requests": 0.03, "interRegionPerGB": 0.02}}}`)
+		  "s3ListPer1000": 0.005, "kmsPer10000Requests": 0.03, "interRegionPerGB": 0.02}}}`)
 	o, err := Load(path)
 	if err != nil {
 		t.Fatal(err)

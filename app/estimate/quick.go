@@ -125,8 +125,9 @@ func FromMetrics(ctx context.Context, t spec.Transfer, cw MetricsAPI, a Assumpti
 		}
 		given += share
 		d.Classes[class] = &Count{Objects: share, Bytes: int64(byClass[class])}
+		d.ScannedClasses[class] = &Count{Objects: share, Bytes: int64(byClass[class])}
 	}
-	d.Objects, d.Listed, d.Bytes = n, n, int64(total)
+	d.Objects, d.Listed, d.Scanned, d.Bytes = n, n, n, int64(total)
 	d.approximateShape()
 	return d, nil
 }

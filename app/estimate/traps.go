@@ -102,16 +102,33 @@ func DataTraps(t spec.Transfer, d *Data, p *Prices) []string {
 	}
 	class := t.Destination.StorageClass
 	a := p.Assumptions
-	if min := a.MinimumBillableBytes[class]; min > 0 && d.Small > 0 {
-		say("%s objects (%s) are smaller than %s, the minimum %s bills: they are billed as %s (%s): STANDARD or INTELLIGENT_TIERING may cost less",
-			comma(d.Small), humanBytes(d.SmallBytes), humanBytes(min), class, humanBytes(d.Small*min), approx(d))
-	}
-	if o, ok := a.ArchiveOverheadBytes[class]; ok && d.Objects > 0 {
-		overhead := d.Objects * (o.StandardBytes + o.ClassBytes)
-		if d.Small > 0 || overhead*10 > d.Bytes {
-			say("%s adds %s of metadata an object: %s for %s objects of %s on average (%s)", class, humanBytes(o.StandardBytes+o.ClassBytes),
-				humanBytes(overhead), comma(d.Objects), humanBytes(d.Bytes/d.Objects), approx(d))
+	if limit := a.DataSyncStandardBelowBytes[class]; limit > 0 {
+		if small := d.below(limit); small.Objects > 0 {
+			say("%s objects (%s) are smaller than %s: DataSync writes them to STANDARD, not %s (priced at STANDARD here; %s)",
+				comma(small.Objects), humanBytes(small.Bytes), humanBytes(limit), class, approx(d))
 		}
+	}
+	if o, ok := a.ArchiveOverheadBytes[class]; ok {
+		n := d.Objects - d.below(a.DataSyncStandardBelowBytes[class]).Objects
+		if overhead := n * (o.StandardBytes + o.ClassBytes); n > 0 && overhead*10 > d.Bytes {
+			say("%s adds %s of metadata an object: %s for %s objects of %s on average (%s)", class, humanBytes(o.StandardBytes+o.ClassBytes),
+				humanBytes(overhead), comma(n), humanBytes(d.Bytes/max(1, d.Objects)), approx(d))
+		}
+	}
+	if d.Identical > 0 {
+		price := 0.0
+		if rp, err := p.Region(t.Destination.Region); err == nil {
+			if c, ok := rp.S3[class]; ok {
+				price = c.PutPer1000
+			}
+		}
+		// "DataSync makes a COPY request to create a copy of an object only if that
+		// object's metadata changes. This can happen if you originally copied data to
+		// the S3 bucket using another service or tool that didn't carry over its
+		// metadata." (DataSync user guide, create-s3-location.html)
+		say("%s objects at the destination look identical by size and time and are not priced; if another tool than DataSync wrote them "+
+			"without its metadata, DataSync makes a COPY request for each: up to %s objects × %s per 1,000 = %s more at the destination, "+
+			"and an early deletion for each younger than a cold class's minimum", comma(d.Identical), comma(d.Identical), Money(price), Money(float64(d.Identical)/1000*price))
 	}
 	var archived []string
 	for _, c := range archivedClasses {

@@ -30,6 +30,11 @@ type Pair struct {
 	// Excluded says that the source side's filter excludes Src: DataSync does not
 	// transfer it.
 	Excluded bool
+	// Partition identifies the partition of the key space the pair was listed in:
+	// the pairs of one partition arrive in key order, and its keys form one
+	// contiguous range (a caller that needs key order, such as a count of
+	// directories, keeps its state per partition).
+	Partition int
 }
 
 // Options tune a listing.
@@ -136,7 +141,10 @@ func join(ctx context.Context, src, dst *Side, opts Options, fn func(Pair) error
 	fail := func(err error) {
 		errOnce.Do(func() { first = err; cancel(err) })
 	}
+	nextID := 0
 	start := func(p *partition) {
+		p.id = nextID
+		nextID++
 		opts.Counters.Partitions.Add(1)
 		running = append(running, p)
 		go func() {
@@ -199,6 +207,7 @@ func (s *Side) check(name string) error {
 // up to and including hi (or to the end). Its goroutine joins both sides' keys of
 // the range in order; the scheduler may lower hi while it runs.
 type partition struct {
+	id     int // Pair.Partition
 	mu     sync.Mutex
 	lo     string // exclusive; ignored when first
 	first  bool   // from the first key of the location
@@ -289,6 +298,7 @@ func (p *partition) run(ctx context.Context, src, dst *Side, opts Options, emit 
 		default:
 			pair = Pair{Key: s.Key, Src: s, Dst: d}
 		}
+		pair.Partition = p.id
 		if pair.Src != nil && !src.Filter.Match(pair.Key) {
 			pair.Excluded = true
 		}

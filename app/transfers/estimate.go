@@ -212,7 +212,9 @@ func (e *estimator) one(ctx context.Context, t spec.Transfer) estimateResult {
 	r.Estimate = est
 	if d.Approximate {
 		est.Notes = append(est.Notes, fmt.Sprintf("Approximate: from S3's daily storage metrics of the whole bucket %s as of %s UTC (%s old), "+
-			"every object at the average size; objects already at the destination are not subtracted.",
+			"every object at the average size, one directory assumed; objects already at the destination are not subtracted. "+
+			"S3's NumberOfObjects and BucketSizeBytes also count noncurrent versions and the parts of incomplete multipart uploads, "+
+			"which DataSync does not copy: a versioned bucket is overstated.",
 			t.Source.Bucket, d.AsOf.UTC().Format("2006-01-02 15:04"), e.now.Sub(d.AsOf).Round(time.Hour)))
 	}
 	lr, note := e.lastRun(ctx, t)

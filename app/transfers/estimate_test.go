@@ -108,8 +108,13 @@ func TestEstimateJSON(t *testing.T) {
 		{"inter-Region us-east-1 → us-west-2", cost("first run", "inter-Region"), gb * 0.02},
 		{"PUT", cost("first run", "PUT into STANDARD"), 2000 * 0.005 / 1000}, // 5 MB ≤ 8 MiB: one PUT each
 		{"executions a month", cost("per month", "task executions"), 30 * 0.55},
-		{"source account, first run", out.Totals.FirstRun[sourceAccount], gb*0.015 + gb*0.02 + 0.55 + 2*0.005/1000 + 3*2000*0.0004/1000},
-		{"source account, a month", out.Totals.Monthly[sourceAccount], 30*0.55 + 30*2*0.005/1000},
+		// the keys are img/NNNNN.jpg: DataSync lists the root (1 entry) and img/ (2,000
+		// entries, 2 pages): 3 LIST requests a run; each object is HEADed and its tags
+		// read while preparing, and read and its tags read again while transferring
+		{"LIST source", cost("first run", "LIST source"), 3 * 0.005 / 1000},
+		{"source account, first run", out.Totals.FirstRun[sourceAccount], gb*0.015 + gb*0.02 + 0.55 + 3*0.005/1000 + 4*2000*0.0004/1000},
+		// every scheduled run lists, HEADs and reads the tags of every object again
+		{"source account, a month", out.Totals.Monthly[sourceAccount], 30*0.55 + 30*3*0.005/1000 + 30*2*2000*0.0004/1000},
 	}
 	for _, c := range checks {
 		if math.Abs(c.got-c.want) > 1e-9 {
@@ -255,7 +260,7 @@ func TestEstimatePricesFileAddsARegion(t *testing.T) {
 	}
 	prices := filepath.Join(t.TempDir(), "eu.json")
 	os.WriteFile(prices, []byte(`{"regions": {"eu-west-1": {"name": "test", "datasync": {"basicPerGB": 0.02, "enhancedPerGB": 0.03, "enhancedPerExecution": 1},
-		"s3": {`+strings.Join(classes, ", ")+`}, "s3ListPer1000": 0.0053, "s3HeadPer1000": 0.00042, "kmsPer10000Requests": 0.03, "interRegionPerGB": 0.02}}}`), 0o644)
+		"s3": {`+strings.Join(classes, ", ")+`}, "s3ListPer1000": 0.0053, "kmsPer10000Requests": 0.03, "interRegionPerGB": 0.02}}}`), 0o644)
 	out := estimateOK(t, e, "estimate", "logs", "-c", e.config, "--prices", prices, "--json")
 	est := out.Transfers[0].Estimate
 	copied := 0
