@@ -45,7 +45,8 @@ func TestUnpricedRegionNamesTheFile(t *testing.T) {
 	if !errors.Is(err, ErrNoPrices) {
 		t.Fatalf("err = %v, want ErrNoPrices", err)
 	}
-	for _, want := range []string{"eu-west-1", TableFile, "--prices FILE", "read 2026-12-07"} {
+	for _, want := range []string{"eu-west-1", TableFile, "--prices FILE", "read 2026-12-07",
+		"`go run ./app/transfers prices eu-west-1 -o prices-eu-west-1.json`, then pass --prices prices-eu-west-1.json"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q: %v", want, err)
 		}
