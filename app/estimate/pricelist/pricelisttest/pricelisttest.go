@@ -221,7 +221,15 @@ type Server struct {
 	*httptest.Server
 	mu       sync.Mutex
 	files    map[string][]byte
+	paths    []string
 	Requests atomic.Int64
+}
+
+// Paths are the paths requested, in order.
+func (s *Server) Paths() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.paths)
 }
 
 // NewServer starts a server; Close it.
@@ -256,6 +264,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.Requests.Add(1)
 	s.mu.Lock()
 	b, ok := s.files[r.URL.Path]
+	s.paths = append(s.paths, r.URL.Path)
 	s.mu.Unlock()
 	if r.Method != http.MethodGet || !ok {
 		w.Header().Set("Content-Type", "application/xml")
