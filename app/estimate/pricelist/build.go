@@ -2,6 +2,7 @@ package pricelist
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"math"
@@ -76,6 +77,12 @@ func (b *Builder) Region(ctx context.Context, region string) (*estimate.RegionPr
 			rp.Offers = append(rp.Offers, estimate.OfferFile{Offer: name, URL: f.url, Note: f.err.Error() + ": S3 Glacier Deep Archive looked up in " + OfferS3})
 		default:
 			rerr.Problems = append(rerr.Problems, fmt.Sprintf("offer %s: %v", name, f.err))
+			var ne *NetworkError
+			if errors.As(f.err, &ne) {
+				// the others would fail the same way
+				rerr.Problems[len(rerr.Problems)-1] += "; the other offers were not read"
+				return nil, rerr
+			}
 		}
 		if ctx.Err() != nil {
 			return nil, ctx.Err()

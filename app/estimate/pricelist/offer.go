@@ -18,6 +18,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	neturl "net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -135,7 +136,11 @@ func (c *Client) Fetch(ctx context.Context, offer, region string) (*Offer, error
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("GET %s: %w (the price list needs network access to %s)", url, err, req.URL.Host)
+		var ue *neturl.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // without the URL again
+		}
+		return nil, &NetworkError{URL: url, Host: req.URL.Host, Err: err}
 	}
 	defer resp.Body.Close()
 	switch {
@@ -157,6 +162,18 @@ func (c *Client) Fetch(ctx context.Context, offer, region string) (*Offer, error
 	}
 	return &o, nil
 }
+
+// NetworkError is a price list that could not be reached.
+type NetworkError struct {
+	URL, Host string
+	Err       error
+}
+
+func (e *NetworkError) Error() string {
+	return fmt.Sprintf("GET %s: %v (the price list needs network access to %s)", e.URL, e.Err, e.Host)
+}
+
+func (e *NetworkError) Unwrap() error { return e.Err }
 
 // IsNotFound reports whether err is an offer file the price list does not have.
 func IsNotFound(err error) bool {
