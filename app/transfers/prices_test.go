@@ -77,6 +77,9 @@ func TestPricesThenEstimate(t *testing.T) {
 	if len(want) > 0 {
 		t.Errorf("no lines %v", want)
 	}
+	if got := out.Prices.Regions["eu-west-1"]; !strings.Contains(got, "read by `transfers prices`") || len(out.Prices.Regions) != 1 {
+		t.Errorf("--json prices.regions %v: want eu-west-1's own source only", out.Prices.Regions)
+	}
 	text := e.run("estimate", "logs", "-c", e.config, "--prices", file)
 	if text.code != 0 || !strings.Contains(text.stdout, "  eu-west-1 read "+time.Now().UTC().Format("2006-01-02")+" from AWS Price List Bulk API ("+pl.URL+
 		"/offers/v1.0/aws/<offer>/current/eu-west-1/index.json), read by `transfers prices`: AWSDataSync 20261207000000 (published 2026-12-07T00:00:00Z)") {

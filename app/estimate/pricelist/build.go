@@ -124,11 +124,14 @@ func (b *Builder) Region(ctx context.Context, region string) (*estimate.RegionPr
 }
 
 // matchesUsageType: the usage type is the suffix itself (no billing code, as in
-// US East (N. Virginia)) or "<CODE>-<suffix>" with CODE a Region billing code: upper
+// US East (N. Virginia)), "<CODE>-<suffix>" with CODE a Region billing code: upper
 // case letters and digits, no '-' (EU, EUW2, USE1, APN1, UGW1), so that
-// "Tables-Requests-Tier1" or "EU-Tables-Requests-Tier1" is not "Requests-Tier1".
-func matchesUsageType(usageType, suffix string) bool {
-	if usageType == suffix {
+// "Tables-Requests-Tier1" or "EU-Tables-Requests-Tier1" is not "Requests-Tier1"; or
+// "<region>-<suffix>": KMS names its usage types with the Region's code
+// ("eu-central-1-KMS-Requests", as in published cost reports and price list
+// queries).
+func matchesUsageType(usageType, suffix, region string) bool {
+	if usageType == suffix || usageType == region+"-"+suffix {
 		return true
 	}
 	code, ok := strings.CutSuffix(usageType, "-"+suffix)
@@ -161,7 +164,7 @@ func figure(fig Figure, offers []*fetched, region string) (float64, string, stri
 		for _, sku := range slices.Sorted(maps.Keys(f.offer.Products)) {
 			p := f.offer.Products[sku]
 			ut := p.Attributes["usagetype"]
-			if !matchesUsageType(ut, fig.UsageType) {
+			if !matchesUsageType(ut, fig.UsageType, region) {
 				continue
 			}
 			if rc, ok := p.Attributes["regionCode"]; ok && rc != region {

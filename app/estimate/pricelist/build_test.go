@@ -155,6 +155,8 @@ func TestNoBillingCode(t *testing.T) {
 		ut, suffix string
 		want       bool
 	}{
+		{"us-east-1-KMS-Requests", "KMS-Requests", true},
+		{"eu-west-1-KMS-Requests", "KMS-Requests", false}, // another Region's
 		{"Requests-Tier1", "Requests-Tier1", true},
 		{"EUW2-Requests-Tier1", "Requests-Tier1", true},
 		{"Tables-Requests-Tier1", "Requests-Tier1", false},
@@ -163,7 +165,7 @@ func TestNoBillingCode(t *testing.T) {
 		{"EU-KMS-Requests-Asymmetric", "KMS-Requests", false},
 		{"-Requests-Tier1", "Requests-Tier1", false},
 	} {
-		if got := matchesUsageType(c.ut, c.suffix); got != c.want {
+		if got := matchesUsageType(c.ut, c.suffix, "us-east-1"); got != c.want {
 			t.Errorf("matchesUsageType(%q, %q) = %v", c.ut, c.suffix, got)
 		}
 	}

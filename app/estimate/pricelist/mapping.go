@@ -51,7 +51,8 @@ var (
 // are those of its price list offer AWSDataSync: Transferred-Bytes (BASIC),
 // Transferred-Bytes-Enhanced, Task-Executions-Enhanced
 // (docs/estimating-cost.md, Prices, names where they were read). KMS's symmetric
-// requests are KMS-Requests of the offer awskms.
+// requests are KMS-Requests of the offer awskms (prefixed with the Region's code,
+// "eu-central-1-KMS-Requests", not a billing code).
 var Mapping = func() []Figure {
 	s3 := []string{OfferS3}
 	var m []Figure

@@ -180,7 +180,11 @@ func Set(region, code string) map[string]*Offer {
 		return code + "-" + suffix
 	}
 	attrs := func(suffix string) map[string]string {
-		return map[string]string{"usagetype": ut(suffix), "regionCode": region, "location": "Synthetic " + region, "servicecode": "x"}
+		usageType := ut(suffix)
+		if strings.HasPrefix(suffix, "KMS-") {
+			usageType = region + "-" + suffix // KMS's usage types carry the Region's code
+		}
+		return map[string]string{"usagetype": usageType, "regionCode": region, "location": "Synthetic " + region, "servicecode": "x"}
 	}
 	for _, suffix := range slices.Sorted(maps.Keys(Prices)) {
 		p := Prices[suffix]
