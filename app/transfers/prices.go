@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -56,7 +57,7 @@ still written with the others), 2 for a bad command line (a Region the Region ta
 know; neither REGION nor --all).`,
 		Args: args(cobra.ArbitraryArgs),
 		RunE: func(cmd *cobra.Command, regions []string) error {
-			todo, notPriced, err := pricesRegions(regions, all)
+			todo, notPriced, err := pricesRegions(regions, all, base)
 			if err != nil {
 				return usageError{err}
 			}
@@ -102,8 +103,11 @@ know; neither REGION nor --all).`,
 
 // pricesRegions checks the command line and returns the Regions to read and those
 // reported without reading (China, isolated partitions) with the reason.
-func pricesRegions(regions []string, all bool) ([]string, map[string]string, error) {
+func pricesRegions(regions []string, all bool, base string) ([]string, map[string]string, error) {
 	var problems []string
+	if u, err := url.Parse(base); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		problems = append(problems, fmt.Sprintf("--price-list-url %q: give the price list's http(s) address, e.g. %s", base, pricelist.DefaultBase))
+	}
 	if all && len(regions) > 0 {
 		problems = append(problems, "give REGION... or --all, not both")
 	}

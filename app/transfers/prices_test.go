@@ -118,9 +118,10 @@ func TestPricesBadArguments(t *testing.T) {
 		{"unknown Region", []string{"prices", "eu-west-1", "mars-north-1"}, []string{`"mars-north-1": not a Region of the Region table; the allowed Regions are af-south-1, `, "us-west-2"}},
 		{"nothing named", []string{"prices"}, []string{"name the Regions to price (prices eu-west-1 ...) or give --all"}},
 		{"both", []string{"prices", "--all", "eu-west-1"}, []string{"give REGION... or --all, not both"}},
+		{"not a URL", []string{"prices", "eu-west-1", "--price-list-url", "pricing.example"}, []string{`--price-list-url "pricing.example": give the price list's http(s) address`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := e.run(append(tc.args, "--price-list-url", "http://127.0.0.1:1")...)
+			r := e.run(append([]string{"--price-list-url", "http://127.0.0.1:1"}, tc.args...)...)
 			if r.code != exitUsage {
 				t.Errorf("exit %d, want %d", r.code, exitUsage)
 			}
