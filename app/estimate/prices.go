@@ -188,6 +188,11 @@ func load(override []byte, path string) (*Prices, error) {
 		if err := json.Unmarshal(override, &over); err != nil {
 			return nil, fmt.Errorf("--prices %s is not a JSON object shaped like %s: %w", path, TableFile, err)
 		}
+		if over["read"] != nil || over["source"] != nil {
+			// the file re-dates the table's top level (a table made by `transfers
+			// prices`): the table's own Regions keep their date and source
+			stamp(base)
+		}
 		merge(base, over)
 		// a Region priced by the file is no longer "not priced"
 		if regions, ok := over["regions"].(map[string]any); ok {
@@ -214,6 +219,23 @@ func load(override []byte, path string) (*Prices, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// stamp gives each Region of the table without its own date and source the
+// table's.
+func stamp(table map[string]any) {
+	regions, _ := table["regions"].(map[string]any)
+	for _, r := range regions {
+		rm, ok := r.(map[string]any)
+		if !ok {
+			continue
+		}
+		for _, k := range []string{"read", "source"} {
+			if _, ok := rm[k]; !ok && table[k] != nil {
+				rm[k] = table[k]
+			}
+		}
+	}
 }
 
 // merge copies over into base, recursing into objects.
