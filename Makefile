@@ -15,7 +15,7 @@ PROFILE_TEMPLATE ?=
 # template." when there are several stacks; the app prints which stacks it made.
 QUIET_CLI := 2>&1 | { grep -v '^Supply a stack id' || true; }
 
-.PHONY: synth test deps check-tools build-note bench bench-verify snapshots plan plan-destroy clean
+.PHONY: synth test deps check-tools build-note bench bench-verify snapshots plan plan-destroy prices clean
 
 synth: deps build-note
 	npx cdk synth --quiet $(CDK_CONFIG) --output $(OUT) $(QUIET_CLI)
@@ -70,6 +70,15 @@ plan: check-tools
 
 plan-destroy: check-tools
 	@go run ./tools/plan -destroy $(PLAN_FLAGS) $(CONFIG)
+
+# Rebuilds the estimate's price table from AWS's public price list (the Price List Bulk
+# API, no credentials) for every Region of the Region table. Needs network access to
+# pricing.us-east-1.amazonaws.com; without it no Region is priced, the command exits 1
+# and app/estimate/prices.json stays as it was. PRICES_FLAGS passes flags, e.g.
+# PRICES_FLAGS='--price-list-url URL' for a mirror. docs/estimating-cost.md, "Prices per Region".
+PRICES_FLAGS ?=
+prices: check-tools
+	go run ./app/transfers prices --all -o app/estimate/prices.json $(PRICES_FLAGS)
 
 # Regenerates the golden templates under test/testdata after an intended change.
 snapshots: deps

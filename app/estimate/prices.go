@@ -112,6 +112,51 @@ type RegionPrices struct {
 	InterRegionPerGB float64 `json:"interRegionPerGB"`
 	// InterRegionPerGBTo are destinations with another price than InterRegionPerGB.
 	InterRegionPerGBTo map[string]float64 `json:"interRegionPerGBTo"`
+
+	// Provenance of a Region built by `transfers prices` from AWS's price list
+	// (app/estimate/pricelist); absent for the table's hand-sourced Regions, whose
+	// date and source are the table's.
+
+	// Read is the date this Region's prices were read (YYYY-MM-DD).
+	Read string `json:"read,omitempty"`
+	// Source says where this Region's prices come from.
+	Source string `json:"source,omitempty"`
+	// Offers are the price list files read, with their version and publication date.
+	Offers []OfferFile `json:"offers,omitempty"`
+	// UsageTypes name, per figure (its JSON path in this Region), the price list
+	// usage type and tier it came from.
+	UsageTypes map[string]string `json:"usageTypes,omitempty"`
+}
+
+// OfferFile is one price list file a Region's prices were read from.
+type OfferFile struct {
+	Offer           string `json:"offer"`
+	URL             string `json:"url"`
+	Version         string `json:"version,omitempty"`
+	PublicationDate string `json:"publicationDate,omitempty"`
+	// Note says why the file was not used (e.g. not published for the Region).
+	Note string `json:"note,omitempty"`
+}
+
+// Provenance is the Region's date and source when they are its own (not the
+// table's): "" when the table's date and source cover it.
+func (p *Prices) Provenance(region string) string {
+	rp := p.Regions[region]
+	if rp == nil || (rp.Read == "" && rp.Source == "") || (rp.Read == p.Read && rp.Source == p.Source) {
+		return ""
+	}
+	var offers []string
+	for _, o := range rp.Offers {
+		if o.Note != "" {
+			continue
+		}
+		offers = append(offers, fmt.Sprintf("%s %s (published %s)", o.Offer, o.Version, o.PublicationDate))
+	}
+	s := fmt.Sprintf("%s read %s from %s", region, rp.Read, rp.Source)
+	if len(offers) > 0 {
+		s += ": " + strings.Join(offers, ", ")
+	}
+	return s
 }
 
 // DataSyncPrices are DataSync's prices in a Region.
@@ -161,6 +206,11 @@ func load(override []byte, path string) (*Prices, error) {
 		if err := json.Unmarshal(override, &over); err != nil {
 			return nil, fmt.Errorf("--prices %s is not a JSON object shaped like %s: %w", path, TableFile, err)
 		}
+		if over["read"] != nil || over["source"] != nil {
+			// the file re-dates the table's top level (a table made by `transfers
+			// prices`): the table's own Regions keep their date and source
+			stamp(base)
+		}
 		merge(base, over)
 		// a Region priced by the file is no longer "not priced"
 		if regions, ok := over["regions"].(map[string]any); ok {
@@ -187,6 +237,23 @@ func load(override []byte, path string) (*Prices, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// stamp gives each Region of the table without its own date and source the
+// table's.
+func stamp(table map[string]any) {
+	regions, _ := table["regions"].(map[string]any)
+	for _, r := range regions {
+		rm, ok := r.(map[string]any)
+		if !ok {
+			continue
+		}
+		for _, k := range []string{"read", "source"} {
+			if _, ok := rm[k]; !ok && table[k] != nil {
+				rm[k] = table[k]
+			}
+		}
+	}
 }
 
 // merge copies over into base, recursing into objects.
@@ -271,9 +338,11 @@ func (p *Prices) Region(region string) (*RegionPrices, error) {
 	if why, ok := p.NotPriced[region]; ok {
 		reason = why
 	}
-	return nil, fmt.Errorf("%w for Region %s in %s (read %s): %s. Add its prices from AWS's price list to %s, "+
+	return nil, fmt.Errorf("%w for Region %s in %s (read %s): %s. Make them from AWS's price list in one step, "+
+		"where pricing.us-east-1.amazonaws.com is reachable: `go run ./app/transfers prices %s -o prices-%s.json`, then pass "+
+		"--prices prices-%s.json; or add its prices to %s, "+
 		`or pass them with --prices FILE, a JSON file like {"regions": {"%s": {...}}} with the keys of a priced Region in %s`,
-		ErrNoPrices, region, p.Files(), p.Read, reason, TableFile, region, TableFile)
+		ErrNoPrices, region, p.Files(), p.Read, reason, region, region, region, TableFile, region, TableFile)
 }
 
 // InterRegion is the price of a GB from one Region to another.

@@ -1,6 +1,7 @@
 package estimate
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -45,7 +46,8 @@ func TestUnpricedRegionNamesTheFile(t *testing.T) {
 	if !errors.Is(err, ErrNoPrices) {
 		t.Fatalf("err = %v, want ErrNoPrices", err)
 	}
-	for _, want := range []string{"eu-west-1", TableFile, "--prices FILE", "read 2026-12-07"} {
+	for _, want := range []string{"eu-west-1", TableFile, "--prices FILE", "read 2026-12-07",
+		"`go run ./app/transfers prices eu-west-1 -o prices-eu-west-1.json`, then pass --prices prices-eu-west-1.json"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q: %v", want, err)
 		}
@@ -146,5 +148,32 @@ func TestBrokenPricesFile(t *testing.T) {
 	}
 	if _, err := Load(filepath.Join(t.TempDir(), "missing.json")); err == nil || !strings.Contains(err.Error(), "missing.json") {
 		t.Errorf("missing file: %v", err)
+	}
+}
+
+// A file with its own date (a table made by `transfers prices`) re-dates the
+// table's top level; the table's Regions keep their date and source, and the
+// file's Region its own.
+func TestPricesFileWithItsOwnDate(t *testing.T) {
+	p, _ := Table()
+	eu := *p.Regions["us-east-2"]
+	eu.Name, eu.Read, eu.Source = "test copy", "2027-01-15", "a test source"
+	raw, _ := json.Marshal(map[string]any{"read": "2027-01-15", "source": "a test table", "regions": map[string]any{"eu-west-1": eu}})
+	o, err := Load(writeFile(t, string(raw)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Read != "2027-01-15" {
+		t.Errorf("read %q", o.Read)
+	}
+	if got := o.Provenance("us-east-1"); !strings.HasPrefix(got, "us-east-1 read 2026-12-07 from "+p.Source) {
+		t.Errorf("us-east-1: %q, want the built-in table's date and source", got)
+	}
+	if got := o.Provenance("eu-west-1"); got != "eu-west-1 read 2027-01-15 from a test source" {
+		t.Errorf("eu-west-1: %q", got)
+	}
+	// without a date of its own, the table's Regions are the table's: nothing to say
+	if got, _ := Table(); got.Provenance("us-east-1") != "" {
+		t.Errorf("built-in table: %q", got.Provenance("us-east-1"))
 	}
 }

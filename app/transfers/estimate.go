@@ -326,7 +326,8 @@ func writeEstimateJSON(w io.Writer, p *estimate.Prices, rs []estimateResult) err
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(map[string]any{
-		"prices":    map[string]string{"files": p.Files(), "read": p.Read, "source": p.Source, "currency": p.Currency},
+		"prices": map[string]any{"files": p.Files(), "read": p.Read, "source": p.Source, "currency": p.Currency,
+			"regions": regionsProvenance(p, rs)},
 		"transfers": rs,
 		"totals":    estimate.Sum(es),
 		"notAQuote": "An estimate, not a quote: free tiers, discounts, taxes and the change rate between scheduled runs are not in it.",
@@ -351,6 +352,39 @@ func printEstimates(w io.Writer, p *estimate.Prices, rs []estimateResult) {
 	}
 	fmt.Fprintf(w, "\nPrices: %s, read %s (%s). An estimate, not a quote: free tiers, discounts, taxes and the change rate\n"+
 		"between scheduled runs are not in it.\n", p.Files(), p.Read, p.Currency)
+	for _, r := range usedRegions(rs) {
+		if s := p.Provenance(r); s != "" {
+			fmt.Fprintf(w, "  %s\n", s)
+		}
+	}
+}
+
+// usedRegions are the Regions the estimates priced lines in, sorted.
+func usedRegions(rs []estimateResult) []string {
+	seen := map[string]bool{}
+	for _, r := range rs {
+		if r.Estimate == nil {
+			continue
+		}
+		for _, l := range r.Estimate.Lines {
+			if l.Region != "" {
+				seen[l.Region] = true
+			}
+		}
+	}
+	return slices.Sorted(maps.Keys(seen))
+}
+
+// regionsProvenance are the date and source of each Region priced with its own
+// (not the table's), for --json.
+func regionsProvenance(p *estimate.Prices, rs []estimateResult) map[string]string {
+	out := map[string]string{}
+	for _, r := range usedRegions(rs) {
+		if s := p.Provenance(r); s != "" {
+			out[r] = s
+		}
+	}
+	return out
 }
 
 func union(a, b map[string]float64) map[string]float64 {

@@ -75,7 +75,10 @@ type estimateJSON struct {
 		Error       string
 	}
 	Totals struct{ FirstRun, Monthly map[string]float64 }
-	Prices struct{ Files, Read string }
+	Prices struct {
+		Files, Read string
+		Regions     map[string]string
+	}
 }
 
 func TestEstimateJSON(t *testing.T) {

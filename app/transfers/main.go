@@ -13,6 +13,9 @@
 //	go run ./app/transfers verify NAME... [--json] [--out DIR] [--checksums] [--inventory SRC,DST] [--rerun]
 //	go run ./app/transfers cutover NAME... [--rerun-gaps]
 //	go run ./app/transfers estimate [NAME...] [--json] [--quick] [--prices FILE]
+//	go run ./app/transfers prices [REGION...] [--all] [-o FILE] [--price-list-url URL]
+//
+// prices needs no config and no credentials: it reads AWS's public price list.
 //
 // Exit status: 0 when everything asked for succeeded (every watched run ended in
 // SUCCESS, every verify and cutover clean); 1 when a run ended in ERROR, something is
@@ -104,7 +107,8 @@ app's provider tagged for the transfer's stack, else the one task of the transfe
 Credentials come from the standard AWS SDK configuration: environment, --profile or
 AWS_PROFILE, SSO, container or instance role; with --profile-template 'acct-{account}'
 each call uses the profile of the account that owns what it touches. verify and
-estimate also list the buckets (S3), estimate --quick reads their storage metrics (CloudWatch).
+estimate also list the buckets (S3), estimate --quick reads their storage metrics (CloudWatch);
+prices reads AWS's public price list and needs neither config nor credentials.
 
 Exit status: 0 when everything succeeded (every watched run ended in SUCCESS, every
 verify and cutover clean), 1 when a run ended in ERROR, something is not clean or
@@ -121,7 +125,7 @@ run goes on in DataSync).`,
 	pf.StringVar(&f.profile, "profile", "", "AWS profile for every call (default: AWS_PROFILE, or the SDK's default chain); see --profile-template for one per account")
 	pf.StringVar(&f.profileTemplate, "profile-template", "", "one AWS profile per account: "+operate.AccountPlaceholder+" is replaced by the account ID (e.g. 'acct-"+operate.AccountPlaceholder+"'); each call uses the profile of the account that owns what it touches (DataSync and the source bucket: the source account; the destination bucket: the destination account)")
 	pf.StringVar(&f.region, "region", "", "Region of the SDK's own calls (SSO, STS); DataSync is always called in each transfer's destination Region")
-	root.AddCommand(newStatus(f), newStart(f), newWatch(f), newVerify(f), newCutover(f), newPause(f), newResume(f), newEstimate(f))
+	root.AddCommand(newStatus(f), newStart(f), newWatch(f), newVerify(f), newCutover(f), newPause(f), newResume(f), newEstimate(f), newPrices(f))
 	return root
 }
 
