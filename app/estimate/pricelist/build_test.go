@@ -78,7 +78,6 @@ func TestRegionMapping(t *testing.T) {
 		{"DEEP_ARCHIVE PUT", s3["DEEP_ARCHIVE"].PutPer1000, "Requests-GDA-Tier1", 1000},
 		{"DEEP_ARCHIVE GET", s3["DEEP_ARCHIVE"].GetPer1000, "Requests-GDA-Tier2", 1000},
 		{"s3ListPer1000", rp.S3ListPer1000, "Requests-Tier1", 1000},
-		{"s3HeadPer1000", rp.S3HeadPer1000, "Requests-Tier2", 1000},
 		{"intelligentTieringMonitoringPer1000Objects", rp.IntelligentTieringMonitoringPer1000Objects, "Monitoring-Automation-INT", 1000},
 		{"kmsPer10000Requests", rp.KmsPer10000Requests, "KMS-Requests", 10000},
 	} {
@@ -190,7 +189,7 @@ func TestUnexpectedUnit(t *testing.T) {
 	offers["AmazonS3"].Add(offers["AmazonS3"].SKU("EU-Requests-Tier2"), "API Request",
 		map[string]string{"usagetype": "EU-Requests-Tier2", "regionCode": "eu-west-1"}, pricelisttest.One("1K Requests", "0.00041"))
 	_, _, err := build(t, "eu-west-1", offers)
-	for _, want := range []string{`s3.STANDARD.getPer1000: AmazonS3 EU-Requests-Tier2 (SKU SKUREQUESTSTIER2`, `is priced per "1K Requests"`, "(Requests)", "s3HeadPer1000"} {
+	for _, want := range []string{`s3.STANDARD.getPer1000: AmazonS3 EU-Requests-Tier2 (SKU SKUREQUESTSTIER2`, `is priced per "1K Requests"`, "(Requests)"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("err = %v, want it to say %q", err, want)
 		}

@@ -95,7 +95,6 @@ var Mapping = func() []Figure {
 		}
 	}
 	add("s3ListPer1000", s3, "Requests-Tier1", unitsRequest, 1000, func(r *estimate.RegionPrices, v float64) { r.S3ListPer1000 = v })
-	add("s3HeadPer1000", s3, "Requests-Tier2", unitsRequest, 1000, func(r *estimate.RegionPrices, v float64) { r.S3HeadPer1000 = v })
 	add("intelligentTieringMonitoringPer1000Objects", s3, "Monitoring-Automation-INT", unitsObjects, 1000,
 		func(r *estimate.RegionPrices, v float64) { r.IntelligentTieringMonitoringPer1000Objects = v })
 	add("kmsPer10000Requests", []string{OfferKMS}, "KMS-Requests", unitsRequest, 10000, func(r *estimate.RegionPrices, v float64) { r.KmsPer10000Requests = v })
