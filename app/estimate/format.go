@@ -70,5 +70,8 @@ func plural(n int64, noun string) string {
 	if n == 1 {
 		return "1 " + noun
 	}
+	if strings.HasSuffix(noun, "y") {
+		return comma(n) + " " + strings.TrimSuffix(noun, "y") + "ies"
+	}
 	return comma(n) + " " + noun + "s"
 }

@@ -342,9 +342,9 @@ func (m *model) firstRun() {
 		m.add(FirstRun, SourceAccount, "DataSync", "task execution (ENHANCED)", 1, "executions", m.dst.DataSync.EnhancedPerExecution, 1, "1 execution")
 	}
 	if d.ListPages.SourceDirectories > 1 {
-		m.e.Notes = append(m.e.Notes, fmt.Sprintf("Not priced: the folder objects DataSync may create for the %s directories under the source prefix "+
-			"(\"PUT requests to create objects and prefixes\"): at most %s PUTs × $%s per 1,000 = $%s at the destination.",
-			comma(d.ListPages.SourceDirectories-1), comma(d.ListPages.SourceDirectories-1), price4(m.dst.S3["STANDARD"].PutPer1000),
+		m.e.Notes = append(m.e.Notes, fmt.Sprintf("Not priced: the folder objects DataSync may create for the %s under the source prefix "+
+			"(\"PUT requests to create objects and prefixes\"): at most %s × $%s per 1,000 = $%s at the destination.",
+			plural(d.ListPages.SourceDirectories-1, "directory"), plural(d.ListPages.SourceDirectories-1, "PUT"), price4(m.dst.S3["STANDARD"].PutPer1000),
 			money(float64(d.ListPages.SourceDirectories-1)/1000*m.dst.S3["STANDARD"].PutPer1000)))
 	}
 	m.storage(FirstRun, "destination storage, first month")

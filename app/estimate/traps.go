@@ -126,9 +126,13 @@ func DataTraps(t spec.Transfer, d *Data, p *Prices) []string {
 		// object's metadata changes. This can happen if you originally copied data to
 		// the S3 bucket using another service or tool that didn't carry over its
 		// metadata." (DataSync user guide, create-s3-location.html)
+		early := ""
+		if slices.Contains(coldClasses, class) {
+			early = fmt.Sprintf(", and an early deletion for each younger than %s's minimum", class)
+		}
 		say("%s objects at the destination look identical by size and time and are not priced; if another tool than DataSync wrote them "+
-			"without its metadata, DataSync makes a COPY request for each: up to %s objects × %s per 1,000 = %s more at the destination, "+
-			"and an early deletion for each younger than a cold class's minimum", comma(d.Identical), comma(d.Identical), Money(price), Money(float64(d.Identical)/1000*price))
+			"without its metadata, DataSync makes a COPY request for each: up to %s objects × %s per 1,000 = %s more at the destination%s",
+			comma(d.Identical), comma(d.Identical), Money(price), Money(float64(d.Identical)/1000*price), early)
 	}
 	var archived []string
 	for _, c := range archivedClasses {
