@@ -49,6 +49,17 @@ type Data struct {
 	// OverwrittenClasses those of them that are copied over.
 	MatchedClasses     map[string]*Count `json:"matchedStorageClasses,omitempty"`
 	OverwrittenClasses map[string]*Count `json:"overwrittenStorageClasses,omitempty"`
+	// IdenticalClasses is the destination storage-class mix of the identical
+	// objects; DestinationOnlyClasses that of the destination objects without a
+	// source object.
+	IdenticalClasses       map[string]*Count `json:"identicalStorageClasses,omitempty"`
+	DestinationOnlyClasses map[string]*Count `json:"destinationOnlyStorageClasses,omitempty"`
+	// Overwrites are the objects to copy over an existing destination object, by
+	// that object's storage class (which transferMode CHANGED keeps), with the
+	// source objects' bytes, parts and multipart objects; OverwritesBelow those
+	// smaller than each threshold.
+	OverwriteCopies map[string]*Copy `json:"overwriteCopies,omitempty"`
+	OverwritesBelow map[int64]*Count `json:"overwritesBelow,omitempty"`
 
 	// Exact quantities of the objects to copy, with the assumptions' part size.
 	// Parts is the number of requests that read (or write the data of) them: one
@@ -89,6 +100,13 @@ type ListPages struct {
 	SourceDirectories int64 `json:"sourceDirectories"`
 }
 
+// Copy are objects to write: their count, bytes, parts and how many are written in
+// parts.
+type Copy struct {
+	Count
+	Multipart int64 `json:"multipartObjects,omitempty"`
+}
+
 // Count is a number of objects and their bytes.
 type Count struct {
 	Objects int64 `json:"objects"`
@@ -111,7 +129,7 @@ var bounds = []struct {
 	max   int64
 	label string
 }{
-	{1 << 10, "≤ 1 KiB"}, {40 << 10, "≤ 40 KiB"}, {128 << 10, "≤ 128 KiB"}, {1 << 20, "≤ 1 MiB"}, {8 << 20, "≤ 8 MiB"},
+	{1 << 10, "≤ 1 KiB"}, {40<<10 - 1, "< 40 KiB"}, {128<<10 - 1, "< 128 KiB"}, {1 << 20, "≤ 1 MiB"}, {8 << 20, "≤ 8 MiB"},
 	{64 << 20, "≤ 64 MiB"}, {1 << 30, "≤ 1 GiB"}, {0, "> 1 GiB"},
 }
 
@@ -123,13 +141,15 @@ const maxParts = 10000
 // NewData is an empty summary for the model's assumptions.
 func NewData(a Assumptions, from string) *Data {
 	d := &Data{From: from, Classes: map[string]*Count{}, ScannedClasses: map[string]*Count{}, DestinationClasses: map[string]*Count{},
-		MatchedClasses: map[string]*Count{}, OverwrittenClasses: map[string]*Count{},
+		MatchedClasses: map[string]*Count{}, OverwrittenClasses: map[string]*Count{}, IdenticalClasses: map[string]*Count{},
+		DestinationOnlyClasses: map[string]*Count{}, OverwriteCopies: map[string]*Copy{}, OverwritesBelow: map[int64]*Count{},
 		Below: map[int64]*Count{}, threshold: a.MultipartThresholdBytes, part: a.MultipartPartBytes}
 	for _, b := range bounds {
 		d.Sizes = append(d.Sizes, Bucket{Max: b.max, Label: b.label})
 	}
 	for _, limit := range a.thresholds() {
 		d.Below[limit] = &Count{}
+		d.OverwritesBelow[limit] = &Count{}
 	}
 	return d
 }
@@ -152,20 +172,45 @@ func (d *Data) AddN(n, size int64, class string) { d.addN(n, size, class, "", 0)
 // AddOverwriteN counts n objects to copy over an existing destination object of
 // storage class dstClass and dstSize bytes.
 func (d *Data) AddOverwriteN(n, size int64, class, dstClass string, dstSize int64) {
-	if n > 0 {
-		d.Overwrites += n
-		addCount(d.OverwrittenClasses, orStandard(dstClass), n, n*dstSize)
-		d.addN(n, size, class, orStandard(dstClass), dstSize)
+	if n <= 0 {
+		return
+	}
+	dstClass = orStandard(dstClass)
+	d.Overwrites += n
+	addCount(d.OverwrittenClasses, dstClass, n, n*dstSize, n*d.partsOf(dstSize))
+	c := d.OverwriteCopies[dstClass]
+	if c == nil {
+		c = &Copy{}
+		d.OverwriteCopies[dstClass] = c
+	}
+	parts := d.partsOf(size)
+	c.Objects += n
+	c.Bytes += n * size
+	c.Parts += n * parts
+	if size > d.threshold {
+		c.Multipart += n
+	}
+	for limit, b := range d.OverwritesBelow {
+		if size < limit {
+			b.Objects += n
+			b.Bytes += n * size
+			b.Parts += n
+		}
+	}
+	d.addN(n, size, class, dstClass, dstSize)
+}
+
+// Destination counts an object under the destination prefix before the first run;
+// only says that no source object has its key.
+func (d *Data) Destination(size int64, class string, only bool) {
+	d.DestinationListed++
+	addCount(d.DestinationClasses, orStandard(class), 1, size, d.partsOf(size))
+	if only {
+		addCount(d.DestinationOnlyClasses, orStandard(class), 1, size, d.partsOf(size))
 	}
 }
 
-// Destination counts an object under the destination prefix before the first run.
-func (d *Data) Destination(size int64, class string) {
-	d.DestinationListed++
-	addCount(d.DestinationClasses, orStandard(class), 1, size)
-}
-
-func addCount(m map[string]*Count, class string, n, bytes int64) {
+func addCount(m map[string]*Count, class string, n, bytes, parts int64) {
 	c := m[class]
 	if c == nil {
 		c = &Count{}
@@ -173,6 +218,7 @@ func addCount(m map[string]*Count, class string, n, bytes int64) {
 	}
 	c.Objects += n
 	c.Bytes += bytes
+	c.Parts += parts
 }
 
 func orStandard(class string) string {
@@ -224,9 +270,9 @@ func (d *Data) addN(n, size int64, class, dstClass string, dstSize int64) {
 func (d *Data) scan(n, size int64, class, dstClass string, dstSize int64) {
 	d.Listed += n
 	d.Scanned += n
-	addCount(d.ScannedClasses, orStandard(class), n, n*size)
+	addCount(d.ScannedClasses, orStandard(class), n, n*size, n*d.partsOf(size))
 	if dstClass != "" {
-		addCount(d.MatchedClasses, dstClass, n, n*dstSize)
+		addCount(d.MatchedClasses, dstClass, n, n*dstSize, n*d.partsOf(dstSize))
 	}
 }
 
@@ -241,6 +287,7 @@ func (d *Data) Keep(size int64, class, dstClass string, dstSize int64, identical
 	if identical {
 		d.Identical++
 		d.IdenticalBytes += size
+		addCount(d.IdenticalClasses, orStandard(dstClass), 1, dstSize, d.partsOf(dstSize))
 	} else {
 		d.NotOverwritten++
 		d.NotOverwrittenBytes += size
@@ -275,10 +322,29 @@ func (d *Data) Merge(o *Data) {
 		d.Classes[k].Parts += c.Parts
 	}
 	for _, m := range []struct{ to, from map[string]*Count }{{d.ScannedClasses, o.ScannedClasses}, {d.DestinationClasses, o.DestinationClasses},
-		{d.MatchedClasses, o.MatchedClasses}, {d.OverwrittenClasses, o.OverwrittenClasses}} {
+		{d.MatchedClasses, o.MatchedClasses}, {d.OverwrittenClasses, o.OverwrittenClasses}, {d.IdenticalClasses, o.IdenticalClasses},
+		{d.DestinationOnlyClasses, o.DestinationOnlyClasses}} {
 		for k, c := range m.from {
-			addCount(m.to, k, c.Objects, c.Bytes)
+			addCount(m.to, k, c.Objects, c.Bytes, c.Parts)
 		}
+	}
+	for k, c := range o.OverwriteCopies {
+		if d.OverwriteCopies[k] == nil {
+			d.OverwriteCopies[k] = &Copy{}
+		}
+		t := d.OverwriteCopies[k]
+		t.Objects += c.Objects
+		t.Bytes += c.Bytes
+		t.Parts += c.Parts
+		t.Multipart += c.Multipart
+	}
+	for k, c := range o.OverwritesBelow {
+		if d.OverwritesBelow[k] == nil {
+			d.OverwritesBelow[k] = &Count{}
+		}
+		d.OverwritesBelow[k].Objects += c.Objects
+		d.OverwritesBelow[k].Bytes += c.Bytes
+		d.OverwritesBelow[k].Parts += c.Parts
 	}
 	for k, c := range o.Below {
 		if d.Below[k] == nil {
@@ -311,6 +377,9 @@ func (d *Data) approximateShape() {
 		d.Multipart = d.Objects
 	}
 	for _, c := range d.Classes {
+		c.Parts = c.Objects * parts
+	}
+	for _, c := range d.ScannedClasses {
 		c.Parts = c.Objects * parts
 	}
 	for limit, b := range d.Below {

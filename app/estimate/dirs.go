@@ -8,8 +8,8 @@ import "strings"
 // costs when using DataSync", create-s3-location.html#create-s3-location-s3-requests-made).
 // A ListObjectsV2 page with a delimiter returns at most 1,000 entries, objects and
 // common prefixes together, so a directory costs max(1, ceil(entries / 1,000))
-// requests, where its entries are the objects directly in it and its immediate
-// subdirectories.
+// requests, where its entries are the objects directly in it (its folder object
+// included) and its immediate subdirectories.
 //
 // dirPages counts those requests from a listing whose keys arrive in key order
 // within each partition of the key space (listing.Pair.Partition). A directory's keys
@@ -56,7 +56,6 @@ func (c *dirPages) add(partition int, key string) {
 			chain = append(chain, key[:i+1])
 		}
 	}
-	folder := strings.HasSuffix(key, "/") // a folder object is its directory, not an entry
 	if len(st.frames) == 0 {
 		for _, p := range chain {
 			st.frames = append(st.frames, dirFrame{path: p, boundary: true})
@@ -73,9 +72,9 @@ func (c *dirPages) add(partition int, key string) {
 			st.frames = append(st.frames, dirFrame{path: p})
 		}
 	}
-	if !folder {
-		st.frames[len(st.frames)-1].entries++
-	}
+	// the object is an entry of its directory; a folder object ("a/b/") is an entry
+	// of its own directory too: ListObjectsV2 with the prefix "a/b/" returns it
+	st.frames[len(st.frames)-1].entries++
 }
 
 // pop closes the innermost directory of st.

@@ -29,9 +29,7 @@ func bruteDirPages(keys []string, perPage int64) (pages, dirs int64) {
 				parent = dir
 			}
 		}
-		if !strings.HasSuffix(k, "/") {
-			entries[parent][k] = true
-		}
+		entries[parent][k] = true // a folder object "a/" is listed under the prefix "a/"
 	}
 	for _, e := range entries {
 		pages += max(1, (int64(len(e))+perPage-1)/perPage)

@@ -41,16 +41,20 @@ func FromListing(ctx context.Context, t spec.Transfer, src, dst listing.ListAPI,
 	srcDirs, dstDirs, afterDirs := newDirPages(a.ListPageKeys), newDirPages(a.ListPageKeys), newDirPages(a.ListPageKeys)
 	changed := t.Task.TransferMode == "CHANGED"
 	never := t.Task.OverwriteMode == "NEVER"
+	remove := t.Task.PreserveDeletedFiles == "REMOVE"
 	err = listing.Join(ctx, srcSide, dstSide, opts, func(p listing.Pair) error {
 		// calls never overlap (listing.Join); keys arrive in order per partition
 		if p.Src != nil {
 			srcDirs.add(p.Partition, p.Key)
 		}
 		if p.Dst != nil {
-			d.Destination(p.Dst.Size, p.Dst.StorageClass)
+			d.Destination(p.Dst.Size, p.Dst.StorageClass, p.Src == nil)
 			dstDirs.add(p.Partition, p.Key)
 		}
-		if p.Dst != nil || (p.Src != nil && !p.Excluded) {
+		// after the first run the destination holds what it held (less what
+		// preserveDeletedFiles REMOVE deletes: objects without a source object) and
+		// every object the filters keep
+		if (p.Dst != nil && (!remove || p.Src != nil)) || (p.Src != nil && !p.Excluded) {
 			afterDirs.add(p.Partition, p.Key)
 		}
 		switch {

@@ -237,94 +237,126 @@ func (m *model) perClass(phase, pays, item string, counts map[string]*Count, mul
 func (m *model) listPages() (src, dst, after int64, how string) {
 	d, a := m.d, m.p.Assumptions
 	if lp := d.ListPages; lp.Source > 0 {
-		return lp.Source, max(1, lp.Destination), max(1, lp.After), fmt.Sprintf("one per directory and per %s entries in it", comma(a.ListPageKeys))
+		how = fmt.Sprintf("one per directory and per %s entries in it", comma(a.ListPageKeys))
+		if len(m.t.Task.Excludes) > 0 {
+			how += ", folders the filters exclude counted as listed"
+		}
+		return lp.Source, max(1, lp.Destination), max(1, lp.After), how
 	}
 	objectsAfter := d.DestinationListed + d.Objects - d.Overwrites
 	return pages(d.Listed, a.ListPageKeys), pages(d.DestinationListed, a.ListPageKeys), pages(objectsAfter, a.ListPageKeys),
 		fmt.Sprintf("a flat layout assumed: %s keys a page", comma(a.ListPageKeys))
 }
 
-// written is how the copied objects land at the destination: those smaller than the
-// class's threshold in STANDARD (DataSync's rule), the rest in the class.
-type written struct {
-	class        string
-	limit        int64 // 0: every object lands in the class
-	small        Count // objects in STANDARD because of the rule (single-part)
-	inClass      Count
-	single       int64 // single-part objects in the class
-	multipart    int64
-	multiparts   int64 // parts of the multipart objects
-	standardRule string
+// landing is a group of copied objects that land in one storage class at the
+// destination, and why they land there.
+type landing struct {
+	class string
+	Copy
+	// item names the group in a line ("" for the location's class).
+	item string
 }
 
-func (m *model) written(d *Data) written {
+func (l landing) single() int64     { return l.Objects - l.Multipart }
+func (l landing) multiparts() int64 { return l.Parts - l.single() }
+
+// landings is where the copied objects land: "New objects transferred to your
+// Amazon S3 destination location are stored using the storage class that you
+// specify ... By default, DataSync preserves the storage class of existing objects
+// in your destination location unless you configure your task to transfer all
+// data" (DataSync user guide, create-s3-location.html#using-storage-classes); and
+// new objects smaller than the class's threshold land in STANDARD.
+func (m *model) landings(d *Data) []landing {
 	class := m.t.Destination.StorageClass
-	w := written{class: class, limit: m.p.Assumptions.DataSyncStandardBelowBytes[class]}
-	w.small = d.below(w.limit)
-	w.inClass = Count{Objects: d.Objects - w.small.Objects, Bytes: d.Bytes - w.small.Bytes, Parts: d.Parts - w.small.Parts}
-	w.multipart = d.Multipart
-	w.single = w.inClass.Objects - d.Multipart
-	w.multiparts = w.inClass.Parts - w.single
-	if w.limit > 0 {
-		w.standardRule = fmt.Sprintf("objects below %s, which DataSync writes to STANDARD instead of %s", humanBytes(w.limit), class)
+	preserve := m.t.Task.TransferMode == "CHANGED"
+	limit := m.p.Assumptions.DataSyncStandardBelowBytes[class]
+	fresh := Copy{Count: Count{Objects: d.Objects, Bytes: d.Bytes, Parts: d.Parts}, Multipart: d.Multipart}
+	small := d.below(limit)
+	var out []landing
+	if preserve {
+		for _, k := range slices.Sorted(maps.Keys(d.OverwriteCopies)) {
+			c := d.OverwriteCopies[k]
+			if c.Objects == 0 {
+				continue
+			}
+			fresh.Objects -= c.Objects
+			fresh.Bytes -= c.Bytes
+			fresh.Parts -= c.Parts
+			fresh.Multipart -= c.Multipart
+			out = append(out, landing{class: k, Copy: *c, item: "over existing objects, whose class DataSync keeps"})
+		}
+		if b := d.OverwritesBelow[limit]; b != nil && limit > 0 {
+			small.Objects -= b.Objects
+			small.Bytes -= b.Bytes
+			small.Parts -= b.Parts
+		}
 	}
-	return w
+	var head []landing
+	if limit > 0 && small.Objects > 0 {
+		fresh.Objects -= small.Objects
+		fresh.Bytes -= small.Bytes
+		fresh.Parts -= small.Parts
+		head = append(head, landing{class: "STANDARD", Copy: Copy{Count: small},
+			item: fmt.Sprintf("objects below %s, which DataSync writes to STANDARD instead of %s", humanBytes(limit), class)})
+	}
+	if fresh.Objects > 0 || (len(head) == 0 && len(out) == 0) {
+		head = append(head, landing{class: class, Copy: fresh})
+	}
+	return append(head, out...)
 }
 
-// classes is the written objects by the class they land in.
-func (w written) classes() map[string]*Count {
+// classesOf is the landed objects by class.
+func classesOf(ls []landing) map[string]*Count {
 	out := map[string]*Count{}
-	if w.small.Objects > 0 {
-		out["STANDARD"] = &Count{Objects: w.small.Objects, Bytes: w.small.Bytes}
-	}
-	if w.inClass.Objects > 0 {
-		c := out[w.class]
-		if c == nil {
-			c = &Count{}
-			out[w.class] = c
+	for _, l := range ls {
+		if l.Objects > 0 {
+			addCount(out, l.class, l.Objects, l.Bytes, l.Parts)
 		}
-		c.Objects += w.inClass.Objects
-		c.Bytes += w.inClass.Bytes
+	}
+	return out
+}
+
+// plus sums class mixes; minus subtracts.
+func plus(out map[string]*Count, ms ...map[string]*Count) map[string]*Count {
+	for _, m := range ms {
+		for k, c := range m {
+			addCount(out, k, c.Objects, c.Bytes, c.Parts)
+		}
+	}
+	return out
+}
+
+func minus(out map[string]*Count, m map[string]*Count) map[string]*Count {
+	for k, c := range m {
+		addCount(out, k, -c.Objects, -c.Bytes, -c.Parts)
 	}
 	return out
 }
 
 // destinationAfter is every object at the destination after the first run, by class:
-// what was there, less what was overwritten, plus what was written.
-func (m *model) destinationAfter(w written) map[string]*Count {
-	out := map[string]*Count{}
-	for k, c := range m.d.DestinationClasses {
-		addCount(out, k, c.Objects, c.Bytes)
+// what was there (less what preserveDeletedFiles REMOVE deletes), less what was
+// overwritten, plus what was written.
+func (m *model) destinationAfter() map[string]*Count {
+	out := plus(map[string]*Count{}, m.d.DestinationClasses)
+	if m.t.Task.PreserveDeletedFiles == "REMOVE" {
+		minus(out, m.d.DestinationOnlyClasses)
 	}
-	for k, c := range m.d.OverwrittenClasses {
-		addCount(out, k, -c.Objects, -c.Bytes)
-	}
-	for k, c := range w.classes() {
-		addCount(out, k, c.Objects, c.Bytes)
-	}
-	return out
+	minus(out, m.d.OverwrittenClasses)
+	return plus(out, classesOf(m.landings(m.d)))
 }
 
 // scannedAtDestination are the destination objects DataSync reads the metadata of
 // in a scheduled run: every scanned object is there after the first run, in the
 // class it was found in or written to.
-func (m *model) scannedAtDestination(w written) map[string]*Count {
-	out := map[string]*Count{}
-	for k, c := range m.d.MatchedClasses {
-		addCount(out, k, c.Objects, c.Bytes)
-	}
-	for k, c := range m.d.OverwrittenClasses {
-		addCount(out, k, -c.Objects, -c.Bytes)
-	}
-	for k, c := range w.classes() {
-		addCount(out, k, c.Objects, c.Bytes)
-	}
-	return out
+func (m *model) scannedAtDestination() map[string]*Count {
+	out := plus(map[string]*Count{}, m.d.MatchedClasses)
+	minus(out, m.d.OverwrittenClasses)
+	return plus(out, classesOf(m.landings(m.d)))
 }
 
 func (m *model) firstRun() {
 	d, t := m.d, m.t
-	srcPages, dstPages, afterPages, how := m.listPages()
+	srcPages, dstPages, _, how := m.listPages()
 	m.add(FirstRun, SourceAccount, "S3", "LIST source (ListObjectsV2)", float64(srcPages), "requests", m.src.S3ListPer1000, 1000,
 		fmt.Sprintf("%s (%s objects under the prefix; %s)", plural(srcPages, "request"), comma(d.Listed), how))
 	m.add(FirstRun, DestinationAccount, "S3", "LIST destination (ListObjectsV2)", float64(dstPages), "requests", m.dst.S3ListPer1000, 1000,
@@ -332,20 +364,21 @@ func (m *model) firstRun() {
 	m.prepare(FirstRun, 1, d.MatchedClasses)
 	m.copyLines(FirstRun, d, 1, "")
 	if t.Task.VerifyMode == "POINT_IN_TIME_CONSISTENT" {
-		m.add(FirstRun, SourceAccount, "S3", "LIST source again to verify (verifyMode POINT_IN_TIME_CONSISTENT)", float64(srcPages), "requests", m.src.S3ListPer1000, 1000,
-			plural(srcPages, "request"))
-		m.add(FirstRun, DestinationAccount, "S3", "LIST destination again to verify (verifyMode POINT_IN_TIME_CONSISTENT)", float64(afterPages), "requests", m.dst.S3ListPer1000, 1000,
-			plural(afterPages, "request")+" (the destination after the run)")
-		m.fullVerify()
+		m.fullVerify(FirstRun, 1)
 	}
 	if t.Task.Mode == "ENHANCED" {
 		m.add(FirstRun, SourceAccount, "DataSync", "task execution (ENHANCED)", 1, "executions", m.dst.DataSync.EnhancedPerExecution, 1, "1 execution")
 	}
-	if d.ListPages.SourceDirectories > 1 {
+	std := m.dst.S3["STANDARD"].PutPer1000
+	if dirs := d.ListPages.SourceDirectories - 1; dirs > 0 {
 		m.e.Notes = append(m.e.Notes, fmt.Sprintf("Not priced: the folder objects DataSync may create for the %s under the source prefix "+
 			"(\"PUT requests to create objects and prefixes\"): at most %s × $%s per 1,000 = $%s at the destination.",
-			plural(d.ListPages.SourceDirectories-1, "directory"), plural(d.ListPages.SourceDirectories-1, "PUT"), price4(m.dst.S3["STANDARD"].PutPer1000),
-			money(float64(d.ListPages.SourceDirectories-1)/1000*m.dst.S3["STANDARD"].PutPer1000)))
+			plural(dirs, "directory"), plural(dirs, "PUT"), price4(std), money(float64(dirs)/1000*std)))
+	}
+	if t.Task.ObjectTags == "PRESERVE" && d.Objects > 0 {
+		m.e.Notes = append(m.e.Notes, fmt.Sprintf("Not priced: a PutObjectTagging at the destination for each copied object that has tags "+
+			"(a listing cannot see tags; S3 bills tag PUTs at STANDARD's Tier1 rate): at most %s × $%s per 1,000 = $%s.",
+			plural(d.Objects, "request"), price4(std), money(float64(d.Objects)/1000*std)))
 	}
 	m.storage(FirstRun, "destination storage, first month")
 }
@@ -386,17 +419,22 @@ func (m *model) copyLines(phase string, d *Data, mult float64, suffix string) {
 		m.add(phase, SourceAccount, "Data transfer", fmt.Sprintf("inter-Region %s → %s%s", t.Source.Region, t.Destination.Region, suffix), q, "GB", price, 1,
 			fmt.Sprintf("%s GB%s (billed to the source Region)", num(gb), x))
 	}
-	// source reads
+	// source reads; archived objects are read once restored (the restore is a trap,
+	// not a line), at their class's Tier2 rate
 	var getsAll int64
 	for _, class := range slices.Sorted(maps.Keys(d.Classes)) {
 		c := d.Classes[class]
-		if c.Objects == 0 || slices.Contains(archivedClasses, class) {
-			continue // archived: DataSync cannot read them (a data trap); the restore is not priced
+		if c.Objects == 0 {
+			continue
 		}
 		getsAll += c.Parts
 		q, x = times(float64(c.Parts))
+		restored := ""
+		if slices.Contains(archivedClasses, class) {
+			restored = ", once restored"
+		}
 		m.add(phase, SourceAccount, "S3", "GET source objects in "+class+suffix, q, "requests", m.tier2(m.src, class), 1000,
-			fmt.Sprintf("%s GETs (%s objects, one ranged GET per %s part or more)%s", comma(c.Parts), comma(c.Objects), humanBytes(a.MultipartPartBytes), x))
+			fmt.Sprintf("%s GETs (%s objects%s, one ranged GET per %s part or more)%s", comma(c.Parts), comma(c.Objects), restored, humanBytes(a.MultipartPartBytes), x))
 		if cp, ok := m.src.S3[class]; ok && cp.RetrievalPerGB > 0 {
 			cgb := float64(c.Bytes) / GiB
 			q, x = times(cgb)
@@ -407,7 +445,8 @@ func (m *model) copyLines(phase string, d *Data, mult float64, suffix string) {
 	if t.Task.ObjectTags == "PRESERVE" {
 		m.perClass(phase, SourceAccount, "GetObjectTagging source objects (transferring, objectTags PRESERVE)"+suffix, d.Classes, mult, "")
 	}
-	if mult == 1 && (t.Source.KmsKeyArn != "" || (t.Destination.KmsKeyArn != "" && !t.Destination.CreateBucket)) {
+	sseKMS := t.Destination.KmsKeyArn != "" || t.Destination.CreateKmsKey
+	if mult == 1 && (t.Source.KmsKeyArn != "" || (sseKMS && !t.Destination.CreateBucket)) {
 		m.e.Notes = append(m.e.Notes, "KMS lines count one request per S3 request that reads or writes data, as for an SSE-KMS bucket without S3 Bucket Keys; "+
 			"with Bucket Keys enabled on an existing bucket they are far lower.")
 	}
@@ -417,45 +456,52 @@ func (m *model) copyLines(phase string, d *Data, mult float64, suffix string) {
 			fmt.Sprintf("%s GETs × 1 Decrypt%s", comma(getsAll), x))
 	}
 	// destination writes
-	w := m.written(d)
+	ls := m.landings(d)
 	std := m.dst.S3["STANDARD"]
-	if w.small.Objects > 0 {
-		q, x = times(float64(w.small.Objects))
-		m.add(phase, DestinationAccount, "S3", "PUT into STANDARD ("+w.standardRule+")"+suffix, q, "requests", std.PutPer1000, 1000,
-			fmt.Sprintf("%s objects × 1 PutObject%s", comma(w.small.Objects), x))
-	}
-	dc := m.dst.S3[w.class]
-	if w.inClass.Objects > 0 {
-		if w.class == "GLACIER" || w.class == "DEEP_ARCHIVE" {
+	var kms int64
+	for _, l := range ls {
+		if l.Objects == 0 {
+			continue
+		}
+		kms += l.single() + l.Multipart + l.multiparts()
+		name := "PUT into " + l.class
+		if l.item != "" {
+			name += " (" + l.item + ")"
+		}
+		dc, ok := m.dst.S3[l.class]
+		if !ok {
+			dc = std
+		}
+		switch {
+		case l.class == "GLACIER" || l.class == "DEEP_ARCHIVE":
 			// "When you initiate a CreateMultipartUpload, UploadPart, or UploadPartCopy
 			// request to either the S3 Glacier Flexible Retrieval or S3 Glacier Deep
 			// Archive storage classes, requests are billed at S3 Standard request rates
 			// until you complete the multipart upload" (S3 user guide,
 			// aws-usage-report-understand.html, note 7)
-			puts := w.single + w.multipart
+			puts := l.single() + l.Multipart
 			q, x = times(float64(puts))
-			m.add(phase, DestinationAccount, "S3", "PUT into "+w.class+" (PutObject; CompleteMultipartUpload)"+suffix, q, "requests", dc.PutPer1000, 1000,
-				fmt.Sprintf("%s requests (%s objects ≤ %s × 1 + %s multipart objects × 1 complete)%s", comma(puts), comma(w.single), humanBytes(a.MultipartThresholdBytes), comma(w.multipart), x))
-			if w.multipart > 0 {
-				mp := w.multipart + w.multiparts
+			m.add(phase, DestinationAccount, "S3", name+": PutObject, CompleteMultipartUpload"+suffix, q, "requests", dc.PutPer1000, 1000,
+				fmt.Sprintf("%s requests (%s objects ≤ %s × 1 + %s multipart objects × 1 complete)%s", comma(puts), comma(l.single()), humanBytes(a.MultipartThresholdBytes), comma(l.Multipart), x))
+			if l.Multipart > 0 {
+				mp := l.Multipart + l.multiparts()
 				q, x = times(float64(mp))
-				m.add(phase, DestinationAccount, "S3", "multipart creates and parts into "+w.class+", billed at STANDARD until complete"+suffix, q, "requests", std.PutPer1000, 1000,
-					fmt.Sprintf("%s requests (%s creates + %s parts)%s", comma(mp), comma(w.multipart), comma(w.multiparts), x))
+				m.add(phase, DestinationAccount, "S3", name+": multipart creates and parts, billed at STANDARD until complete"+suffix, q, "requests", std.PutPer1000, 1000,
+					fmt.Sprintf("%s requests (%s creates + %s parts)%s", comma(mp), comma(l.Multipart), comma(l.multiparts()), x))
 			}
-		} else {
-			writes := w.single + 2*w.multipart + w.multiparts
+		default:
+			writes := l.single() + 2*l.Multipart + l.multiparts()
 			q, x = times(float64(writes))
-			m.add(phase, DestinationAccount, "S3", "PUT into "+w.class+" (PutObject; multipart create, parts, complete)"+suffix, q, "requests", dc.PutPer1000, 1000,
-				fmt.Sprintf("%s requests (%s objects ≤ %s × 1 + %s multipart objects × 2 + %s parts)%s", comma(writes), comma(w.single), humanBytes(a.MultipartThresholdBytes), comma(w.multipart), comma(w.multiparts), x))
+			m.add(phase, DestinationAccount, "S3", name+": PutObject; multipart create, parts, complete"+suffix, q, "requests", dc.PutPer1000, 1000,
+				fmt.Sprintf("%s requests (%s objects ≤ %s × 1 + %s multipart objects × 2 + %s parts)%s", comma(writes), comma(l.single()), humanBytes(a.MultipartThresholdBytes), comma(l.Multipart), comma(l.multiparts()), x))
 		}
 	}
 	// verification of what was copied: a HEAD per object at the destination (the
 	// DataSync guide lists only HEAD for the verifying phase; GETs only for full
 	// verification, priced in fullVerify)
 	if t.Task.VerifyMode == "ONLY_FILES_TRANSFERRED" {
-		m.perClass(phase, DestinationAccount, "HEAD destination objects to verify (verifyMode ONLY_FILES_TRANSFERRED)"+suffix, w.classes(), mult, "")
+		m.perClass(phase, DestinationAccount, "HEAD destination objects to verify (verifyMode ONLY_FILES_TRANSFERRED)"+suffix, classesOf(ls), mult, "")
 	}
-	sseKMS := t.Destination.KmsKeyArn != "" || t.Destination.CreateKmsKey
 	if sseKMS && t.Destination.CreateBucket {
 		// the bucket the destination stack creates has S3 Bucket Keys enabled: S3 asks
 		// KMS for a bucket-level key now and then, not once per request
@@ -463,23 +509,26 @@ func (m *model) copyLines(phase string, d *Data, mult float64, suffix string) {
 			m.e.Notes = append(m.e.Notes, "The destination bucket the stack creates uses S3 Bucket Keys: its KMS requests are a few per bucket key, not one per request, and are not priced.")
 		}
 	} else if sseKMS {
-		single := w.single + w.small.Objects
-		kms := single + w.multipart + w.multiparts
 		q, x = times(float64(kms))
 		m.addIn(t.Destination.Region, phase, SourceAccount, "KMS", "GenerateDataKey for destination writes (SSE-KMS, customer-managed key; called by the source account's role)"+suffix, q, "requests", m.dst.KmsPer10000Requests, 10000,
-			fmt.Sprintf("%s requests (%s PUTs + %s multipart creates + %s parts, one each)%s", comma(kms), comma(single), comma(w.multipart), comma(w.multiparts), x))
+			fmt.Sprintf("%s requests (one per PutObject, multipart create and part)%s", comma(kms), x))
 	}
 }
 
-// fullVerify are the reads of verifyMode POINT_IN_TIME_CONSISTENT: "there will be
-// GET requests for each object in all storage classes (except S3 Glacier Flexible
-// Retrieval and S3 Glacier Deep Archive). In addition to GET requests, you incur
-// data retrieval costs for objects in the S3 Standard-IA, S3 One Zone-IA, or S3
-// Glacier Instant Retrieval storage class" (DataSync user guide,
-// create-s3-location.html#create-s3-location-s3-requests-storage-classes). One GET
-// per object is counted (large objects may take several).
-func (m *model) fullVerify() {
+// fullVerify are the requests of verifyMode POINT_IN_TIME_CONSISTENT, times mult
+// runs: both sides listed again, and "GET requests for each object in all storage
+// classes (except S3 Glacier Flexible Retrieval and S3 Glacier Deep Archive). In
+// addition to GET requests, you incur data retrieval costs for objects in the S3
+// Standard-IA, S3 One Zone-IA, or S3 Glacier Instant Retrieval storage class"
+// (DataSync user guide, create-s3-location.html#create-s3-location-s3-requests-storage-classes).
+// Each object is read in its parts, as when it is copied.
+func (m *model) fullVerify(phase string, mult float64) {
 	t := m.t
+	srcPages, _, afterPages, _ := m.listPages()
+	m.add(phase, SourceAccount, "S3", "LIST source again to verify (verifyMode POINT_IN_TIME_CONSISTENT)", float64(srcPages)*mult, "requests", m.src.S3ListPer1000, 1000,
+		plural(srcPages, "request")+runsText(mult))
+	m.add(phase, DestinationAccount, "S3", "LIST destination again to verify (verifyMode POINT_IN_TIME_CONSISTENT)", float64(afterPages)*mult, "requests", m.dst.S3ListPer1000, 1000,
+		plural(afterPages, "request")+" (the destination after the run)"+runsText(mult))
 	read := func(pays string, rp *RegionPrices, side string, counts map[string]*Count) int64 {
 		var gets int64
 		for _, class := range slices.Sorted(maps.Keys(counts)) {
@@ -487,23 +536,25 @@ func (m *model) fullVerify() {
 			if c.Objects <= 0 || slices.Contains(archivedClasses, class) {
 				continue
 			}
-			gets += c.Objects
-			m.add(FirstRun, pays, "S3", fmt.Sprintf("GET %s objects in %s to verify (verifyMode POINT_IN_TIME_CONSISTENT)", side, class), float64(c.Objects), "requests", m.tier2(rp, class), 1000,
-				fmt.Sprintf("%s objects × 1 GET", comma(c.Objects)))
+			gets += c.Parts
+			m.add(phase, pays, "S3", fmt.Sprintf("GET %s objects in %s to verify (verifyMode POINT_IN_TIME_CONSISTENT)", side, class), float64(c.Parts)*mult, "requests", m.tier2(rp, class), 1000,
+				fmt.Sprintf("%s GETs (%s objects, a GET per part)%s", comma(c.Parts), comma(c.Objects), runsText(mult)))
 			if cp, ok := rp.S3[class]; ok && cp.RetrievalPerGB > 0 {
 				gb := float64(c.Bytes) / GiB
-				m.add(FirstRun, pays, "S3", fmt.Sprintf("retrieval from %s at the %s to verify", class, side), gb, "GB", cp.RetrievalPerGB, 1, fmt.Sprintf("%s GB", num(gb)))
+				m.add(phase, pays, "S3", fmt.Sprintf("retrieval from %s at the %s to verify", class, side), gb*mult, "GB", cp.RetrievalPerGB, 1, fmt.Sprintf("%s GB%s", num(gb), runsText(mult)))
 			}
 		}
 		return gets
 	}
 	srcGets := read(SourceAccount, m.src, "source", m.d.ScannedClasses)
-	dstGets := read(DestinationAccount, m.dst, "destination", m.destinationAfter(m.written(m.d)))
+	dstGets := read(DestinationAccount, m.dst, "destination", m.destinationAfter())
 	if t.Source.KmsKeyArn != "" {
-		m.add(FirstRun, SourceAccount, "KMS", "Decrypt for source GETs to verify", float64(srcGets), "requests", m.src.KmsPer10000Requests, 10000, fmt.Sprintf("%s GETs × 1 Decrypt", comma(srcGets)))
+		m.add(phase, SourceAccount, "KMS", "Decrypt for source GETs to verify", float64(srcGets)*mult, "requests", m.src.KmsPer10000Requests, 10000,
+			fmt.Sprintf("%s GETs × 1 Decrypt%s", comma(srcGets), runsText(mult)))
 	}
 	if (t.Destination.KmsKeyArn != "" || t.Destination.CreateKmsKey) && !t.Destination.CreateBucket {
-		m.addIn(t.Destination.Region, FirstRun, SourceAccount, "KMS", "Decrypt for destination GETs to verify", float64(dstGets), "requests", m.dst.KmsPer10000Requests, 10000, fmt.Sprintf("%s GETs × 1 Decrypt", comma(dstGets)))
+		m.addIn(t.Destination.Region, phase, SourceAccount, "KMS", "Decrypt for destination GETs to verify", float64(dstGets)*mult, "requests", m.dst.KmsPer10000Requests, 10000,
+			fmt.Sprintf("%s GETs × 1 Decrypt%s", comma(dstGets), runsText(mult)))
 	}
 }
 
@@ -511,39 +562,47 @@ func (m *model) fullVerify() {
 // class each object lands in.
 func (m *model) storage(phase, item string) {
 	d, a := m.d, m.p.Assumptions
-	w := m.written(d)
-	class := w.class
-	dc := m.dst.S3[class]
 	std := m.dst.S3["STANDARD"]
-	if w.small.Objects > 0 {
-		gb := float64(w.small.Bytes) / GiB
-		m.add(phase, DestinationAccount, "S3", item+" (STANDARD: "+w.standardRule+")", gb, "GB-months", std.StoragePerGBMonth, 1,
-			fmt.Sprintf("%s GB (%s bytes of %s objects / 2^30)", num(gb), comma(w.small.Bytes), comma(w.small.Objects)))
-	}
-	if w.inClass.Objects == 0 && d.Objects > 0 {
-		return
-	}
-	switch o := a.ArchiveOverheadBytes[class]; {
-	case o != (Overhead{}):
-		n := w.inClass.Objects
-		gb := float64(w.inClass.Bytes+n*o.ClassBytes) / GiB
-		m.add(phase, DestinationAccount, "S3", item+" ("+class+", data + "+humanBytes(o.ClassBytes)+" an object)", gb, "GB-months", dc.StoragePerGBMonth, 1,
-			fmt.Sprintf("%s GB ((%s bytes + %s objects × %s) / 2^30)", num(gb), comma(w.inClass.Bytes), comma(n), comma(o.ClassBytes)))
-		sgb := float64(n*o.StandardBytes) / GiB
-		m.add(phase, DestinationAccount, "S3", item+" ("+class+" index, "+humanBytes(o.StandardBytes)+" an object at STANDARD)", sgb, "GB-months", std.StoragePerGBMonth, 1,
-			fmt.Sprintf("%s GB (%s objects × %s / 2^30)", num(sgb), comma(n), comma(o.StandardBytes)))
-	default:
-		gb := float64(w.inClass.Bytes) / GiB
-		formula := fmt.Sprintf("%s GB", num(gb))
-		if class == "INTELLIGENT_TIERING" {
-			formula += " (at the Frequent Access tier: objects not read for 30 days move to cheaper tiers, so later months may cost less)"
+	for _, l := range m.landings(d) {
+		if l.Objects == 0 && d.Objects > 0 {
+			continue
 		}
-		m.add(phase, DestinationAccount, "S3", item+" ("+class+")", gb, "GB-months", dc.StoragePerGBMonth, 1, formula)
-		if class == "INTELLIGENT_TIERING" {
-			small := d.below(a.IntelligentTieringMonitoredMinBytes)
-			monitored := d.Objects - small.Objects
-			m.add(phase, DestinationAccount, "S3", "INTELLIGENT_TIERING monitoring, a month", float64(monitored), "objects", m.dst.IntelligentTieringMonitoringPer1000Objects, 1000,
-				fmt.Sprintf("%s objects ≥ %s (%s smaller ones are not monitored)", comma(monitored), humanBytes(a.IntelligentTieringMonitoredMinBytes), comma(small.Objects)))
+		class := l.class
+		dc, ok := m.dst.S3[class]
+		if !ok {
+			dc = std
+		}
+		label := class
+		if l.item != "" {
+			label += ": " + l.item
+		}
+		switch o := a.ArchiveOverheadBytes[class]; {
+		case o != (Overhead{}):
+			n := l.Objects
+			gb := float64(l.Bytes+n*o.ClassBytes) / GiB
+			m.add(phase, DestinationAccount, "S3", item+" ("+label+", data + "+humanBytes(o.ClassBytes)+" an object)", gb, "GB-months", dc.StoragePerGBMonth, 1,
+				fmt.Sprintf("%s GB ((%s bytes + %s objects × %s) / 2^30)", num(gb), comma(l.Bytes), comma(n), comma(o.ClassBytes)))
+			sgb := float64(n*o.StandardBytes) / GiB
+			m.add(phase, DestinationAccount, "S3", item+" ("+label+" index, "+humanBytes(o.StandardBytes)+" an object at STANDARD)", sgb, "GB-months", std.StoragePerGBMonth, 1,
+				fmt.Sprintf("%s GB (%s objects × %s / 2^30)", num(sgb), comma(n), comma(o.StandardBytes)))
+		default:
+			gb := float64(l.Bytes) / GiB
+			formula := fmt.Sprintf("%s GB (%s bytes of %s objects / 2^30)", num(gb), comma(l.Bytes), comma(l.Objects))
+			if class == "INTELLIGENT_TIERING" {
+				formula += " (at the Frequent Access tier: objects not read for 30 days move to cheaper tiers, so later months may cost less)"
+			}
+			m.add(phase, DestinationAccount, "S3", item+" ("+label+")", gb, "GB-months", dc.StoragePerGBMonth, 1, formula)
+			if class == "INTELLIGENT_TIERING" {
+				small := d.below(a.IntelligentTieringMonitoredMinBytes)
+				if l.item != "" { // objects kept in INTELLIGENT_TIERING: sizes not split, all counted
+					small = Count{}
+				} else if b := d.OverwritesBelow[a.IntelligentTieringMonitoredMinBytes]; b != nil && m.t.Task.TransferMode == "CHANGED" {
+					small.Objects -= b.Objects
+				}
+				monitored := l.Objects - small.Objects
+				m.add(phase, DestinationAccount, "S3", "INTELLIGENT_TIERING monitoring, a month ("+label+")", float64(monitored), "objects", m.dst.IntelligentTieringMonitoringPer1000Objects, 1000,
+					fmt.Sprintf("%s objects ≥ %s (%s smaller ones are not monitored)", comma(monitored), humanBytes(a.IntelligentTieringMonitoredMinBytes), comma(small.Objects)))
+			}
 		}
 	}
 }
@@ -561,13 +620,20 @@ func (m *model) monthly() {
 			fmt.Sprintf("%s a run (%s) × %s runs", plural(srcPages, "request"), how, num(r)))
 		m.add(Monthly, DestinationAccount, "S3", "LIST destination, scheduled runs", float64(afterPages)*r, "requests", m.dst.S3ListPer1000, 1000,
 			fmt.Sprintf("%s a run (the destination after the first run; %s) × %s runs", plural(afterPages, "request"), how, num(r)))
-		m.prepare(Monthly, r, m.scannedAtDestination(m.written(d)))
-		if t.Task.TransferMode == "ALL" {
+		m.prepare(Monthly, r, m.scannedAtDestination())
+		switch {
+		case t.Task.TransferMode == "ALL" && t.Task.OverwriteMode == "NEVER":
+			e.Notes = append(e.Notes, "transferMode ALL with overwriteMode NEVER: after the first run every object exists at the destination and is kept, "+
+				"so scheduled runs copy only new objects (not modelled).")
+		case t.Task.TransferMode == "ALL":
 			// with ALL, d counts every object under the filters as copied
 			m.copyLines(Monthly, d, r, ", scheduled runs (transferMode ALL copies everything again)")
-		} else {
+		default:
 			e.Notes = append(e.Notes, "Scheduled runs copy only what changed (transferMode CHANGED); the change rate is not modelled: "+
 				"each GB and object changed costs what the first run's per-GB and per-object lines cost. Every run still lists and HEADs every object (priced).")
+		}
+		if t.Task.VerifyMode == "POINT_IN_TIME_CONSISTENT" {
+			m.fullVerify(Monthly, r)
 		}
 	} else {
 		e.Notes = append(e.Notes, "No schedule: each run started by hand costs the run's per-execution, LIST and HEAD lines again, plus whatever changed.")
@@ -575,34 +641,36 @@ func (m *model) monthly() {
 	m.storage(Monthly, "destination storage, each month")
 }
 
-// RunsPerMonth is how often a schedule expression runs in days days (0 for none).
+// RunsPerMonth is how often a schedule expression runs in days days on average (0
+// for none): rate() by its period; cron() counted over four years (leap day, every
+// weekday and month length included) and scaled to days.
 func RunsPerMonth(expr string, days int) (float64, error) {
 	if strings.TrimSpace(expr) == "" {
 		return 0, nil
 	}
-	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) // a Thursday; any month start
-	end := start.Add(time.Duration(days) * 24 * time.Hour)
+	const windowDays = 4*365 + 1
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	end := start.Add(windowDays * 24 * time.Hour)
 	next, estimated, err := operate.NextRun(expr, start, start)
 	if err != nil {
 		return 0, err
 	}
-	if estimated { // rate(): runs every period from its anchor, on average
+	if estimated { // rate(): runs every period from its anchor
 		period := next.Sub(start)
-		return float64(end.Sub(start)) / float64(period), nil
+		return float64(time.Duration(days)*24*time.Hour) / float64(period), nil
 	}
 	n := 0
-	// cron(): count the runs; a day's worth of hourly runs is 24, so the bound is generous
 	for t := start.Add(-time.Nanosecond); ; n++ {
 		next, _, err := operate.NextRun(expr, start, t)
 		if err != nil || !next.Before(end) {
 			break
 		}
 		t = next
-		if n > 100000 {
+		if n > 1_000_000 { // a cron() runs at most every minute: 2.1 million in four years
 			break
 		}
 	}
-	return float64(n), nil
+	return float64(n) * float64(days) / windowDays, nil
 }
 
 // FirstRunDuration estimates how long copying d takes at the last run's rates.

@@ -2,6 +2,7 @@ package estimate
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -109,30 +110,52 @@ func DataTraps(t spec.Transfer, d *Data, p *Prices) []string {
 		}
 	}
 	if o, ok := a.ArchiveOverheadBytes[class]; ok {
-		n := d.Objects - d.below(a.DataSyncStandardBelowBytes[class]).Objects
-		if overhead := n * (o.StandardBytes + o.ClassBytes); n > 0 && overhead*10 > d.Bytes {
+		small := d.below(a.DataSyncStandardBelowBytes[class])
+		n, bytes := d.Objects-small.Objects, d.Bytes-small.Bytes
+		if overhead := n * (o.StandardBytes + o.ClassBytes); n > 0 && overhead*10 > bytes {
 			say("%s adds %s of metadata an object: %s for %s objects of %s on average (%s)", class, humanBytes(o.StandardBytes+o.ClassBytes),
-				humanBytes(overhead), comma(n), humanBytes(d.Bytes/max(1, d.Objects)), approx(d))
+				humanBytes(overhead), comma(n), humanBytes(bytes/n), approx(d))
+		}
+	}
+	if t.Task.TransferMode == "CHANGED" && t.Task.OverwriteMode == "ALWAYS" {
+		for _, c := range slices.Sorted(maps.Keys(d.OverwrittenClasses)) {
+			if n := d.OverwrittenClasses[c].Objects; n > 0 && c != class && slices.Contains(coldClasses, c) {
+				say("%s objects to overwrite are in %s at the destination (minimum %d days), a class DataSync keeps: each overwrite of one younger "+
+					"than the minimum is an early deletion", comma(n), c, a.MinimumStorageDays[c])
+			}
 		}
 	}
 	if d.Identical > 0 {
-		price := 0.0
-		if rp, err := p.Region(t.Destination.Region); err == nil {
-			if c, ok := rp.S3[class]; ok {
-				price = c.PutPer1000
-			}
-		}
 		// "DataSync makes a COPY request to create a copy of an object only if that
 		// object's metadata changes. This can happen if you originally copied data to
 		// the S3 bucket using another service or tool that didn't carry over its
-		// metadata." (DataSync user guide, create-s3-location.html)
-		early := ""
-		if slices.Contains(coldClasses, class) {
-			early = fmt.Sprintf(", and an early deletion for each younger than %s's minimum", class)
+		// metadata." (DataSync user guide, create-s3-location.html). A COPY is a PUT
+		// of the object's class; an archived object cannot be copied before a restore.
+		rp, err := p.Region(t.Destination.Region)
+		var cost float64
+		var parts, archived []string
+		for _, c := range slices.Sorted(maps.Keys(d.IdenticalClasses)) {
+			n := d.IdenticalClasses[c].Objects
+			if n == 0 {
+				continue
+			}
+			if slices.Contains(archivedClasses, c) {
+				archived = append(archived, fmt.Sprintf("%s in %s", comma(n), c))
+			}
+			if err == nil {
+				if cp, ok := rp.S3[c]; ok {
+					cost += float64(n) / 1000 * cp.PutPer1000
+					parts = append(parts, fmt.Sprintf("%s in %s at %s per 1,000", comma(n), c, Money(cp.PutPer1000)))
+				}
+			}
+		}
+		extra := ""
+		if len(archived) > 0 {
+			extra = fmt.Sprintf(" (%s need a restore first)", strings.Join(archived, " and "))
 		}
 		say("%s objects at the destination look identical by size and time and are not priced; if another tool than DataSync wrote them "+
-			"without its metadata, DataSync makes a COPY request for each: up to %s objects × %s per 1,000 = %s more at the destination%s",
-			comma(d.Identical), comma(d.Identical), Money(price), Money(float64(d.Identical)/1000*price), early)
+			"without its metadata, DataSync makes a COPY request for each: up to %s = %s more at the destination%s, and an early deletion "+
+			"for each younger than its cold class's minimum", comma(d.Identical), strings.Join(parts, " + "), Money(cost), extra)
 	}
 	var archived []string
 	for _, c := range archivedClasses {
