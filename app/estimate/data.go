@@ -190,13 +190,7 @@ func (d *Data) AddOverwriteN(n, size int64, class, dstClass string, dstSize int6
 	if size > d.threshold {
 		c.Multipart += n
 	}
-	for limit, b := range d.OverwritesBelow {
-		if size < limit {
-			b.Objects += n
-			b.Bytes += n * size
-			b.Parts += n
-		}
-	}
+	addBelow(d.OverwritesBelow, n, size)
 	d.addN(n, size, class, dstClass, dstSize)
 }
 
@@ -256,7 +250,13 @@ func (d *Data) addN(n, size int64, class, dstClass string, dstSize int64) {
 	if size > d.threshold {
 		d.Multipart += n
 	}
-	for limit, b := range d.Below {
+	addBelow(d.Below, n, size)
+}
+
+// addBelow counts n single-part objects of size bytes under each threshold of m
+// they are smaller than.
+func addBelow(m map[int64]*Count, n, size int64) {
+	for limit, b := range m {
 		if size < limit {
 			b.Objects += n
 			b.Bytes += n * size
@@ -313,17 +313,9 @@ func (d *Data) Merge(o *Data) {
 		d.Sizes[i].Objects += o.Sizes[i].Objects
 		d.Sizes[i].Bytes += o.Sizes[i].Bytes
 	}
-	for k, c := range o.Classes {
-		if d.Classes[k] == nil {
-			d.Classes[k] = &Count{}
-		}
-		d.Classes[k].Objects += c.Objects
-		d.Classes[k].Bytes += c.Bytes
-		d.Classes[k].Parts += c.Parts
-	}
-	for _, m := range []struct{ to, from map[string]*Count }{{d.ScannedClasses, o.ScannedClasses}, {d.DestinationClasses, o.DestinationClasses},
-		{d.MatchedClasses, o.MatchedClasses}, {d.OverwrittenClasses, o.OverwrittenClasses}, {d.IdenticalClasses, o.IdenticalClasses},
-		{d.DestinationOnlyClasses, o.DestinationOnlyClasses}} {
+	for _, m := range []struct{ to, from map[string]*Count }{{d.Classes, o.Classes}, {d.ScannedClasses, o.ScannedClasses},
+		{d.DestinationClasses, o.DestinationClasses}, {d.MatchedClasses, o.MatchedClasses}, {d.OverwrittenClasses, o.OverwrittenClasses},
+		{d.IdenticalClasses, o.IdenticalClasses}, {d.DestinationOnlyClasses, o.DestinationOnlyClasses}} {
 		for k, c := range m.from {
 			addCount(m.to, k, c.Objects, c.Bytes, c.Parts)
 		}
@@ -338,21 +330,15 @@ func (d *Data) Merge(o *Data) {
 		t.Parts += c.Parts
 		t.Multipart += c.Multipart
 	}
-	for k, c := range o.OverwritesBelow {
-		if d.OverwritesBelow[k] == nil {
-			d.OverwritesBelow[k] = &Count{}
+	for _, m := range []struct{ to, from map[int64]*Count }{{d.Below, o.Below}, {d.OverwritesBelow, o.OverwritesBelow}} {
+		for k, c := range m.from {
+			if m.to[k] == nil {
+				m.to[k] = &Count{}
+			}
+			m.to[k].Objects += c.Objects
+			m.to[k].Bytes += c.Bytes
+			m.to[k].Parts += c.Parts
 		}
-		d.OverwritesBelow[k].Objects += c.Objects
-		d.OverwritesBelow[k].Bytes += c.Bytes
-		d.OverwritesBelow[k].Parts += c.Parts
-	}
-	for k, c := range o.Below {
-		if d.Below[k] == nil {
-			d.Below[k] = &Count{}
-		}
-		d.Below[k].Objects += c.Objects
-		d.Below[k].Bytes += c.Bytes
-		d.Below[k].Parts += c.Parts
 	}
 }
 
