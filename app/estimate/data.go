@@ -294,54 +294,6 @@ func (d *Data) Keep(size int64, class, dstClass string, dstSize int64, identical
 	}
 }
 
-// Merge adds o's counts to d (listings of partitions of the key space). ListPages
-// are not merged: they are counted across partitions (dirPages).
-func (d *Data) Merge(o *Data) {
-	d.Objects += o.Objects
-	d.Bytes += o.Bytes
-	d.Listed += o.Listed
-	d.Scanned += o.Scanned
-	d.DestinationListed += o.DestinationListed
-	d.Identical += o.Identical
-	d.IdenticalBytes += o.IdenticalBytes
-	d.NotOverwritten += o.NotOverwritten
-	d.NotOverwrittenBytes += o.NotOverwrittenBytes
-	d.Overwrites += o.Overwrites
-	d.Parts += o.Parts
-	d.Multipart += o.Multipart
-	for i := range d.Sizes {
-		d.Sizes[i].Objects += o.Sizes[i].Objects
-		d.Sizes[i].Bytes += o.Sizes[i].Bytes
-	}
-	for _, m := range []struct{ to, from map[string]*Count }{{d.Classes, o.Classes}, {d.ScannedClasses, o.ScannedClasses},
-		{d.DestinationClasses, o.DestinationClasses}, {d.MatchedClasses, o.MatchedClasses}, {d.OverwrittenClasses, o.OverwrittenClasses},
-		{d.IdenticalClasses, o.IdenticalClasses}, {d.DestinationOnlyClasses, o.DestinationOnlyClasses}} {
-		for k, c := range m.from {
-			addCount(m.to, k, c.Objects, c.Bytes, c.Parts)
-		}
-	}
-	for k, c := range o.OverwriteCopies {
-		if d.OverwriteCopies[k] == nil {
-			d.OverwriteCopies[k] = &Copy{}
-		}
-		t := d.OverwriteCopies[k]
-		t.Objects += c.Objects
-		t.Bytes += c.Bytes
-		t.Parts += c.Parts
-		t.Multipart += c.Multipart
-	}
-	for _, m := range []struct{ to, from map[int64]*Count }{{d.Below, o.Below}, {d.OverwritesBelow, o.OverwritesBelow}} {
-		for k, c := range m.from {
-			if m.to[k] == nil {
-				m.to[k] = &Count{}
-			}
-			m.to[k].Objects += c.Objects
-			m.to[k].Bytes += c.Bytes
-			m.to[k].Parts += c.Parts
-		}
-	}
-}
-
 // below is the count of objects to copy smaller than limit bytes (zero for 0).
 func (d *Data) below(limit int64) Count {
 	if c := d.Below[limit]; c != nil && limit > 0 {
