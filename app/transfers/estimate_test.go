@@ -141,6 +141,15 @@ func TestEstimateJSON(t *testing.T) {
 	if out.Prices.Read != "2026-12-07" || !strings.Contains(out.Prices.Files, "app/estimate/prices.json") {
 		t.Errorf("prices %+v", out.Prices)
 	}
+	// the same as text, beside the last run: the capture in README.md and
+	// docs/estimating-cost.md (go test -v -run TestEstimateJSON prints it)
+	r := e.run("estimate", "photos", "-c", e.config)
+	for _, want := range []string{"last run (SUCCESS): 10,000 objects, 10 GB in 5m00s", "first run at the last run's rate: about 5m00s", "account 111111111111: first run $0.88, then $16.55 a month"} {
+		if r.code != 0 || !strings.Contains(r.stdout, want) {
+			t.Errorf("exit %d, text lacks %q", r.code, want)
+		}
+	}
+	t.Logf("$ transfers estimate photos -c transfers.yaml\n%s", r.stdout)
 }
 
 func TestEstimateText(t *testing.T) {
