@@ -137,3 +137,26 @@ func TestFromListingNestedLayoutAndOverwriteNever(t *testing.T) {
 		}
 	}
 }
+
+// The directory count's cost per key, on a nested layout of 1,000,000 keys (days,
+// hours, objects) listed in 16 partitions whose pairs interleave.
+func BenchmarkDirPages(b *testing.B) {
+	const n, parts = 1_000_000, 16
+	keys := make([]string, n)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("logs/d%03d/h%02d/%06d.json.gz", i/24000, i/1000%24, i%1000)
+	}
+	b.ResetTimer()
+	for range b.N {
+		c := newDirPages(1000)
+		for i := range n / parts {
+			for p := range parts {
+				c.add(p, keys[p*(n/parts)+i])
+			}
+		}
+		if pages, _ := c.total(); pages == 0 {
+			b.Fatal("no pages")
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/key")
+}
