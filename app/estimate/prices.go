@@ -34,9 +34,12 @@ var tableJSON []byte
 // were read and their source.
 type Prices struct {
 	// Read is the date the prices were read (YYYY-MM-DD).
-	Read     string `json:"read"`
-	Currency string `json:"currency"`
-	Source   string `json:"source"`
+	Read string `json:"read"`
+	// Published is when AWS published the prices that were read, when that is
+	// known and not the read date.
+	Published string `json:"published,omitempty"`
+	Currency  string `json:"currency"`
+	Source    string `json:"source"`
 	// Assumptions are the model's parameters that AWS does not publish per Region.
 	Assumptions Assumptions `json:"assumptions"`
 	// Regions are the priced Regions.
@@ -114,7 +117,7 @@ type RegionPrices struct {
 	InterRegionPerGBTo map[string]float64 `json:"interRegionPerGBTo"`
 
 	// Provenance of a Region built by `transfers prices` from AWS's price list
-	// (app/estimate/pricelist); absent for the table's hand-sourced Regions, whose
+	// (app/estimate/pricelist); absent for the built-in table's Regions, whose
 	// date and source are the table's.
 
 	// Read is the date this Region's prices were read (YYYY-MM-DD).

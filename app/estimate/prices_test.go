@@ -42,12 +42,12 @@ func TestTableCoversEveryRegion(t *testing.T) {
 
 func TestUnpricedRegionNamesTheFile(t *testing.T) {
 	p, _ := Table()
-	_, err := p.Region("eu-west-1")
+	_, err := p.Region("ap-southeast-6")
 	if !errors.Is(err, ErrNoPrices) {
 		t.Fatalf("err = %v, want ErrNoPrices", err)
 	}
-	for _, want := range []string{"eu-west-1", TableFile, "--prices FILE", "read 2026-12-07",
-		"`go run ./app/transfers prices eu-west-1 -o prices-eu-west-1.json`, then pass --prices prices-eu-west-1.json"} {
+	for _, want := range []string{"ap-southeast-6", TableFile, "--prices FILE", "read 2026-12-07",
+		"`go run ./app/transfers prices ap-southeast-6 -o prices-ap-southeast-6.json`, then pass --prices prices-ap-southeast-6.json"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q: %v", want, err)
 		}
@@ -79,12 +79,53 @@ func TestUnpricedRegionsAreErrors(t *testing.T) {
 				t.Errorf("%s: the error lacks %q: %v", r, want, err)
 			}
 		}
-		if !strings.Contains(why, "searched 2026-12-07") && !strings.Contains(why, "China") && !strings.Contains(why, "isolated") {
-			t.Errorf("%s: the reason %q does not say what was searched", r, why)
+		if !strings.Contains(why, "pricing-page data of 2025-06-05") && !strings.Contains(why, "China") && !strings.Contains(why, "isolated") {
+			t.Errorf("%s: the reason %q does not say what the table was made from", r, why)
 		}
 	}
 	if unpriced+len(p.Regions) != len(spec.KnownRegions()) {
 		t.Errorf("%d unpriced + %d priced != %d Regions", unpriced, len(p.Regions), len(spec.KnownRegions()))
+	}
+}
+
+// Every priced Region has every figure the model uses, and none is zero: a zero
+// would be a price read wrongly (every figure of the model costs something in
+// every Region AWS prices), not a free service.
+func TestTablePricesEveryFigure(t *testing.T) {
+	p, err := Table()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Published == "" {
+		t.Error("the table does not say when AWS published its prices")
+	}
+	for r, rp := range p.Regions {
+		raw, _ := json.Marshal(rp)
+		var m map[string]any
+		json.Unmarshal(raw, &m)
+		var zero []string
+		var walk func(path string, v any)
+		walk = func(path string, v any) {
+			switch v := v.(type) {
+			case map[string]any:
+				for k, w := range v {
+					walk(path+"."+k, w)
+				}
+			case float64:
+				if v == 0 {
+					zero = append(zero, path)
+				}
+			}
+		}
+		walk(r, m)
+		if len(zero) > 0 {
+			t.Errorf("zero prices: %v", zero)
+		}
+		for _, c := range []string{"STANDARD_IA", "ONEZONE_IA", "GLACIER_IR"} {
+			if rp.S3[c].RetrievalPerGB == 0 {
+				t.Errorf("%s: %s has no retrieval fee", r, c)
+			}
+		}
 	}
 }
 
@@ -102,7 +143,7 @@ func TestPricesOverride(t *testing.T) {
 	p, _ := Table()
 	ue1 := p.Regions["us-east-1"]
 	path := writeFile(t, `{"regions": {"us-east-1": {"datasync": {"enhancedPerExecution": 0.6}},
-		"eu-west-1": {"name": "Europe (Ireland)", "datasync": {"basicPerGB": 0.0125, "enhancedPerGB": 0.015, "enhancedPerExecution": 0.55},
+		"ap-southeast-6": {"name": "test", "datasync": {"basicPerGB": 0.0125, "enhancedPerGB": 0.015, "enhancedPerExecution": 0.55},
 		  "s3": {"STANDARD": {"storagePerGBMonth": 0.023, "putPer1000": 0.005, "getPer1000": 0.0004},
 		    "INTELLIGENT_TIERING": {"storagePerGBMonth": 0.023, "putPer1000": 0.005, "getPer1000": 0.0004},
 		    "STANDARD_IA": {"storagePerGBMonth": 0.0125, "putPer1000": 0.01, "getPer1000": 0.001},
@@ -121,7 +162,7 @@ func TestPricesOverride(t *testing.T) {
 	if got := o.Regions["us-east-1"].DataSync.EnhancedPerGB; got != ue1.DataSync.EnhancedPerGB {
 		t.Errorf("an entry not overridden changed: %v", got)
 	}
-	if _, err := o.Region("eu-west-1"); err != nil {
+	if _, err := o.Region("ap-southeast-6"); err != nil {
 		t.Errorf("added Region: %v", err)
 	}
 	if !strings.Contains(o.Files(), path) {
@@ -134,7 +175,7 @@ func TestBrokenPricesFile(t *testing.T) {
 		"not JSON":       {`{"regions": `, "is not a JSON object shaped like " + TableFile},
 		"unknown key":    {`{"regions": {"us-east-1": {"datasync": {"enhancedPerTB": 0.02}}}}`, `unknown field "enhancedPerTB"`},
 		"negative price": {`{"regions": {"us-east-1": {"s3ListPer1000": -1}}}`, "regions.us-east-1.s3ListPer1000: -1 is negative"},
-		"missing class":  {`{"regions": {"eu-west-1": {"s3": {"STANDARD": {"storagePerGBMonth": 0.023}}}}}`, "regions.eu-west-1.s3.DEEP_ARCHIVE: missing"},
+		"missing class":  {`{"regions": {"ap-southeast-6": {"s3": {"STANDARD": {"storagePerGBMonth": 0.023}}}}}`, "regions.ap-southeast-6.s3.DEEP_ARCHIVE: missing"},
 		"wrong type":     {`{"read": 2026}`, "cannot unmarshal number"},
 		"unknown class":  {`{"regions": {"us-east-1": {"s3": {"EXPRESS_ONEZONE": {}}}}}`, "EXPRESS_ONEZONE: not a storage class DataSync writes"},
 	} {

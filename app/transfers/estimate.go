@@ -350,8 +350,12 @@ func printEstimates(w io.Writer, p *estimate.Prices, rs []estimateResult) {
 	for _, a := range slices.Sorted(maps.Keys(union(t.FirstRun, t.Monthly))) {
 		fmt.Fprintf(w, "  account %s: first run %s, then %s a month\n", a, estimate.Money(t.FirstRun[a]), estimate.Money(t.Monthly[a]))
 	}
-	fmt.Fprintf(w, "\nPrices: %s, read %s (%s). An estimate, not a quote: free tiers, discounts, taxes and the change rate\n"+
-		"between scheduled runs are not in it.\n", p.Files(), p.Read, p.Currency)
+	published := ""
+	if p.Published != "" {
+		published = ", as AWS published them " + p.Published
+	}
+	fmt.Fprintf(w, "\nPrices: %s, read %s%s (%s). An estimate, not a quote: free tiers, discounts, taxes and the change rate\n"+
+		"between scheduled runs are not in it.\n", p.Files(), p.Read, published, p.Currency)
 	for _, r := range usedRegions(rs) {
 		if s := p.Provenance(r); s != "" {
 			fmt.Fprintf(w, "  %s\n", s)
