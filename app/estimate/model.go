@@ -108,6 +108,11 @@ func Compute(t spec.Transfer, d *Data, p *Prices) (*Estimate, error) {
 	if err := joinErrors(err1, err2); err != nil {
 		return nil, err
 	}
+	if t.CrossRegion() && !src.InterRegionKnown(t.Destination.Region) {
+		return nil, fmt.Errorf("%w for data transfer from %s to %s in %s (read %s): its source has none; "+
+			`pass it with --prices FILE, a JSON file like {"regions": {"%s": {"interRegionPerGBTo": {"%s": PRICE}}}}`,
+			ErrNoPrices, t.Source.Region, t.Destination.Region, p.Files(), p.Read, t.Source.Region, t.Destination.Region)
+	}
 	runs, err := RunsPerMonth(t.Task.Schedule, p.Assumptions.DaysPerMonth)
 	if err != nil {
 		return nil, fmt.Errorf("transfer %s: task.schedule: %w", t.Name, err)

@@ -1,6 +1,7 @@
 package estimate
 
 import (
+	"errors"
 	"math"
 	"strings"
 	"testing"
@@ -453,5 +454,24 @@ func TestIdenticalObjectsCopyTrap(t *testing.T) {
 		if !strings.Contains(traps, want) {
 			t.Errorf("traps lack %q:\n%s", want, traps)
 		}
+	}
+}
+
+// A pair of Regions the table has no transfer price for is an error naming both and
+// --prices, not the source Region's common price.
+func TestUnpricedInterRegionPairIsAnError(t *testing.T) {
+	p, err := Table()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Regions["us-east-1"].InterRegionUnpriced = []string{"us-west-2"}
+	d := NewData(p.Assumptions, "listing")
+	d.AddN(1, 1, "")
+	_, err = Compute(transfer("pair", "us-east-1", "us-west-2"), d, p)
+	if !errors.Is(err, ErrNoPrices) || !strings.Contains(err.Error(), "from us-east-1 to us-west-2") || !strings.Contains(err.Error(), "--prices FILE") {
+		t.Errorf("err = %v", err)
+	}
+	if _, err := Compute(transfer("same", "us-east-1", "us-east-1"), d, p); err != nil {
+		t.Errorf("same Region: %v", err)
 	}
 }

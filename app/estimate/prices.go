@@ -115,6 +115,9 @@ type RegionPrices struct {
 	InterRegionPerGB float64 `json:"interRegionPerGB"`
 	// InterRegionPerGBTo are destinations with another price than InterRegionPerGB.
 	InterRegionPerGBTo map[string]float64 `json:"interRegionPerGBTo"`
+	// InterRegionUnpriced are destinations the source of the prices has no price
+	// to: a transfer there is an error, not InterRegionPerGB.
+	InterRegionUnpriced []string `json:"interRegionUnpriced,omitempty"`
 
 	// Provenance of a Region built by `transfers prices` from AWS's price list
 	// (app/estimate/pricelist); absent for the built-in table's Regions, whose
@@ -346,6 +349,13 @@ func (p *Prices) Region(region string) (*RegionPrices, error) {
 		"--prices prices-%s.json; or add its prices to %s, "+
 		`or pass them with --prices FILE, a JSON file like {"regions": {"%s": {...}}} with the keys of a priced Region in %s`,
 		ErrNoPrices, region, p.Files(), p.Read, reason, region, region, region, TableFile, region, TableFile)
+}
+
+// InterRegionKnown says whether the prices have a price of data transfer to the
+// Region to.
+func (rp *RegionPrices) InterRegionKnown(to string) bool {
+	_, listed := rp.InterRegionPerGBTo[to]
+	return listed || !slices.Contains(rp.InterRegionUnpriced, to)
 }
 
 // InterRegion is the price of a GB from one Region to another.

@@ -70,7 +70,7 @@ func ConfigTraps(t spec.Transfer, p *Prices) []string {
 	if t.CrossRegion() {
 		price := ""
 		if p != nil {
-			if rp, err := p.Region(t.Source.Region); err == nil {
+			if rp, err := p.Region(t.Source.Region); err == nil && rp.InterRegionKnown(t.Destination.Region) {
 				price = fmt.Sprintf(" (%s a GB)", Money(rp.InterRegion(t.Destination.Region)))
 			}
 		}

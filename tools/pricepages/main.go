@@ -62,12 +62,16 @@ type figure struct {
 	per             float64
 }
 
-// DataSync's ENHANCED rates carry no description in the file: they are the entries
-// whose RegionlessRateCode is one of these, the same in every Region. They are the
-// ENHANCED per-GB and per-execution rates because those are the only rates the file
-// adds to "Data transferred" (BASIC), and their values are the price list's for
-// Transferred-Bytes-Enhanced ($0.015, ap-northeast-1, us-gov-west-1) and
-// Task-Executions-Enhanced ($0.55, us-east-2, ap-south-1) (docs/estimating-cost.md).
+// DataSync's ENHANCED rates carry no description in the file (in none of its
+// versions since 2025-04): they are the entries whose RegionlessRateCode is one of
+// these, the same in every Region. Their rate codes are the price list's SKUs of
+// the ENHANCED usage types, as a copy of the price list's AWSDataSync offer shows
+// (huggingface.co/datasets/labofsahil/aws-pricing-dataset, AWSDataSync.csv):
+// tAOB2-th6… is SKU 25GWFA96QDHME684 in Asia Pacific (Mumbai), usage type
+// APS3-Task-Executions-Enhanced, unit Task-Executions, "$0.55 per task execution
+// using Enhanced mode", and SKU 3TP22F6GPTPCWYT5 in US East (Ohio),
+// USE2-Task-Executions-Enhanced; bae9p1vQA… is SKU 39MGZTZJ4MNXH5ZU in AWS GovCloud
+// (US), UGW1-Transferred-Bytes-Enhanced, "$0.015 per GB copied ... Enhanced mode".
 const (
 	enhancedPerGB        = "bae9p1vQA-3EMe_tQSI5vHoTD49XRYBeBT4gPkUwzko"
 	enhancedPerExecution = "tAOB2-th6kZG6Eg-x6w6RAAbWhyIEJ5O-xzxu4FimxI"
@@ -126,25 +130,13 @@ type unitMap struct {
 	} `json:"regions"`
 }
 
-// region is one Region's output, shaped like a Region of prices.json.
-type region struct {
-	Name                                       string                        `json:"name"`
-	DataSync                                   map[string]float64            `json:"datasync"`
-	S3                                         map[string]map[string]float64 `json:"s3"`
-	S3ListPer1000                              float64                       `json:"s3ListPer1000"`
-	IntelligentTieringMonitoringPer1000Objects float64                       `json:"intelligentTieringMonitoringPer1000Objects"`
-	KmsPer10000Requests                        float64                       `json:"kmsPer10000Requests"`
-	InterRegionPerGB                           float64                       `json:"interRegionPerGB"`
-	InterRegionPerGBTo                         map[string]float64            `json:"interRegionPerGBTo"`
-}
-
 // output is a prices file: the Regions, and where and when their prices were
 // published and read.
 type output struct {
-	Read      string             `json:"read"`
-	Published string             `json:"published"`
-	Source    string             `json:"source"`
-	Regions   map[string]*region `json:"regions"`
+	Read      string                            `json:"read"`
+	Published string                            `json:"published"`
+	Source    string                            `json:"source"`
+	Regions   map[string]*estimate.RegionPrices `json:"regions"`
 }
 
 func main() {
@@ -214,14 +206,14 @@ func convert(dir, source, read string) (*output, error) {
 		return nil, err
 	}
 	slices.Sort(dates)
-	out := &output{Read: read, Published: strings.Join(dates, ", "), Regions: map[string]*region{},
+	out := &output{Read: read, Published: strings.Join(dates, ", "), Regions: map[string]*estimate.RegionPrices{},
 		Source: fmt.Sprintf("AWS's pricing-page data (the meteredUnitMaps behind aws.amazon.com's pricing pages, USD; published %s; "+
 			"and datatransfer), read from copies in %s and converted by tools/pricepages: each figure by its description in the file "+
 			"(docs/estimating-cost.md, Prices)", strings.Join(published, ", "), source)}
 	var problems []string
 	for _, name := range slices.Sorted(maps.Keys(regionCodes)) {
 		code := regionCodes[name]
-		r := &region{Name: name, DataSync: map[string]float64{}, S3: map[string]map[string]float64{}}
+		r := &estimate.RegionPrices{Name: name, S3: map[string]estimate.Class{}}
 		for _, f := range figures {
 			entry, ok := files[f.file].Regions[name][f.key]
 			if !ok && (f.key == enhancedPerGB || f.key == enhancedPerExecution) {
@@ -247,6 +239,12 @@ func convert(dir, source, read string) (*output, error) {
 			problems = append(problems, fmt.Sprintf("%s (%s): no inter-Region prices in processed/datatransfer.json", code, name))
 		} else {
 			r.InterRegionPerGB, r.InterRegionPerGBTo = mostCommon(to)
+			// a pair the file has no price for is named, never given the common price
+			for _, other := range slices.Sorted(maps.Values(regionCodes)) {
+				if _, ok := to[other]; !ok && other != code {
+					r.InterRegionUnpriced = append(r.InterRegionUnpriced, other)
+				}
+			}
 		}
 		out.Regions[code] = r
 	}
@@ -282,16 +280,32 @@ func round(v float64) float64 {
 	return r
 }
 
-func set(r *region, path string, v float64) {
+// set sets the figure at path (a JSON path of a Region of prices.json).
+func set(r *estimate.RegionPrices, path string, v float64) {
 	parts := strings.Split(path, ".")
 	switch parts[0] {
 	case "datasync":
-		r.DataSync[parts[1]] = v
-	case "s3":
-		if r.S3[parts[1]] == nil {
-			r.S3[parts[1]] = map[string]float64{}
+		switch parts[1] {
+		case "basicPerGB":
+			r.DataSync.BasicPerGB = v
+		case "enhancedPerGB":
+			r.DataSync.EnhancedPerGB = v
+		case "enhancedPerExecution":
+			r.DataSync.EnhancedPerExecution = v
 		}
-		r.S3[parts[1]][parts[2]] = v
+	case "s3":
+		c := r.S3[parts[1]]
+		switch parts[2] {
+		case "storagePerGBMonth":
+			c.StoragePerGBMonth = v
+		case "putPer1000":
+			c.PutPer1000 = v
+		case "getPer1000":
+			c.GetPer1000 = v
+		case "retrievalPerGB":
+			c.RetrievalPerGB = v
+		}
+		r.S3[parts[1]] = c
 	case "s3ListPer1000":
 		r.S3ListPer1000 = v
 	case "intelligentTieringMonitoringPer1000Objects":
@@ -304,15 +318,17 @@ func set(r *region, path string, v float64) {
 var toLocation = regexp.MustCompile(`^(.*) \(To Location: (.*)\)$`)
 
 // interRegion reads the inter-Region prices per GB: for each source Region name,
-// per destination Region code. The generic data-transfer keys are
-// "DataTransfer InterRegion Outbound to <name>" and the set
-// "[DataTransfer InterRegion Outbound] ..."; other services' sets (RDS, Backup,
-// ...) are left out. Entries of one pair that disagree are an error.
+// per destination Region code. They are read from the generic data-transfer keys:
+// "DataTransfer InterRegion Outbound to <name>", and the folded sets
+// "[DataTransfer InterRegion Outbound] <description>;<description>..." whose list
+// holds such a description; sets of other services' descriptions only (RDS,
+// Backup, Cloudfrontless ...) are left out. Entries of one pair that disagree are
+// an error.
 func interRegion(transfer map[string]map[string]string) (map[string]map[string]float64, error) {
 	out := map[string]map[string]float64{}
 	var problems []string
 	for _, key := range slices.Sorted(maps.Keys(transfer)) {
-		if !strings.HasPrefix(key, "DataTransfer InterRegion Outbound to ") && !strings.HasPrefix(key, "[DataTransfer InterRegion Outbound] ") {
+		if !genericTransfer(key) {
 			continue
 		}
 		for where, p := range transfer[key] {
@@ -342,6 +358,25 @@ func interRegion(transfer map[string]map[string]string) (map[string]map[string]f
 		return nil, errors.New("inter-Region prices disagree:\n  " + strings.Join(problems, "\n  "))
 	}
 	return out, nil
+}
+
+// genericTransfer says whether a key of datatransfer.json is (or folds in) a
+// generic "DataTransfer InterRegion Outbound to <name>" description.
+func genericTransfer(key string) bool {
+	const generic = "DataTransfer InterRegion Outbound to "
+	if strings.HasPrefix(key, generic) {
+		return true
+	}
+	rest, ok := strings.CutPrefix(key, "[DataTransfer InterRegion Outbound] ")
+	if !ok {
+		return false
+	}
+	for _, d := range strings.Split(rest, ";") {
+		if strings.HasPrefix(d, generic) {
+			return true
+		}
+	}
+	return false
 }
 
 // mostCommon is the most common price (the lower of equally common ones) and the

@@ -164,16 +164,46 @@ func TestConvertRefusesAMissingFigure(t *testing.T) {
 	}
 }
 
-func TestConvertRefusesDisagreeingTransferPrices(t *testing.T) {
-	dir := fixture(t, "")
+// editTransfer changes the fixture's processed/datatransfer.json.
+func editTransfer(dir string, edit func(map[string]map[string]string)) {
 	path := filepath.Join(dir, "processed", "datatransfer.json")
 	var transfer map[string]map[string]string
 	raw, _ := os.ReadFile(path)
 	json.Unmarshal(raw, &transfer)
-	transfer["[DataTransfer InterRegion Outbound] DataTransfer InterRegion Outbound to US East Ohio"] = map[string]string{"EU (Ireland) (To Location: US East (Ohio))": "0.03"}
+	edit(transfer)
 	raw, _ = json.Marshal(transfer)
 	os.WriteFile(path, raw, 0o644)
+}
+
+func TestConvertRefusesDisagreeingTransferPrices(t *testing.T) {
+	dir := fixture(t, "")
+	editTransfer(dir, func(transfer map[string]map[string]string) {
+		transfer["[DataTransfer InterRegion Outbound] DataTransfer InterRegion Outbound to US East Ohio"] = map[string]string{"EU (Ireland) (To Location: US East (Ohio))": "0.03"}
+	})
 	if _, err := convert(dir, "a test fixture", "2026-12-07"); err == nil || !strings.Contains(err.Error(), "EU (Ireland) to US East (Ohio): 0.02 and 0.03") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// A pair the file has no price for (AWS's file of 2025-06-05 has none from Jakarta
+// to Osaka) is named in interRegionUnpriced, not given the common price; a folded
+// set of other services' descriptions only is not read.
+func TestConvertNamesAMissingPair(t *testing.T) {
+	dir := fixture(t, "")
+	editTransfer(dir, func(transfer map[string]map[string]string) {
+		delete(transfer["DataTransfer InterRegion Outbound to Asia Pacific Osaka"], "Asia Pacific (Jakarta) (To Location: Asia Pacific (Osaka))")
+		transfer["[DataTransfer InterRegion Outbound] Backup DataTransfer InterRegion Outbound to Asia Pacific Osaka;RDS DataTransfer InterRegion Outbound to Asia Pacific Osaka"] =
+			map[string]string{"Asia Pacific (Jakarta) (To Location: Asia Pacific (Osaka))": "0.02"}
+	})
+	out, err := convert(dir, "a test fixture", "2026-12-07")
+	if err != nil {
+		t.Fatal(err)
+	}
+	jk := out.Regions["ap-southeast-3"]
+	if len(jk.InterRegionUnpriced) != 1 || jk.InterRegionUnpriced[0] != "ap-northeast-3" {
+		t.Errorf("Jakarta's unpriced destinations %v, want [ap-northeast-3]", jk.InterRegionUnpriced)
+	}
+	if len(out.Regions["eu-west-1"].InterRegionUnpriced) != 0 {
+		t.Errorf("Ireland: %v", out.Regions["eu-west-1"].InterRegionUnpriced)
 	}
 }

@@ -376,6 +376,16 @@ func interRegion(rp *estimate.RegionPrices, f *fetched, region string) error {
 			rp.InterRegionPerGBTo[to] = round(p)
 		}
 	}
+	// a Region of the same partition the offer has no price to is named, never given
+	// the common price
+	part, _, _ := spec.RegionFacts(region)
+	for _, to := range spec.KnownRegions() {
+		if p, _, _ := spec.RegionFacts(to); p == part && to != region {
+			if _, ok := price[to]; !ok {
+				rp.InterRegionUnpriced = append(rp.InterRegionUnpriced, to)
+			}
+		}
+	}
 	rp.UsageTypes["interRegionPerGB"] = fmt.Sprintf("%s transferType %q from %s: $%s per GB to %d of %d destination Regions (the most common price; the others in interRegionPerGBTo)",
 		f.name, InterRegion, region, usd(common), best, len(price))
 	return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -181,6 +182,12 @@ func TestInterRegion(t *testing.T) {
 	}
 	if got := rp.UsageTypes["interRegionPerGB"]; !strings.Contains(got, "to 4 of 5 destination Regions") {
 		t.Errorf("provenance %q", got)
+	}
+	// the commercial Regions the offer has no product to are named, not priced at
+	// the common price; other partitions are not destinations at all
+	if !slices.Contains(rp.InterRegionUnpriced, "ap-southeast-2") || slices.Contains(rp.InterRegionUnpriced, "eu-west-2") ||
+		slices.Contains(rp.InterRegionUnpriced, "cn-north-1") || slices.Contains(rp.InterRegionUnpriced, "eu-west-1") {
+		t.Errorf("unpriced destinations %v", rp.InterRegionUnpriced)
 	}
 }
 
