@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/s3transfer/cdk-datasync/app/operate"
@@ -648,30 +649,49 @@ func (m *model) monthly() {
 
 // RunsPerMonth is how often a schedule expression runs in days days on average (0
 // for none): rate() by its period; cron() counted over four years (leap day, every
-// weekday and month length included) and scaled to days.
+// weekday and month length included) and scaled to days. Results are kept per
+// expression: the synth's cost traps ask for every transfer, and configs repeat a
+// few schedules (an hourly cron() takes about 15 ms to count).
 func RunsPerMonth(expr string, days int) (float64, error) {
 	if strings.TrimSpace(expr) == "" {
 		return 0, nil
 	}
+	key := fmt.Sprintf("%d %s", days, expr)
+	if v, ok := runsCache.Load(key); ok {
+		r := v.(runsResult)
+		return r.runs, r.err
+	}
+	runs, err := countRuns(expr, days)
+	runsCache.Store(key, runsResult{runs, err})
+	return runs, err
+}
+
+var runsCache sync.Map // "days expr" -> runsResult
+
+type runsResult struct {
+	runs float64
+	err  error
+}
+
+func countRuns(expr string, days int) (float64, error) {
 	const windowDays = 4*365 + 1
-	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	end := start.Add(windowDays * 24 * time.Hour)
-	next, estimated, err := operate.NextRun(expr, start, start)
+	sc, err := operate.ParseSchedule(expr)
 	if err != nil {
 		return 0, err
 	}
-	if estimated { // rate(): runs every period from its anchor
-		period := next.Sub(start)
-		return float64(time.Duration(days)*24*time.Hour) / float64(period), nil
+	if p := sc.Period(); p > 0 { // rate(): runs every period
+		return float64(time.Duration(days)*24*time.Hour) / float64(p), nil
 	}
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	end := start.Add(windowDays * 24 * time.Hour)
 	n := 0
 	for t := start.Add(-time.Nanosecond); ; n++ {
-		next, _, err := operate.NextRun(expr, start, t)
+		next, _, err := sc.Next(start, t)
 		if err != nil || !next.Before(end) {
 			break
 		}
 		t = next
-		if n > 1_000_000 { // a cron() runs at most every minute: 2.1 million in four years
+		if n > 100_000 { // validation allows at most hourly runs: 35,064 in four years
 			break
 		}
 	}

@@ -27,40 +27,67 @@ var (
 // exactly: anchor is the best guess (when the schedule's status last changed, or the
 // task was created), and estimated says the result is that guess.
 func NextRun(expr string, anchor, now time.Time) (next time.Time, estimated bool, err error) {
+	sc, err := ParseSchedule(expr)
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	return sc.Next(anchor, now)
+}
+
+// Expr is a parsed schedule expression: rate() or cron().
+type Expr struct {
+	expr   string
+	period time.Duration // rate()
+	cron   *cronexpr.Expression
+}
+
+// ParseSchedule parses a task's schedule expression once, for many Next calls.
+func ParseSchedule(expr string) (*Expr, error) {
 	expr = strings.TrimSpace(expr)
 	if m := rateRe.FindStringSubmatch(expr); m != nil {
 		n, _ := strconv.Atoi(m[1])
 		unit := map[string]time.Duration{"minute": time.Minute, "hour": time.Hour, "day": 24 * time.Hour}[strings.TrimSuffix(m[2], "s")]
 		period := time.Duration(n) * unit
 		if period <= 0 {
-			return time.Time{}, false, fmt.Errorf("schedule %q: rate below 1", expr)
+			return nil, fmt.Errorf("schedule %q: rate below 1", expr)
 		}
-		if anchor.IsZero() || anchor.After(now) {
-			return now.Add(period).UTC(), true, nil
-		}
-		k := now.Sub(anchor)/period + 1
-		return anchor.Add(k * period).UTC(), true, nil
+		return &Expr{expr: expr, period: period}, nil
 	}
 	m := cronRe.FindStringSubmatch(expr)
 	if m == nil {
-		return time.Time{}, false, fmt.Errorf("schedule %q is neither rate(...) nor cron(...)", expr)
+		return nil, fmt.Errorf("schedule %q is neither rate(...) nor cron(...)", expr)
 	}
 	fields := strings.Fields(m[1])
 	if len(fields) != 6 && len(fields) != 5 {
-		return time.Time{}, false, fmt.Errorf("schedule %q: cron(...) has %d fields, not 6", expr, len(fields))
+		return nil, fmt.Errorf("schedule %q: cron(...) has %d fields, not 6", expr, len(fields))
 	}
 	dow, err := dayOfWeekFromAWS(fields[4])
 	if err != nil {
-		return time.Time{}, false, fmt.Errorf("schedule %q: %w", expr, err)
+		return nil, fmt.Errorf("schedule %q: %w", expr, err)
 	}
 	fields[4] = dow
 	e, err := cronexpr.Parse(strings.Join(fields, " "))
 	if err != nil {
-		return time.Time{}, false, fmt.Errorf("schedule %q: %w", expr, err)
+		return nil, fmt.Errorf("schedule %q: %w", expr, err)
 	}
-	next = e.Next(now.UTC())
+	return &Expr{expr: expr, cron: e}, nil
+}
+
+// Period is a rate() schedule's period; 0 for cron().
+func (sc *Expr) Period() time.Duration { return sc.period }
+
+// Next is the first run after now (see NextRun).
+func (sc *Expr) Next(anchor, now time.Time) (next time.Time, estimated bool, err error) {
+	if sc.period > 0 {
+		if anchor.IsZero() || anchor.After(now) {
+			return now.Add(sc.period).UTC(), true, nil
+		}
+		k := now.Sub(anchor)/sc.period + 1
+		return anchor.Add(k * sc.period).UTC(), true, nil
+	}
+	next = sc.cron.Next(now.UTC())
 	if next.IsZero() {
-		return time.Time{}, false, fmt.Errorf("schedule %q has no run after %s", expr, now.UTC().Format(time.RFC3339))
+		return time.Time{}, false, fmt.Errorf("schedule %q has no run after %s", sc.expr, now.UTC().Format(time.RFC3339))
 	}
 	return next, false, nil
 }
