@@ -113,15 +113,8 @@ var figures = []figure{
 // unitMap is one meteredUnitMaps file.
 type unitMap struct {
 	Manifest struct {
-		ServiceID   string `json:"serviceId"`
-		Published   string `json:"hawkFilePublicationDate"`
-		ESIndex     string `json:"esIndex"`
-		Currency    string `json:"currencyCode"`
-		ETLTrigger  string `json:"ETLIngestionTriggerDate"`
-		AccessType  string `json:"accessType"`
-		Source      string `json:"source"`
-		IsMapped    string `json:"isMapped"`
-		ServiceName string `json:"serviceName"`
+		Published string `json:"hawkFilePublicationDate"`
+		Currency  string `json:"currencyCode"`
 	} `json:"manifest"`
 	Regions map[string]map[string]struct {
 		RateCode   string `json:"rateCode"`
