@@ -302,6 +302,33 @@ func (d *Data) below(limit int64) Count {
 	return Count{}
 }
 
+// fresh are the objects to copy that land in the location's storage class (DataSync's
+// STANDARD rule aside): all of them, or with keep (transferMode CHANGED, which keeps
+// the class of the objects it overwrites) those that are new at the destination.
+func (d *Data) fresh(keep bool) Copy {
+	c := Copy{Count: Count{Objects: d.Objects, Bytes: d.Bytes, Parts: d.Parts}, Multipart: d.Multipart}
+	if keep {
+		for _, o := range d.OverwriteCopies {
+			c.Objects -= o.Objects
+			c.Bytes -= o.Bytes
+			c.Parts -= o.Parts
+			c.Multipart -= o.Multipart
+		}
+	}
+	return c
+}
+
+// freshBelow is below(limit) of the fresh objects (see fresh).
+func (d *Data) freshBelow(limit int64, keep bool) Count {
+	c := d.below(limit)
+	if b := d.OverwritesBelow[limit]; keep && b != nil && limit > 0 {
+		c.Objects -= b.Objects
+		c.Bytes -= b.Bytes
+		c.Parts -= b.Parts
+	}
+	return c
+}
+
 // approximateShape fills the per-object quantities of objects whose sizes are
 // unknown (CloudWatch gives only totals) as if every object had the average size.
 func (d *Data) approximateShape() {

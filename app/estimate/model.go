@@ -276,25 +276,14 @@ func (m *model) landings(d *Data) []landing {
 	class := m.t.Destination.StorageClass
 	preserve := m.t.Task.TransferMode == "CHANGED"
 	limit := m.p.Assumptions.DataSyncStandardBelowBytes[class]
-	fresh := Copy{Count: Count{Objects: d.Objects, Bytes: d.Bytes, Parts: d.Parts}, Multipart: d.Multipart}
-	small := d.below(limit)
+	fresh := d.fresh(preserve)
+	small := d.freshBelow(limit, preserve)
 	var out []landing
 	if preserve {
 		for _, k := range slices.Sorted(maps.Keys(d.OverwriteCopies)) {
-			c := d.OverwriteCopies[k]
-			if c.Objects == 0 {
-				continue
+			if c := d.OverwriteCopies[k]; c.Objects > 0 {
+				out = append(out, landing{class: k, Copy: *c, item: "over existing objects, whose class DataSync keeps"})
 			}
-			fresh.Objects -= c.Objects
-			fresh.Bytes -= c.Bytes
-			fresh.Parts -= c.Parts
-			fresh.Multipart -= c.Multipart
-			out = append(out, landing{class: k, Copy: *c, item: "over existing objects, whose class DataSync keeps"})
-		}
-		if b := d.OverwritesBelow[limit]; b != nil && limit > 0 {
-			small.Objects -= b.Objects
-			small.Bytes -= b.Bytes
-			small.Parts -= b.Parts
 		}
 	}
 	var head []landing
@@ -599,11 +588,9 @@ func (m *model) storage(phase, item string) {
 			}
 			m.add(phase, DestinationAccount, "S3", item+" ("+label+")", gb, "GB-months", dc.StoragePerGBMonth, 1, formula)
 			if class == "INTELLIGENT_TIERING" {
-				small := d.below(a.IntelligentTieringMonitoredMinBytes)
+				small := d.freshBelow(a.IntelligentTieringMonitoredMinBytes, m.t.Task.TransferMode == "CHANGED")
 				if l.item != "" { // objects kept in INTELLIGENT_TIERING: sizes not split, all counted
 					small = Count{}
-				} else if b := d.OverwritesBelow[a.IntelligentTieringMonitoredMinBytes]; b != nil && m.t.Task.TransferMode == "CHANGED" {
-					small.Objects -= b.Objects
 				}
 				monitored := l.Objects - small.Objects
 				m.add(phase, DestinationAccount, "S3", "INTELLIGENT_TIERING monitoring, a month ("+label+")", float64(monitored), "objects", m.dst.IntelligentTieringMonitoringPer1000Objects, 1000,

@@ -103,15 +103,16 @@ func DataTraps(t spec.Transfer, d *Data, p *Prices) []string {
 	}
 	class := t.Destination.StorageClass
 	a := p.Assumptions
+	keep := t.Task.TransferMode == "CHANGED" // overwrites keep their class
 	if limit := a.DataSyncStandardBelowBytes[class]; limit > 0 {
-		if small := d.below(limit); small.Objects > 0 {
+		if small := d.freshBelow(limit, keep); small.Objects > 0 {
 			say("%s objects (%s) are smaller than %s: DataSync writes them to STANDARD, not %s (priced at STANDARD here; %s)",
 				comma(small.Objects), humanBytes(small.Bytes), humanBytes(limit), class, approx(d))
 		}
 	}
 	if o, ok := a.ArchiveOverheadBytes[class]; ok {
-		small := d.below(a.DataSyncStandardBelowBytes[class])
-		n, bytes := d.Objects-small.Objects, d.Bytes-small.Bytes
+		fresh, small := d.fresh(keep), d.freshBelow(a.DataSyncStandardBelowBytes[class], keep)
+		n, bytes := fresh.Objects-small.Objects, fresh.Bytes-small.Bytes
 		if overhead := n * (o.StandardBytes + o.ClassBytes); n > 0 && overhead*10 > bytes {
 			say("%s adds %s of metadata an object: %s for %s objects of %s on average (%s)", class, humanBytes(o.StandardBytes+o.ClassBytes),
 				humanBytes(overhead), comma(n), humanBytes(bytes/n), approx(d))
