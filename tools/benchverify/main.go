@@ -5,7 +5,10 @@
 // floor). Each measured run is a child process, so its peak RSS is its own (the
 // server runs in this process). Run it with `make bench-verify`.
 //
-//	go run ./tools/benchverify [-objects 100000,1000000] [-layouts flat,nested] [-delay 20ms] [-partitions 32]
+//	go run ./tools/benchverify [-objects 100000,1000000] [-layouts flat,nested] [-delay 20ms] [-partitions 32] [-estimate]
+//
+// -estimate also measures `transfers estimate`'s listing (estimate.FromListing: the
+// same join, plus its sums and the directory count of DataSync's LIST requests).
 package main
 
 import (
@@ -28,6 +31,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/s3transfer/cdk-datasync/app/estimate"
 	"github.com/s3transfer/cdk-datasync/app/listing"
 	"github.com/s3transfer/cdk-datasync/app/verify"
 	"github.com/s3transfer/cdk-datasync/constructs/spec"
@@ -42,6 +46,7 @@ func main() {
 	delay := flag.Duration("delay", 20*time.Millisecond, "delay the server adds to every request")
 	partitions := flag.Int("partitions", 16, "verify's partitions of the key space")
 	skipWalk := flag.Bool("verify-only", false, "measure verify only, not the sequential walks")
+	withEstimate := flag.Bool("estimate", false, "also measure estimate's listing")
 	peer := flag.String("rclone", "rclone", `an rclone binary to measure "rclone check" beside verify, when on PATH ("" for none)`)
 	peerMax := flag.Int("rclone-max", 100000, "objects per side up to which rclone check runs (it holds a directory's listing in memory: 831 MB at 100,000 flat keys)")
 	flag.Parse()
@@ -58,7 +63,7 @@ func main() {
 			rclone = p
 		}
 	}
-	if err := bench(*objectsFlag, *layoutsFlag, *delay, *partitions, *skipWalk, rclone, *peerMax); err != nil {
+	if err := bench(*objectsFlag, *layoutsFlag, *delay, *partitions, *skipWalk, *withEstimate, rclone, *peerMax); err != nil {
 		fmt.Fprintln(os.Stderr, "benchverify:", err)
 		os.Exit(1)
 	}
@@ -93,6 +98,21 @@ func runChild(mode, url string, partitions int) error {
 		}
 		out.Objects = counters.Source.Load() + counters.Destination.Load()
 		out.Missing = res.Counts[verify.Missing].Objects
+	case "estimate":
+		t := spec.Transfer{Name: "bench",
+			Source:      spec.Source{Account: "111111111111", Region: "us-east-1", Bucket: "src"},
+			Destination: spec.Destination{Account: "222222222222", Region: "us-east-1", Bucket: "dst"}}
+		p, err := estimate.Table()
+		if err != nil {
+			return err
+		}
+		counters := &listing.Counters{}
+		d, err := estimate.FromListing(ctx, t, c, c, nil, p.Assumptions, listing.Options{Partitions: partitions, Counters: counters})
+		if err != nil {
+			return err
+		}
+		out.Objects = counters.Source.Load() + counters.Destination.Load()
+		out.Missing = d.Objects // the objects to copy: those the destination lacks
 	case "walk":
 		for _, b := range []string{"src", "dst"} {
 			p := s3.NewListObjectsV2Paginator(c, &s3.ListObjectsV2Input{Bucket: aws.String(b)})
@@ -119,7 +139,7 @@ type measured struct {
 	rssMB        float64
 }
 
-func bench(objectsFlag, layoutsFlag string, delay time.Duration, partitions int, verifyOnly bool, rclone string, rcloneMax int) error {
+func bench(objectsFlag, layoutsFlag string, delay time.Duration, partitions int, verifyOnly, withEstimate bool, rclone string, rcloneMax int) error {
 	var sizes []int
 	for _, s := range strings.Split(objectsFlag, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
@@ -159,6 +179,12 @@ func bench(objectsFlag, layoutsFlag string, delay time.Duration, partitions int,
 			}{
 				{fmt.Sprintf("verify, %d partitions", partitions), "verify", delay},
 			}
+			if withEstimate {
+				runs = append(runs, struct {
+					name, mode string
+					delay      time.Duration
+				}{fmt.Sprintf("estimate, %d partitions", partitions), "estimate", delay})
+			}
 			if !verifyOnly {
 				runs = append(runs,
 					struct {
@@ -185,7 +211,7 @@ func bench(objectsFlag, layoutsFlag string, delay time.Duration, partitions int,
 				}
 				fmt.Printf("%-7s %10d  %-30s %8.1f %8.1f %9d %11.0f %7.0fMB %8s\n", l, n, r.name, m.seconds, m.cpu, m.requests,
 					float64(m.objects)/m.seconds, m.rssMB, speed)
-				if r.mode == "verify" && m.missing != int64(n/1000) {
+				if (r.mode == "verify" || r.mode == "estimate") && m.missing != int64(n/1000) {
 					return fmt.Errorf("verify found %d missing, want %d", m.missing, n/1000)
 				}
 			}
